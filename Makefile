@@ -1,0 +1,48 @@
+# rds-iam — the README's commands. Every tool a target needs is installed by the target itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+VENV_PY   := $(CURDIR)/$(VENV)/bin/python
+PYTHON    ?= python3
+CARGO     ?= cargo
+export CARGO_TERM_COLOR := never
+
+PY_REQS := tests/requirements.txt
+
+.PHONY: help test demo bench rust-test rust-lint venv clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+test: rust-lint rust-test py-tools-test iamdb-test ## Run every test suite (installs what it needs)
+	@echo "make test: all suites passed"
+
+rust-lint: ## cargo fmt --check and clippy -D warnings
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+rust-test: ## Rust unit, integration and doc tests
+	$(CARGO) test --workspace
+
+venv: $(VENV)/.installed ## The project's Python venv with the test requirements
+$(VENV)/.installed: $(PY_REQS) tests/iamdb/requirements.txt tests/vectors/requirements.txt
+	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $(PY_REQS)
+	touch $@
+
+py-tools-test: venv ## The test servers' own tests and the vectors' independent check
+	$(VENV_PY) tests/vectors/check_sigv4.py
+	$(VENV_PY) tests/vectors/generate.py --check
+	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/fakeaws
+
+demo: ## Bring up iamdb and log in with IAM tokens from every binding
+	@echo "demo: see issue 3 (iamdb) — not wired yet"
+
+bench: ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer
+	$(CARGO) run --release -q -p rds-iam --example bench
+
+clean: ## Remove build outputs and the venv
+	rm -rf target $(VENV)
+
+-include tests/iamdb/iamdb.mk

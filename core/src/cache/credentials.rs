@@ -1,0 +1,283 @@
+//! One credential cache per credential source: refresh ahead of expiry, single-flight fetches,
+//! and serving what is still valid while a refresh fails.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+
+use crate::clock::SharedClock;
+use crate::credentials::{
+    build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts, SourceKey,
+};
+use crate::error::{Error, Result};
+use crate::runtime::{lock, registry};
+
+/// Credentials are treated as gone this long before they expire, so a token signed with them
+/// still works when the database checks it a moment later.
+const EXPIRY_BUFFER: Duration = Duration::from_secs(10);
+/// After a failed background refresh, wait this long before trying again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// Everything that makes two credential caches different.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct CredentialKey {
+    pub(crate) source: SourceKey,
+    pub(crate) role: Option<AssumeRole>,
+    pub(crate) region: String,
+    pub(crate) timeouts: FetchTimeouts,
+    pub(crate) refresh_ahead: Duration,
+    pub(crate) clock: usize,
+}
+
+/// How the cached credentials stand at a given moment.
+enum Lookup {
+    /// Good for longer than the refresh-ahead window.
+    Fresh(Credentials),
+    /// Still usable, but a refresh is due.
+    Stale(Credentials),
+    /// Nothing usable.
+    Missing,
+}
+
+struct State {
+    current: Option<Credentials>,
+    last_failure: Option<SystemTime>,
+}
+
+/// A cached credential source, shared process-wide by every signer that uses the same source.
+pub(crate) struct CredentialCache {
+    key: CredentialKey,
+    source: CredentialSource,
+    name: String,
+    clock: SharedClock,
+    /// Built on first fetch: building the default chain reads files and is async.
+    provider: tokio::sync::OnceCell<SharedCredentialsProvider>,
+    /// For assume-role: the cache of the base credentials the role is assumed with.
+    base: Option<Arc<CredentialCache>>,
+    state: Mutex<State>,
+    /// Held for the duration of a fetch: concurrent callers queue here and then find the result.
+    fetch_lock: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+}
+
+impl CredentialCache {
+    /// The process-wide cache for `key`, created on first use.
+    pub(crate) fn shared(
+        key: CredentialKey,
+        source: &CredentialSource,
+        clock: SharedClock,
+    ) -> Arc<Self> {
+        let reg = registry();
+        if let Some(found) = lock(&reg.credentials).get(&key) {
+            return found.clone();
+        }
+        let base = key.role.as_ref().map(|_| {
+            let base_key = CredentialKey {
+                role: None,
+                ..key.clone()
+            };
+            CredentialCache::shared(base_key, source, clock.clone())
+        });
+        let name = match &key.role {
+            Some(r) => format!("assume-role {} (from {})", r.role_arn, source.describe()),
+            None => source.describe(),
+        };
+        let fresh = Arc::new(CredentialCache {
+            key: key.clone(),
+            source: source.clone(),
+            name,
+            clock,
+            provider: tokio::sync::OnceCell::new(),
+            base,
+            state: Mutex::new(State {
+                current: None,
+                last_failure: None,
+            }),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            refreshing: AtomicBool::new(false),
+        });
+        lock(&reg.credentials).entry(key).or_insert(fresh).clone()
+    }
+
+    /// The provider's human-readable name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Drops the cached credentials (the next call fetches).
+    pub(crate) fn clear(&self) {
+        lock(&self.state).current = None;
+    }
+
+    fn lookup(&self, now: SystemTime) -> Lookup {
+        let state = lock(&self.state);
+        let Some(creds) = &state.current else {
+            return Lookup::Missing;
+        };
+        match creds.expiry() {
+            None => Lookup::Fresh(creds.clone()),
+            Some(exp) if exp > now + self.key.refresh_ahead => Lookup::Fresh(creds.clone()),
+            Some(exp) if exp > now + EXPIRY_BUFFER => Lookup::Stale(creds.clone()),
+            Some(_) => Lookup::Missing,
+        }
+    }
+
+    /// Credentials without waiting, if usable ones are cached (a due refresh starts in the
+    /// background); `None` when the caller must wait for a fetch.
+    pub(crate) fn cached(self: &Arc<Self>) -> Option<Credentials> {
+        match self.lookup(self.clock.now()) {
+            Lookup::Fresh(c) => Some(c),
+            Lookup::Stale(c) => {
+                self.refresh_in_background();
+                Some(c)
+            }
+            Lookup::Missing => None,
+        }
+    }
+
+    /// Usable credentials, fetching (once, for all concurrent callers) when none are cached.
+    pub(crate) async fn get(self: &Arc<Self>) -> Result<Credentials> {
+        if let Some(c) = self.cached() {
+            return Ok(c);
+        }
+        let this = self.clone();
+        let task = registry()
+            .runtime()?
+            .spawn(async move { this.fetch_if_needed().await });
+        task.await.unwrap_or_else(|e| {
+            Err(Error::ProviderError {
+                provider: self.name.clone(),
+                detail: format!("the credential fetch task failed: {e}"),
+            })
+        })
+    }
+
+    /// [`Self::get`] for callers without an async runtime: blocks the calling thread.
+    pub(crate) fn get_blocking(self: &Arc<Self>) -> Result<Credentials> {
+        if let Some(c) = self.cached() {
+            return Ok(c);
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let this = self.clone();
+        registry().runtime()?.spawn(async move {
+            let _ = tx.send(this.fetch_if_needed().await);
+        });
+        rx.recv().unwrap_or_else(|_| {
+            Err(Error::ProviderError {
+                provider: self.name.clone(),
+                detail: "the credential fetch task stopped without an answer".into(),
+            })
+        })
+    }
+
+    /// Runs on the library's runtime. Waits its turn; whoever comes after a successful fetch
+    /// finds fresh credentials and returns them without fetching again.
+    async fn fetch_if_needed(self: Arc<Self>) -> Result<Credentials> {
+        let _turn = self.fetch_lock.lock().await;
+        if let Lookup::Fresh(c) | Lookup::Stale(c) = self.lookup(self.clock.now()) {
+            return Ok(c);
+        }
+        let previous = lock(&self.state).current.clone();
+        self.fetch().await.map_err(|e| match previous {
+            Some(_) => Error::CredentialsExpired {
+                provider: self.name.clone(),
+                detail: e.to_string(),
+            },
+            None => e,
+        })
+    }
+
+    fn refresh_in_background(self: &Arc<Self>) {
+        let now = self.clock.now();
+        let recently_failed = lock(&self.state)
+            .last_failure
+            .is_some_and(|t| now < t + RETRY_AFTER_FAILURE);
+        if recently_failed || self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(rt) = registry().runtime() else {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let this = self.clone();
+        rt.spawn(async move {
+            if let Ok(_turn) = this.fetch_lock.try_lock() {
+                if let Err(e) = this.fetch().await {
+                    tracing::warn!(provider = %this.name, error = %e, "background credential refresh failed; still serving the current credentials");
+                }
+            }
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    /// One call to the provider (bounded by the fetch timeout); stores the result.
+    async fn fetch(&self) -> Result<Credentials> {
+        let provider = self
+            .provider
+            .get_or_init(|| async {
+                let base = self
+                    .base
+                    .clone()
+                    .map(|b| SharedCredentialsProvider::new(CachedProvider(b)));
+                let region = &self.key.region;
+                build_provider(
+                    &self.source,
+                    self.key.role.as_ref(),
+                    region,
+                    self.key.timeouts,
+                    base,
+                )
+                .await
+            })
+            .await;
+        let limit = self.key.timeouts.fetch;
+        tracing::debug!(provider = %self.name, "fetching AWS credentials");
+        let result = match tokio::time::timeout(limit, provider.provide_credentials()).await {
+            Ok(Ok(c)) => Ok(c),
+            Ok(Err(e)) => Err(map_provider_error(&self.name, e)),
+            Err(_) => Err(Error::Timeout {
+                provider: self.name.clone(),
+                after: limit,
+            }),
+        };
+        let mut state = lock(&self.state);
+        match &result {
+            Ok(c) => {
+                tracing::info!(provider = %self.name, access_key_id = %c.access_key_id(), "fetched AWS credentials");
+                state.current = Some(c.clone());
+                state.last_failure = None;
+            }
+            Err(e) => {
+                tracing::warn!(provider = %self.name, code = %e.code(), error = %e, "credential fetch failed");
+                state.last_failure = Some(self.clock.now());
+            }
+        }
+        result
+    }
+}
+
+/// Exposes a credential cache as a provider, so assume-role draws its base credentials from it.
+#[derive(Clone)]
+struct CachedProvider(Arc<CredentialCache>);
+
+impl std::fmt::Debug for CachedProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CachedProvider({})", self.0.name)
+    }
+}
+
+impl ProvideCredentials for CachedProvider {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.0.get().await.map_err(|e| {
+                aws_credential_types::provider::error::CredentialsError::provider_error(e)
+            })
+        })
+    }
+}

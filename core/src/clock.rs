@@ -1,0 +1,62 @@
+//! The time source: the system clock in production, a manual one in tests.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// Something that tells the time. Inject a [`ManualClock`] to freeze or move time in tests.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The operating system's wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: Mutex<SystemTime>,
+}
+
+impl ManualClock {
+    /// A clock frozen at `at`.
+    pub fn new(at: SystemTime) -> Arc<Self> {
+        Arc::new(ManualClock {
+            now: Mutex::new(at),
+        })
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+
+    /// Sets the clock to `at`.
+    pub fn set(&self, at: SystemTime) {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A shareable clock handle.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// Identity of a clock, so caches built with different clocks never mix (0 = system clock).
+pub(crate) fn clock_id(clock: &Option<SharedClock>) -> usize {
+    clock
+        .as_ref()
+        .map_or(0, |c| Arc::as_ptr(c) as *const () as usize)
+}

@@ -1,0 +1,227 @@
+//! Where credentials come from, and building the `aws-config` provider for each source.
+
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{imds, BehaviorVersion, Region};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+
+use crate::error::Error;
+
+/// The source of the AWS credentials that sign tokens.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum CredentialSource {
+    /// The standard AWS chain, as every AWS SDK resolves it: environment variables, shared
+    /// config/credentials files (`AWS_PROFILE`, SSO, `credential_process`, assume-role profiles),
+    /// web identity (EKS IRSA), the ECS / EKS Pod Identity container endpoint, then EC2 IMDSv2.
+    #[default]
+    Default,
+    /// One named profile from `~/.aws/config` and `~/.aws/credentials` (environment variable
+    /// credentials do not override it).
+    Profile(String),
+    /// Fixed credentials (long-term keys, or temporary ones with a session token).
+    Static(Credentials),
+    /// Any provider of your own (Vault, a custom STS call, …).
+    Custom(SharedCredentialsProvider),
+}
+
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl CredentialSource {
+    /// A human-readable name, used in errors and logs (never secret).
+    pub fn describe(&self) -> String {
+        match self {
+            CredentialSource::Default => "the default credential chain".into(),
+            CredentialSource::Profile(p) => format!("profile \"{p}\""),
+            CredentialSource::Static(c) => format!("static credentials {}", c.access_key_id()),
+            CredentialSource::Custom(_) => "a custom credential provider".into(),
+        }
+    }
+}
+
+/// A role to assume on top of a credential source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssumeRole {
+    /// The role's ARN, `arn:aws:iam::<account>:role/<name>`.
+    pub role_arn: String,
+    /// The role session name (default: `rds-iam-<unix time>`).
+    pub session_name: Option<String>,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+}
+
+impl AssumeRole {
+    /// Assume `role_arn` with the default session name and no external id.
+    pub fn new(role_arn: impl Into<String>) -> Self {
+        AssumeRole {
+            role_arn: role_arn.into(),
+            session_name: None,
+            external_id: None,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> crate::Result<()> {
+        let arn = &self.role_arn;
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || parts[2] != "iam"
+            || !parts[5].starts_with("role/")
+        {
+            return Err(Error::argument(
+                "role_arn",
+                format!(
+                    "`{}` is not a role ARN; use arn:aws:iam::<account-id>:role/<role-name>",
+                    arn.escape_debug()
+                ),
+            ));
+        }
+        if let Some(name) = &self.session_name {
+            let ok = (2..=64).contains(&name.len())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "=,.@_-".contains(c));
+            if !ok {
+                return Err(Error::argument(
+                    "session_name",
+                    "a role session name has 2-64 characters from [A-Za-z0-9=,.@_-]",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How long credential fetches may take, and how IMDS is contacted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FetchTimeouts {
+    /// Upper bound for one credential fetch through any provider (default 10 s).
+    pub fetch: Duration,
+    /// IMDS connect and read timeout, one attempt, as boto3 does (default 1 s): off EC2 the
+    /// default chain gives up on IMDS after about this long instead of stalling.
+    pub imds: Duration,
+}
+
+impl Default for FetchTimeouts {
+    fn default() -> Self {
+        FetchTimeouts {
+            fetch: Duration::from_secs(10),
+            imds: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Builds the provider for `source` (and `role` on top), for signing in `region`.
+pub(crate) async fn build_provider(
+    source: &CredentialSource,
+    role: Option<&AssumeRole>,
+    region: &str,
+    timeouts: FetchTimeouts,
+    base_cache: Option<SharedCredentialsProvider>,
+) -> SharedCredentialsProvider {
+    let region = Region::new(region.to_owned());
+    if let (Some(role), Some(base)) = (role, base_cache) {
+        let conf = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(base)
+            .load()
+            .await;
+        let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
+            .configure(&conf)
+            .region(region);
+        if let Some(name) = &role.session_name {
+            builder = builder.session_name(name.clone());
+        }
+        if let Some(id) = &role.external_id {
+            builder = builder.external_id(id.clone());
+        }
+        return SharedCredentialsProvider::new(builder.build().await);
+    }
+    let conf = ProviderConfig::default().with_region(Some(region.clone()));
+    match source {
+        CredentialSource::Default => {
+            let imds = imds::Client::builder()
+                .configure(&conf)
+                .connect_timeout(timeouts.imds)
+                .read_timeout(timeouts.imds)
+                .max_attempts(1)
+                .build();
+            let chain = DefaultCredentialsChain::builder()
+                .configure(conf)
+                .region(region)
+                .imds_client(imds)
+                .build()
+                .await;
+            SharedCredentialsProvider::new(chain)
+        }
+        CredentialSource::Profile(name) => SharedCredentialsProvider::new(
+            ProfileFileCredentialsProvider::builder()
+                .configure(&conf)
+                .profile_name(name)
+                .build(),
+        ),
+        CredentialSource::Static(creds) => SharedCredentialsProvider::new(creds.clone()),
+        CredentialSource::Custom(p) => p.clone(),
+    }
+}
+
+/// Maps a provider failure to our error, naming the provider.
+pub(crate) fn map_provider_error(provider: &str, err: CredentialsError) -> Error {
+    let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) => Error::NoCredentials {
+            detail: format!("{provider}: {detail}"),
+        },
+        CredentialsError::ProviderTimedOut(t) => Error::Timeout {
+            provider: provider.to_owned(),
+            after: t.timeout_duration(),
+        },
+        _ => Error::ProviderError {
+            provider: provider.to_owned(),
+            detail,
+        },
+    }
+}
+
+/// A hashable, secret-free identity of a credential source, for the process-wide cache key.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum SourceKey {
+    Default,
+    Profile(String),
+    /// Access key id plus a hash of everything, so rotated secrets get their own entry.
+    Static(String, u64),
+    Custom(usize),
+}
+
+impl SourceKey {
+    pub(crate) fn of(source: &CredentialSource) -> Self {
+        match source {
+            CredentialSource::Default => SourceKey::Default,
+            CredentialSource::Profile(p) => SourceKey::Profile(p.clone()),
+            CredentialSource::Static(c) => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (c.access_key_id(), c.secret_access_key(), c.session_token()).hash(&mut h);
+                c.expiry().hash(&mut h);
+                SourceKey::Static(c.access_key_id().to_owned(), h.finish())
+            }
+            CredentialSource::Custom(p) => SourceKey::Custom(provider_id(p)),
+        }
+    }
+}
+
+fn provider_id(p: &SharedCredentialsProvider) -> usize {
+    // SharedCredentialsProvider is an Arc inside; its address identifies the provider.
+    let inner: &dyn ProvideCredentials = p.as_ref();
+    inner as *const dyn ProvideCredentials as *const () as usize
+}

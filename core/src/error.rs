@@ -1,0 +1,202 @@
+//! One error type for the whole library, with stable codes that every binding maps 1:1.
+//!
+//! Messages say what to do next. They never contain a token, a secret access key or a session
+//! token: only hosts, users, regions, provider names and access key ids appear in them.
+
+use std::time::Duration;
+
+/// Stable, language-neutral identifier of an [`Error`] kind.
+///
+/// Bindings expose it as `.code` (Python exception attribute, Node `Error.code`); the CLI prints
+/// it. The string forms never change between releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No credential source produced credentials.
+    NoCredentials,
+    /// The only credentials available have expired and could not be refreshed.
+    CredentialsExpired,
+    /// No region was given and none could be inferred from the hostname.
+    NoRegion,
+    /// The host or port cannot be signed for.
+    InvalidEndpoint,
+    /// Another argument (user, expiry, option combination) is invalid.
+    InvalidArgument,
+    /// A credential provider (IMDS, STS, SSO, `credential_process`, …) failed.
+    ProviderError,
+    /// A credential fetch took longer than the configured timeout.
+    Timeout,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (for bindings that build one exception class per code).
+    pub const ALL: [ErrorCode; 7] = [
+        ErrorCode::NoCredentials,
+        ErrorCode::CredentialsExpired,
+        ErrorCode::NoRegion,
+        ErrorCode::InvalidEndpoint,
+        ErrorCode::InvalidArgument,
+        ErrorCode::ProviderError,
+        ErrorCode::Timeout,
+    ];
+
+    /// The stable string form, e.g. `"NoCredentials"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NoCredentials => "NoCredentials",
+            ErrorCode::CredentialsExpired => "CredentialsExpired",
+            ErrorCode::NoRegion => "NoRegion",
+            ErrorCode::InvalidEndpoint => "InvalidEndpoint",
+            ErrorCode::InvalidArgument => "InvalidArgument",
+            ErrorCode::ProviderError => "ProviderError",
+            ErrorCode::Timeout => "Timeout",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong while resolving credentials or producing a token.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No credential source produced credentials.
+    #[error(
+        "no AWS credentials found ({detail}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+         choose a profile with AWS_PROFILE or `profile`, or run where a role is attached \
+         (EC2 instance profile, ECS task role, EKS IRSA / Pod Identity, Lambda)"
+    )]
+    NoCredentials {
+        /// What the credential chain reported (never secret).
+        detail: String,
+    },
+
+    /// The credentials on hand expired and a refresh failed.
+    #[error(
+        "the AWS credentials from {provider} have expired and could not be refreshed ({detail}); \
+         renew them (e.g. `aws sso login`, new session keys) or fix the credential source"
+    )]
+    CredentialsExpired {
+        /// The credential source that produced the expired credentials.
+        provider: String,
+        /// Why the refresh failed.
+        detail: String,
+    },
+
+    /// No region given and none inferable from the hostname.
+    #[error(
+        "no AWS region for host `{host}`: it is not an RDS/Aurora/RDS Proxy/DSQL endpoint name, \
+         so pass `region` explicitly (e.g. region=\"us-east-1\"); if you connect through a custom \
+         DNS name or a tunnel, also pass `sign_host` with the real RDS endpoint"
+    )]
+    NoRegion {
+        /// The host the region could not be inferred from.
+        host: String,
+    },
+
+    /// The endpoint cannot be signed for.
+    #[error("invalid database endpoint: {reason}")]
+    InvalidEndpoint {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
+    /// Another argument is invalid.
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name as the user spells it.
+        name: &'static str,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
+    /// A credential provider failed.
+    #[error("credential provider {provider} failed: {detail}")]
+    ProviderError {
+        /// The provider (e.g. `default chain`, `profile "dev"`, `assume-role`).
+        provider: String,
+        /// The provider's own message (never secret).
+        detail: String,
+    },
+
+    /// A credential fetch timed out.
+    #[error(
+        "fetching AWS credentials from {provider} timed out after {after:?}; check network access \
+         to the credential endpoint, or raise the timeout"
+    )]
+    Timeout {
+        /// The provider that did not answer.
+        provider: String,
+        /// The timeout that elapsed.
+        after: Duration,
+    },
+}
+
+impl Error {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NoCredentials { .. } => ErrorCode::NoCredentials,
+            Error::CredentialsExpired { .. } => ErrorCode::CredentialsExpired,
+            Error::NoRegion { .. } => ErrorCode::NoRegion,
+            Error::InvalidEndpoint { .. } => ErrorCode::InvalidEndpoint,
+            Error::InvalidArgument { .. } => ErrorCode::InvalidArgument,
+            Error::ProviderError { .. } => ErrorCode::ProviderError,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+        }
+    }
+
+    pub(crate) fn endpoint(reason: impl Into<String>) -> Self {
+        Error::InvalidEndpoint {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn argument(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_strings() {
+        let names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "NoCredentials",
+                "CredentialsExpired",
+                "NoRegion",
+                "InvalidEndpoint",
+                "InvalidArgument",
+                "ProviderError",
+                "Timeout"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_region_says_what_to_do() {
+        let e = Error::NoRegion {
+            host: "db.example.com".into(),
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains("db.example.com") && msg.contains("region") && msg.contains("sign_host")
+        );
+        assert_eq!(e.code(), ErrorCode::NoRegion);
+    }
+}

@@ -1,0 +1,45 @@
+//! # rds-iam
+//!
+//! Signs AWS IAM database auth tokens — RDS, Aurora and RDS Proxy (`rds-db:connect`) and Aurora
+//! DSQL (`dsql:DbConnect` / `DbConnectAdmin`) — reuses them while they are good, and resolves
+//! AWS credentials the way every AWS SDK does.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rds_iam::Error> {
+//! let signer = rds_iam::Signer::builder("mydb.abc123.us-east-1.rds.amazonaws.com")
+//!     .port(5432)
+//!     .user("app_user")
+//!     .build()?;
+//! let password = signer.token().await?; // cached for the next connections
+//! # Ok(()) }
+//! ```
+//!
+//! Tokens are byte-for-byte what botocore's `generate_db_auth_token` returns. The pure function
+//! [`sign`] signs with explicit credentials and time; [`Signer`] adds credential resolution
+//! and process-wide caching (see the crate README for the caching rules).
+#![deny(missing_docs)]
+
+mod cache;
+pub mod cli;
+mod clock;
+mod credentials;
+mod endpoint;
+mod error;
+mod runtime;
+mod sign;
+mod signer;
+
+pub use aws_credential_types::Credentials;
+pub use cache::tokens::ReusePolicy;
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
+pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAULT_PORT};
+pub use error::{Error, ErrorCode, Result};
+pub use runtime::clear_caches;
+pub use sign::{
+    sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,
+};
+pub use signer::{stats, Signer, SignerBuilder, Stats, TokenInfo};
+
+/// The library version (from Cargo), shared by every distribution.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

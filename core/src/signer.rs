@@ -1,0 +1,323 @@
+//! `Signer`: a token source for one database endpoint and user, backed by the process-wide caches.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+
+use crate::cache::credentials::{CredentialCache, CredentialKey};
+use crate::cache::tokens::{ReusePolicy, SlotKey, TokenSlot};
+use crate::clock::{clock_id, SharedClock, SystemClock};
+use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::runtime::generation;
+use crate::sign::{TokenKind, TokenSpec};
+
+static SIGNATURES: AtomicU64 = AtomicU64::new(0);
+
+/// A token with what a caller may want to know about it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The token: pass it as the database password.
+    pub token: String,
+    /// When the token stops working: its own expiry or the signing credentials', if sooner.
+    pub expires_at: SystemTime,
+    /// When it was signed.
+    pub signed_at: SystemTime,
+    /// True if an earlier call signed it and this one reused it.
+    pub from_cache: bool,
+    /// The access key id that signed it (not secret; tells which identity is in use).
+    pub access_key_id: String,
+}
+
+impl std::fmt::Debug for TokenInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenInfo")
+            .field("token", &"** redacted **")
+            .field("expires_at", &self.expires_at)
+            .field("signed_at", &self.signed_at)
+            .field("from_cache", &self.from_cache)
+            .field("access_key_id", &self.access_key_id)
+            .finish()
+    }
+}
+
+/// Process-wide counters, for tests and benchmarks that check reuse.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Tokens signed (cache misses) since the process started.
+    pub signatures: u64,
+}
+
+/// The process-wide counters.
+pub fn stats() -> Stats {
+    Stats {
+        signatures: SIGNATURES.load(Ordering::Relaxed),
+    }
+}
+
+/// Produces tokens for one endpoint and user, reusing them while they are good.
+///
+/// Cheap to create: caches are process-wide and keyed by everything that changes the token, so
+/// a `Signer` per connection still signs once per reuse window.
+#[derive(Clone)]
+pub struct Signer {
+    connect_host: String,
+    spec: TokenSpec,
+    source: CredentialSource,
+    credential_key: CredentialKey,
+    clock: SharedClock,
+    policy: ReusePolicy,
+    handles: Handles,
+}
+
+#[derive(Clone)]
+struct Handles {
+    generation: u64,
+    credentials: Arc<CredentialCache>,
+    slot: Arc<TokenSlot>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("host", &self.connect_host)
+            .field("sign_host", &self.spec.endpoint().host())
+            .field("port", &self.spec.endpoint().port())
+            .field("user", &self.spec.user())
+            .field("region", &self.spec.region())
+            .field("kind", &self.spec.kind())
+            .field("credentials", &self.source.describe())
+            .finish()
+    }
+}
+
+impl Signer {
+    /// Starts building a signer for `host` (`host`, `host:port` or `https://host[:port]`).
+    pub fn builder(host: impl Into<String>) -> SignerBuilder {
+        SignerBuilder {
+            host: host.into(),
+            ..SignerBuilder::default()
+        }
+    }
+
+    /// What the tokens are signed for.
+    pub fn spec(&self) -> &TokenSpec {
+        &self.spec
+    }
+
+    /// The host the client connects to (may differ from the signed host, see `sign_host`).
+    pub fn host(&self) -> &str {
+        &self.connect_host
+    }
+
+    /// A token, from the cache when one is still good.
+    pub async fn token(&self) -> Result<String> {
+        Ok(self.token_info().await?.token)
+    }
+
+    /// A token and its expiry, from the cache when one is still good.
+    pub async fn token_info(&self) -> Result<TokenInfo> {
+        let handles = self.handles();
+        let creds = handles.credentials.get().await?;
+        self.finish(&handles, &creds)
+    }
+
+    /// [`Self::token`] for code without an async runtime: blocks while credentials are fetched.
+    pub fn token_blocking(&self) -> Result<String> {
+        Ok(self.token_info_blocking()?.token)
+    }
+
+    /// [`Self::token_info`] for code without an async runtime.
+    pub fn token_info_blocking(&self) -> Result<TokenInfo> {
+        let handles = self.handles();
+        let creds = handles.credentials.get_blocking()?;
+        self.finish(&handles, &creds)
+    }
+
+    /// The credentials this signer would sign with now (fetched if needed).
+    pub async fn credentials(&self) -> Result<Credentials> {
+        self.handles().credentials.get().await
+    }
+
+    fn finish(&self, handles: &Handles, creds: &Credentials) -> Result<TokenInfo> {
+        let now = self.clock.now();
+        let (t, from_cache) = handles.slot.token(creds, now, &self.policy)?;
+        if !from_cache {
+            SIGNATURES.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(endpoint = %self.spec.endpoint(), user = %self.spec.user(), provider = handles.credentials.name(), "signed a new token");
+        }
+        Ok(TokenInfo {
+            token: t.token.to_string(),
+            expires_at: t.usable_until,
+            signed_at: t.signed_at,
+            from_cache,
+            access_key_id: creds.access_key_id().to_owned(),
+        })
+    }
+
+    /// The shared caches; looked up again in a forked child, whose registry is new.
+    fn handles(&self) -> Handles {
+        if self.handles.generation == generation() {
+            return self.handles.clone();
+        }
+        resolve(&self.spec, &self.source, &self.credential_key, &self.clock)
+    }
+}
+
+fn resolve(
+    spec: &TokenSpec,
+    source: &CredentialSource,
+    key: &CredentialKey,
+    clock: &SharedClock,
+) -> Handles {
+    let generation = generation();
+    let credentials = CredentialCache::shared(key.clone(), source, clock.clone());
+    let slot = TokenSlot::shared(SlotKey {
+        spec: spec.clone(),
+        credentials: key.clone(),
+    });
+    Handles {
+        generation,
+        credentials,
+        slot,
+    }
+}
+
+/// Options for a [`Signer`]; start with [`Signer::builder`].
+#[derive(Default)]
+pub struct SignerBuilder {
+    host: String,
+    port: Option<u16>,
+    user: Option<String>,
+    region: Option<String>,
+    sign_host: Option<String>,
+    kind: Option<TokenKind>,
+    expires_in: Option<Duration>,
+    source: CredentialSource,
+    role: Option<AssumeRole>,
+    policy: ReusePolicy,
+    refresh_ahead: Option<Duration>,
+    timeouts: FetchTimeouts,
+    clock: Option<SharedClock>,
+}
+
+impl SignerBuilder {
+    /// The database port (default 5432, or the port given in the host).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+    /// The database user to log in as (required for RDS tokens).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+    /// The signing region (default: inferred from an RDS/DSQL hostname).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+    /// Sign for this endpoint instead of `host`: when you connect through a tunnel, proxy or
+    /// custom DNS name, the token must name the real RDS endpoint (`host[:port]`).
+    pub fn sign_host(mut self, sign_host: impl Into<String>) -> Self {
+        self.sign_host = Some(sign_host.into());
+        self
+    }
+    /// The token kind (default [`TokenKind::Rds`]).
+    pub fn kind(mut self, kind: TokenKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+    /// Lifetime of DSQL tokens (default 900 s, at most 604 800 s).
+    pub fn expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+    /// Where credentials come from (default: the standard AWS chain).
+    pub fn credentials(mut self, source: CredentialSource) -> Self {
+        self.source = source;
+        self
+    }
+    /// Use a named profile from the shared AWS config files.
+    pub fn profile(self, name: impl Into<String>) -> Self {
+        self.credentials(CredentialSource::Profile(name.into()))
+    }
+    /// Assume a role on top of the credential source.
+    pub fn assume_role(mut self, role: AssumeRole) -> Self {
+        self.role = Some(role);
+        self
+    }
+    /// Reuse a token for at most this long (`Duration::ZERO`: sign for every call).
+    pub fn reuse_for(mut self, reuse_for: Duration) -> Self {
+        self.policy.reuse_for = Some(reuse_for);
+        self
+    }
+    /// Serve a cached token only while more than this much of its life is left (default 5 min).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.policy.refresh_margin = margin;
+        self
+    }
+    /// Refresh expiring credentials this long before they expire (default 5 min).
+    pub fn credential_refresh_ahead(mut self, ahead: Duration) -> Self {
+        self.refresh_ahead = Some(ahead);
+        self
+    }
+    /// Credential fetch and IMDS timeouts.
+    pub fn timeouts(mut self, timeouts: FetchTimeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+    /// The time source (tests inject a [`crate::ManualClock`]).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Validates everything and returns the signer. Does no I/O.
+    pub fn build(self) -> Result<Signer> {
+        let kind = self.kind.unwrap_or(TokenKind::Rds);
+        let connect = Endpoint::parse(&self.host, self.port)?;
+        let signed = match &self.sign_host {
+            // A sign_host without a port signs for the connection's port.
+            Some(h) => Endpoint::parse_with_default(h, connect.port())?,
+            None => connect.clone(),
+        };
+        let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
+        if let Some(e) = self.expires_in {
+            spec = spec.with_expires_in(e)?;
+        }
+        if let Some(role) = &self.role {
+            role.validate()?;
+        }
+        for (name, d) in [
+            ("fetch_timeout", self.timeouts.fetch),
+            ("imds_timeout", self.timeouts.imds),
+        ] {
+            if d.is_zero() {
+                return Err(Error::argument(name, "a timeout must be longer than zero"));
+            }
+        }
+        let credential_key = CredentialKey {
+            source: SourceKey::of(&self.source),
+            role: self.role,
+            region: spec.region().to_owned(),
+            timeouts: self.timeouts,
+            refresh_ahead: self.refresh_ahead.unwrap_or(Duration::from_secs(300)),
+            clock: clock_id(&self.clock),
+        };
+        let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let handles = resolve(&spec, &self.source, &credential_key, &clock);
+        Ok(Signer {
+            connect_host: connect.host().to_owned(),
+            spec,
+            source: self.source,
+            credential_key,
+            clock,
+            policy: self.policy,
+            handles,
+        })
+    }
+}
