@@ -12,7 +12,7 @@ use crate::clock::{clock_id, SharedClock, SystemClock};
 use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::runtime::generation;
+use crate::runtime::{generation, registry};
 use crate::sign::{TokenKind, TokenSpec};
 
 static SIGNATURES: AtomicU64 = AtomicU64::new(0);
@@ -135,6 +135,28 @@ impl Signer {
         let handles = self.handles();
         let creds = handles.credentials.get_blocking()?;
         self.finish(&handles, &creds)
+    }
+
+    /// Calls `done` with a token: at once on this thread when no credential fetch is needed,
+    /// otherwise from the library's runtime thread when the fetch ends.
+    ///
+    /// For bindings whose event loop is not tokio (Python's asyncio): they complete their own
+    /// future from `done`, and nothing depends on a runtime that a `fork()` would break.
+    pub fn token_info_with<F>(&self, done: F)
+    where
+        F: FnOnce(Result<TokenInfo>) + Send + 'static,
+    {
+        let handles = self.handles();
+        if let Some(creds) = handles.credentials.cached() {
+            return done(self.finish(&handles, &creds));
+        }
+        match registry().runtime() {
+            Ok(rt) => {
+                let this = self.clone();
+                rt.spawn(async move { done(this.token_info().await) });
+            }
+            Err(e) => done(Err(e)),
+        }
     }
 
     /// The credentials this signer would sign with now (fetched if needed).

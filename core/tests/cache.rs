@@ -1,0 +1,244 @@
+//! Token and credential caching under a manual clock, with a scripted credential provider.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use rds_iam::{CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer};
+
+const T0: u64 = 1_800_000_000;
+
+fn t(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(T0 + secs)
+}
+
+/// What the scripted provider does on its next call.
+#[derive(Clone)]
+enum Step {
+    /// Credentials `AKID<n>` (n = call number) expiring at this offset from T0, if any.
+    Give(Option<u64>),
+    Fail,
+    Hang,
+}
+
+#[derive(Debug)]
+struct Scripted {
+    calls: AtomicUsize,
+    delay: Duration,
+    step: Mutex<Step>,
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Step")
+    }
+}
+
+impl Scripted {
+    fn new(step: Step, delay: Duration) -> Arc<Self> {
+        Arc::new(Scripted { calls: AtomicUsize::new(0), delay, step: Mutex::new(step) })
+    }
+    fn set(&self, step: Step) {
+        *self.step.lock().unwrap() = step;
+    }
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl ProvideCredentials for Scripted {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            tokio::time::sleep(self.delay).await;
+            let step = self.step.lock().unwrap().clone();
+            match step {
+                Step::Give(exp) => Ok(Credentials::new(
+                    format!("AKIDSCRIPTED{n:04}"),
+                    "scripted-secret",
+                    Some("scripted-session".into()),
+                    exp.map(t),
+                    "scripted",
+                )),
+                Step::Fail => Err(CredentialsError::provider_error("scripted failure")),
+                Step::Hang => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    unreachable!()
+                }
+            }
+        })
+    }
+}
+
+fn custom(p: &Arc<Scripted>) -> CredentialSource {
+    let dynamic: Arc<dyn ProvideCredentials> = p.clone();
+    CredentialSource::Custom(SharedCredentialsProvider::from(dynamic))
+}
+
+fn signer(p: &Arc<Scripted>, clock: &Arc<ManualClock>, user: &str) -> Signer {
+    Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+        .user(user)
+        .credentials(custom(&p))
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn reuses_within_the_margin_and_signs_again_after_it() {
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let s = signer(&p, &clock, "reuse");
+    let first = s.token_info_blocking().unwrap();
+    assert!(!first.from_cache);
+    assert_eq!(first.expires_at, t(900));
+    clock.advance(Duration::from_secs(599));
+    let again = s.token_info_blocking().unwrap();
+    assert!(again.from_cache);
+    assert_eq!(again.token, first.token);
+    // A second Signer for the same endpoint shares the process-wide cache.
+    assert!(signer(&p, &clock, "reuse").token_info_blocking().unwrap().from_cache);
+    clock.advance(Duration::from_secs(2)); // 601 s: less than the 5 min margin left
+    let renewed = s.token_info_blocking().unwrap();
+    assert!(!renewed.from_cache);
+    assert_ne!(renewed.token, first.token);
+    assert_eq!(p.calls(), 1, "credentials without expiry are fetched once");
+}
+
+#[test]
+fn reuse_for_zero_signs_every_time_and_reuse_for_limits_age() {
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let base = || {
+        Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+            .user("reuse_for")
+            .credentials(custom(&p))
+            .clock(clock.clone())
+    };
+    let every = base().reuse_for(Duration::ZERO).build().unwrap();
+    assert!(!every.token_info_blocking().unwrap().from_cache);
+    assert!(!every.token_info_blocking().unwrap().from_cache);
+    let short = base().reuse_for(Duration::from_secs(60)).build().unwrap();
+    let a = short.token_info_blocking().unwrap();
+    clock.advance(Duration::from_secs(59));
+    assert!(short.token_info_blocking().unwrap().from_cache);
+    clock.advance(Duration::from_secs(1));
+    assert_ne!(short.token_info_blocking().unwrap().token, a.token);
+}
+
+#[test]
+fn token_life_is_capped_by_credential_expiry() {
+    let p = Scripted::new(Step::Give(Some(400)), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let s = signer(&p, &clock, "capped");
+    let first = s.token_info_blocking().unwrap();
+    assert_eq!(first.expires_at, t(400), "credentials expire before the token's 900 s");
+    clock.advance(Duration::from_secs(99));
+    assert!(s.token_info_blocking().unwrap().from_cache);
+    // At 101 s less than the 300 s margin is left of the capped life; the credentials have
+    // 299 s left, inside their refresh-ahead window: a refresh starts in the background.
+    clock.advance(Duration::from_secs(2));
+    p.set(Step::Give(Some(4000)));
+    let next = s.token_info_blocking().unwrap();
+    assert!(!next.from_cache);
+    wait_for(|| s.token_info_blocking().unwrap().access_key_id == "AKIDSCRIPTED0002");
+    let refreshed = s.token_info_blocking().unwrap();
+    assert_eq!(p.calls(), 2);
+    assert_eq!(refreshed.expires_at, t(101 + 900));
+}
+
+#[test]
+fn failed_refresh_keeps_serving_then_reports_expiry_then_recovers() {
+    let p = Scripted::new(Step::Give(Some(3600)), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let s = signer(&p, &clock, "failing");
+    assert_eq!(s.token_info_blocking().unwrap().access_key_id, "AKIDSCRIPTED0001");
+    p.set(Step::Fail);
+    clock.set(t(3400)); // inside refresh-ahead: background refresh fails, old creds still serve
+    let served = s.token_info_blocking().unwrap();
+    assert_eq!(served.access_key_id, "AKIDSCRIPTED0001");
+    assert_eq!(served.expires_at, t(3600));
+    wait_for(|| p.calls() == 2);
+    assert!(s.token_info_blocking().is_ok(), "still valid credentials keep serving");
+    clock.set(t(3595)); // nothing usable left, and the fetch fails
+    let err = s.token_info_blocking().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CredentialsExpired);
+    assert!(err.to_string().contains("scripted failure"), "{err}");
+    p.set(Step::Give(Some(9000)));
+    let back = s.token_info_blocking().unwrap();
+    assert!(back.access_key_id.starts_with("AKIDSCRIPTED"));
+    assert_ne!(back.access_key_id, "AKIDSCRIPTED0001");
+}
+
+#[test]
+fn first_fetch_failure_is_the_providers_error() {
+    let p = Scripted::new(Step::Fail, Duration::ZERO);
+    let s = signer(&p, &ManualClock::new(t(0)), "nofirst");
+    let err = s.token_blocking().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ProviderError);
+    assert!(err.to_string().contains("custom credential provider"), "{err}");
+}
+
+#[test]
+fn a_hanging_provider_times_out() {
+    let p = Scripted::new(Step::Hang, Duration::ZERO);
+    let s = Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+        .user("hang")
+        .credentials(custom(&p))
+        .timeouts(FetchTimeouts { fetch: Duration::from_millis(300), ..FetchTimeouts::default() })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = s.token_blocking().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+#[test]
+fn ten_thousand_concurrent_requests_share_one_fetch_and_one_signature() {
+    let p = Scripted::new(Step::Give(Some(3600 * 6)), Duration::from_millis(500));
+    let clock = ManualClock::new(t(0));
+    let s = Arc::new(signer(&p, &clock, "storm"));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let results = rt.block_on(async {
+        let tasks: Vec<_> = (0..10_000)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.token_info().await })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            out.push(task.await.unwrap().unwrap());
+        }
+        out
+    });
+    assert_eq!(p.calls(), 1, "one credential fetch");
+    let fresh = results.iter().filter(|r| !r.from_cache).count();
+    assert_eq!(fresh, 1, "one signature");
+    assert!(results.iter().all(|r| r.token == results[0].token));
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let s = signer(&p, &ManualClock::new(t(0)), "debug");
+    let info = s.token_info_blocking().unwrap();
+    let shown = format!("{s:?} {info:?} {:?}", CredentialSource::Static(Credentials::new("AKIDX", "topsecret", Some("sess".into()), None, "test")));
+    assert!(!shown.contains(&info.token) && !shown.contains("X-Amz-Signature"), "{shown}");
+    assert!(!shown.contains("topsecret") && !shown.contains("scripted-secret") && !shown.contains("sess\""), "{shown}");
+    assert!(shown.contains("redacted") && shown.contains("AKIDX"));
+}
+
+fn wait_for(cond: impl Fn() -> bool) {
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        assert!(std::time::Instant::now() < until, "condition not met within 5 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
