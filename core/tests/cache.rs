@@ -38,7 +38,11 @@ impl std::fmt::Debug for Step {
 
 impl Scripted {
     fn new(step: Step, delay: Duration) -> Arc<Self> {
-        Arc::new(Scripted { calls: AtomicUsize::new(0), delay, step: Mutex::new(step) })
+        Arc::new(Scripted {
+            calls: AtomicUsize::new(0),
+            delay,
+            step: Mutex::new(step),
+        })
     }
     fn set(&self, step: Step) {
         *self.step.lock().unwrap() = step;
@@ -83,7 +87,7 @@ fn custom(p: &Arc<Scripted>) -> CredentialSource {
 fn signer(p: &Arc<Scripted>, clock: &Arc<ManualClock>, user: &str) -> Signer {
     Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
         .user(user)
-        .credentials(custom(&p))
+        .credentials(custom(p))
         .clock(clock.clone())
         .build()
         .unwrap()
@@ -102,7 +106,12 @@ fn reuses_within_the_margin_and_signs_again_after_it() {
     assert!(again.from_cache);
     assert_eq!(again.token, first.token);
     // A second Signer for the same endpoint shares the process-wide cache.
-    assert!(signer(&p, &clock, "reuse").token_info_blocking().unwrap().from_cache);
+    assert!(
+        signer(&p, &clock, "reuse")
+            .token_info_blocking()
+            .unwrap()
+            .from_cache
+    );
     clock.advance(Duration::from_secs(2)); // 601 s: less than the 5 min margin left
     let renewed = s.token_info_blocking().unwrap();
     assert!(!renewed.from_cache);
@@ -137,7 +146,11 @@ fn token_life_is_capped_by_credential_expiry() {
     let clock = ManualClock::new(t(0));
     let s = signer(&p, &clock, "capped");
     let first = s.token_info_blocking().unwrap();
-    assert_eq!(first.expires_at, t(400), "credentials expire before the token's 900 s");
+    assert_eq!(
+        first.expires_at,
+        t(400),
+        "credentials expire before the token's 900 s"
+    );
     clock.advance(Duration::from_secs(99));
     assert!(s.token_info_blocking().unwrap().from_cache);
     // At 101 s less than the 300 s margin is left of the capped life; the credentials have
@@ -157,14 +170,20 @@ fn failed_refresh_keeps_serving_then_reports_expiry_then_recovers() {
     let p = Scripted::new(Step::Give(Some(3600)), Duration::ZERO);
     let clock = ManualClock::new(t(0));
     let s = signer(&p, &clock, "failing");
-    assert_eq!(s.token_info_blocking().unwrap().access_key_id, "AKIDSCRIPTED0001");
+    assert_eq!(
+        s.token_info_blocking().unwrap().access_key_id,
+        "AKIDSCRIPTED0001"
+    );
     p.set(Step::Fail);
     clock.set(t(3400)); // inside refresh-ahead: background refresh fails, old creds still serve
     let served = s.token_info_blocking().unwrap();
     assert_eq!(served.access_key_id, "AKIDSCRIPTED0001");
     assert_eq!(served.expires_at, t(3600));
     wait_for(|| p.calls() == 2);
-    assert!(s.token_info_blocking().is_ok(), "still valid credentials keep serving");
+    assert!(
+        s.token_info_blocking().is_ok(),
+        "still valid credentials keep serving"
+    );
     clock.set(t(3595)); // nothing usable left, and the fetch fails
     let err = s.token_info_blocking().unwrap_err();
     assert_eq!(err.code(), ErrorCode::CredentialsExpired);
@@ -181,7 +200,10 @@ fn first_fetch_failure_is_the_providers_error() {
     let s = signer(&p, &ManualClock::new(t(0)), "nofirst");
     let err = s.token_blocking().unwrap_err();
     assert_eq!(err.code(), ErrorCode::ProviderError);
-    assert!(err.to_string().contains("custom credential provider"), "{err}");
+    assert!(
+        err.to_string().contains("custom credential provider"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -190,13 +212,20 @@ fn a_hanging_provider_times_out() {
     let s = Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
         .user("hang")
         .credentials(custom(&p))
-        .timeouts(FetchTimeouts { fetch: Duration::from_millis(300), ..FetchTimeouts::default() })
+        .timeouts(FetchTimeouts {
+            fetch: Duration::from_millis(300),
+            ..FetchTimeouts::default()
+        })
         .build()
         .unwrap();
     let started = std::time::Instant::now();
     let err = s.token_blocking().unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -204,7 +233,11 @@ fn ten_thousand_concurrent_requests_share_one_fetch_and_one_signature() {
     let p = Scripted::new(Step::Give(Some(3600 * 6)), Duration::from_millis(500));
     let clock = ManualClock::new(t(0));
     let s = Arc::new(signer(&p, &clock, "storm"));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let results = rt.block_on(async {
         let tasks: Vec<_> = (0..10_000)
             .map(|_| {
@@ -229,16 +262,36 @@ fn debug_output_never_shows_secrets() {
     let p = Scripted::new(Step::Give(None), Duration::ZERO);
     let s = signer(&p, &ManualClock::new(t(0)), "debug");
     let info = s.token_info_blocking().unwrap();
-    let shown = format!("{s:?} {info:?} {:?}", CredentialSource::Static(Credentials::new("AKIDX", "topsecret", Some("sess".into()), None, "test")));
-    assert!(!shown.contains(&info.token) && !shown.contains("X-Amz-Signature"), "{shown}");
-    assert!(!shown.contains("topsecret") && !shown.contains("scripted-secret") && !shown.contains("sess\""), "{shown}");
+    let shown = format!(
+        "{s:?} {info:?} {:?}",
+        CredentialSource::Static(Credentials::new(
+            "AKIDX",
+            "topsecret",
+            Some("sess".into()),
+            None,
+            "test"
+        ))
+    );
+    assert!(
+        !shown.contains(&info.token) && !shown.contains("X-Amz-Signature"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("topsecret")
+            && !shown.contains("scripted-secret")
+            && !shown.contains("sess\""),
+        "{shown}"
+    );
     assert!(shown.contains("redacted") && shown.contains("AKIDX"));
 }
 
 fn wait_for(cond: impl Fn() -> bool) {
     let until = std::time::Instant::now() + Duration::from_secs(5);
     while !cond() {
-        assert!(std::time::Instant::now() < until, "condition not met within 5 s");
+        assert!(
+            std::time::Instant::now() < until,
+            "condition not met within 5 s"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -1,0 +1,150 @@
+//! Test support: the fake AWS credential server (tests/fakeaws) and the CLI under a clean env.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A running `tests/fakeaws/fakeaws.py`, stopped on drop.
+pub struct FakeAws {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+}
+
+impl FakeAws {
+    pub fn start() -> FakeAws {
+        let mut child = Command::new("python3")
+            .arg(repo().join("tests/fakeaws/fakeaws.py"))
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tests/fakeaws/fakeaws.py with python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).expect("fakeaws prints one JSON line");
+        let port = v["port"].as_u64().unwrap() as u16;
+        FakeAws {
+            child,
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, body: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Merges behaviour settings, e.g. `{"sts": {"delay_ms": 500}}`.
+    pub fn configure(&self, json: &str) {
+        self.request("POST", "/_fake/config", json);
+    }
+
+    /// Every recorded request.
+    pub fn calls(&self) -> Vec<serde_json::Value> {
+        let body = self.request("GET", "/_fake/calls", "");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        match v {
+            serde_json::Value::Array(a) => a,
+            other => other["calls"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for FakeAws {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A scratch directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let p = std::env::temp_dir().join(format!("rds-iam-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(p.join(".aws")).unwrap();
+        TempDir(p)
+    }
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the `rds-iam` binary with ONLY the given environment (plus PATH and a temp HOME), so
+/// nothing from the machine's own AWS setup leaks in.
+pub fn cli(home: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (Output, Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rds-iam"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home.0)
+        .env("AWS_CONFIG_FILE", home.0.join(".aws/config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.0.join(".aws/credentials"),
+        )
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    (out, started.elapsed())
+}
+
+/// The JSON printed by `rds-iam token --json`, or a panic showing stderr.
+pub fn token_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "rds-iam failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The standard arguments: a token for an RDS endpoint, as JSON.
+pub const TOKEN_ARGS: [&str; 7] = [
+    "token",
+    "--host",
+    "db.abc123.us-east-1.rds.amazonaws.com",
+    "--user",
+    "app",
+    "--json",
+    "--port=5432",
+];

@@ -1,0 +1,15 @@
+# iamdb: local PostgreSQL + MariaDB that check IAM tokens like RDS (included by the root Makefile;
+# VENV_PY is the project venv's python with tests/iamdb/requirements.txt installed).
+IAMDB := tests/iamdb/iamdb
+
+.PHONY: iamdb-up iamdb-down iamdb-test
+
+iamdb-up: ## Start iamdb (idempotent); prints its export IAMDB_... lines
+	@$(IAMDB) up
+
+iamdb-down: ## Stop iamdb
+	@$(IAMDB) down
+
+iamdb-test: venv ## iamdb's own tests: real drivers, botocore and CLI tokens, the validator log
+	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/iamdb
+	node --test tests/iamdb/

@@ -1,0 +1,145 @@
+"""iamdb validator: checks one AWS IAM database auth token the way RDS does.
+
+Run by pam_iamdb.so as `/usr/bin/python3 -IS validator.py <config> <server>`:
+the token arrives on stdin, the login user in $PAM_USER. Exit 0 accepts.
+Python 3 stdlib only. Logs one JSON line per attempt, never the token,
+the signature or a secret.
+"""
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import sys
+import urllib.parse
+
+MAX_EXPIRES = 900
+FUTURE_SKEW = 300
+REQUIRED = ("Action", "DBUser", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+            "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
+
+
+class Reject(Exception):
+    def __init__(self, reason, detail=None):
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def enc(s):
+    return urllib.parse.quote(s, safe="-_.~")
+
+
+def parse(token):
+    """Split a token into (host, port, params); raise Reject('malformed')."""
+    if "://" in token:
+        raise Reject("malformed", "token must not carry a scheme")
+    endpoint, sep, query = token.partition("/?")
+    host, _, port = endpoint.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise Reject("malformed", "expected <host>:<port>/?<query>")
+    params = {}
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        key, value = urllib.parse.unquote(key), urllib.parse.unquote(value)
+        if not eq or key in params:
+            raise Reject("malformed", "bad or repeated query parameter")
+        params[key] = value
+    missing = [k for k in REQUIRED if k not in params]
+    if missing:
+        raise Reject("malformed", "missing " + ",".join(missing))
+    if params["Action"] != "connect" or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        raise Reject("malformed", "wrong Action or X-Amz-Algorithm")
+    if params["X-Amz-SignedHeaders"] != "host":
+        raise Reject("malformed", "signed headers must be 'host'")
+    return host, int(port), params
+
+
+def signature(secret, host, port, params, date, region):
+    query = "&".join(sorted(f"{enc(k)}={enc(v)}" for k, v in params.items()
+                            if k != "X-Amz-Signature"))
+    host_header = host.lower() if port == 443 else f"{host.lower()}:{port}"
+    canonical = "\n".join(["GET", "/", query, f"host:{host_header}", "", "host",
+                           hashlib.sha256(b"").hexdigest()])
+    scope = f"{date[:8]}/{region}/rds-db/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (date[:8], region, "rds-db", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def check(token, user, config, server, now, entry):
+    host, port, p = parse(token)
+    entry["endpoint"] = f"{host}:{port}"
+    cred = p["X-Amz-Credential"].split("/")
+    if len(cred) != 5 or cred[3] != "rds-db" or cred[4] != "aws4_request":
+        raise Reject("malformed", "bad credential scope")
+    akid, cdate, region = cred[0], cred[1], cred[2]
+    entry["access_key_id"] = akid
+    key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
+    if key is None:
+        raise Reject("unknown_key")
+    want_st, got_st = key.get("session_token"), p.get("X-Amz-Security-Token")
+    if want_st and got_st is None:
+        raise Reject("session_token_missing")
+    if (want_st or None) != got_st:
+        raise Reject("session_token_mismatch")
+    if region not in config.get("regions", ["us-east-1"]):
+        raise Reject("region_not_allowed", region)
+    try:
+        signed_at = datetime.datetime.strptime(p["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        expires = int(p["X-Amz-Expires"])
+    except ValueError:
+        raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
+    if cdate != p["X-Amz-Date"][:8]:
+        raise Reject("malformed", "credential date differs from X-Amz-Date")
+    good = signature(key["secret_access_key"], host, port, p, p["X-Amz-Date"], region)
+    if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
+        raise Reject("bad_signature")
+    endpoints = [e.lower() for e in config["servers"][server]["endpoints"]]
+    if f"{host}:{port}".lower() not in endpoints:
+        raise Reject("unknown_endpoint", f"{host}:{port}")
+    if p["DBUser"] != user:
+        raise Reject("user_mismatch", "token DBUser differs from the login user")
+    age = (now - signed_at).total_seconds()
+    entry["token_age_s"] = round(age, 1)
+    if expires < 1 or expires > MAX_EXPIRES:
+        raise Reject("bad_expires", str(expires))
+    if age < -FUTURE_SKEW:
+        raise Reject("future_dated")
+    if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
+        raise Reject("expired")
+
+
+def main(argv):
+    config_path, server = argv[1], argv[2]
+    token = sys.stdin.buffer.read().decode("utf-8", "replace").strip("\r\n\0")
+    user = os.environ.get("PAM_USER", "")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    entry = {"time": now.isoformat(timespec="milliseconds"), "server": server, "user": user,
+             "access_key_id": None, "outcome": "reject", "reason": None,
+             "token_len": len(token)}
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    try:
+        check(token, user, config, server, now, entry)
+        entry["outcome"] = "accept"
+    except Reject as r:
+        entry["reason"] = r.reason
+        if r.detail:
+            entry["detail"] = r.detail
+    except Exception as e:  # noqa: BLE001 - any surprise is a logged rejection
+        entry["reason"], entry["detail"] = "error", type(e).__name__
+    line = json.dumps(entry, sort_keys=True) + "\n"
+    fd = os.open(config["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+    return 0 if entry["outcome"] == "accept" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
