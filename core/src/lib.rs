@@ -43,3 +43,8 @@ pub use signer::{stats, Signer, SignerBuilder, Stats, TokenInfo};
 
 /// The library version (from Cargo), shared by every distribution.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The repository README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
