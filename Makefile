@@ -37,7 +37,8 @@ py-tools-test: venv ## The test servers' own tests and the vectors' independent 
 	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/fakeaws
 
 demo: ## Bring up iamdb and log in with IAM tokens from every binding
-	@echo "demo: see issue 3 (iamdb) — not wired yet"
+	$(CARGO) build --release -q -p rds-iam --bin rds-iam
+	@demo/demo.sh
 
 bench: ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer
 	$(CARGO) run --release -q -p rds-iam --example bench
