@@ -22,7 +22,13 @@ fn per_call(rounds: usize, n: u32, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let creds = Credentials::new("AKIDEXAMPLE", "secret", Some("session".into()), None, "bench");
+    let creds = Credentials::new(
+        "AKIDEXAMPLE",
+        "secret",
+        Some("session".into()),
+        None,
+        "bench",
+    );
     let endpoint = Endpoint::new("db.abc123.us-east-1.rds.amazonaws.com", 5432).unwrap();
     let spec = TokenSpec::new(TokenKind::Rds, endpoint, Some("app"), None).unwrap();
     let at = SystemTime::now();
@@ -50,5 +56,8 @@ fn main() {
     let _ = Duration::ZERO;
     println!("rust fresh signature      {fresh:>9.0} ns/call");
     println!("rust cached token         {cached:>9.0} ns/call");
-    println!("rust Signer::build        {build:>9.0} ns/call   ({:?} total)", started.elapsed());
+    println!(
+        "rust Signer::build        {build:>9.0} ns/call   ({:?} total)",
+        started.elapsed()
+    );
 }

@@ -25,6 +25,7 @@ mod clock;
 mod credentials;
 mod endpoint;
 mod error;
+mod identity;
 mod runtime;
 mod sign;
 mod signer;
@@ -35,6 +36,7 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAULT_PORT};
 pub use error::{Error, ErrorCode, Result};
+pub use identity::{caller_identity_blocking, CallerIdentity};
 pub use runtime::clear_caches;
 pub use sign::{
     sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,

@@ -159,6 +159,11 @@ impl Signer {
         }
     }
 
+    /// [`Self::credentials`] for code without an async runtime.
+    pub fn credentials_blocking(&self) -> Result<Credentials> {
+        self.handles().credentials.get_blocking()
+    }
+
     /// The credentials this signer would sign with now (fetched if needed).
     pub async fn credentials(&self) -> Result<Credentials> {
         self.handles().credentials.get().await

@@ -1,0 +1,150 @@
+//! `rds-iam explain "<error text>"`: maps driver, server and AWS errors to causes and fixes.
+//!
+//! The README's troubleshooting section is generated from [`ENTRIES`] (`rds-iam explain
+//! --markdown`), and a test keeps the two identical.
+
+/// One known error: the texts that identify it, its likely causes and the fix.
+pub struct Entry {
+    /// Short title.
+    pub title: &'static str,
+    /// Case-insensitive substrings; any one identifies the error.
+    pub patterns: &'static [&'static str],
+    /// Why it happens, most likely first.
+    pub causes: &'static [&'static str],
+    /// What to do.
+    pub fix: &'static str,
+}
+
+/// Every error `explain` knows.
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        title: "PostgreSQL: PAM authentication failed",
+        patterns: &["pam authentication failed"],
+        causes: &[
+            "the token was rejected: expired (older than 15 min), signed for another host, port, user or region, or with the wrong credentials",
+            "the IAM policy lacks rds-db:connect on arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>",
+            "the database user is not granted rds_iam, or IAM authentication is off on the instance",
+        ],
+        fix: "run `rds-iam doctor --host H --user U`; GRANT rds_iam TO <user>; sign for the real endpoint (--sign-host) when you connect through a tunnel or custom DNS name",
+    },
+    Entry {
+        title: "MySQL/MariaDB: Access denied",
+        patterns: &["access denied for user", "using password: no", "using password: yes"],
+        causes: &[
+            "the token was rejected (expired, wrong host/port/user/region, wrong credentials), or no token was sent",
+            "the user is not IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'",
+            "the client did not enable the cleartext plugin, so the token was never sent",
+        ],
+        fix: "enable the cleartext plugin (mysql --enable-cleartext-plugin; mysql2 authPlugins / rds_iam helpers) over TLS; CREATE USER <user> IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'; run `rds-iam doctor`",
+    },
+    Entry {
+        title: "Cleartext plugin not enabled",
+        patterns: &["mysql_clear_password", "cleartext plugin", "client_plugin_auth", "authentication plugin 'mysql_clear_password'"],
+        causes: &["IAM tokens travel as cleartext passwords; the client refuses the mysql_clear_password switch by default"],
+        fix: "mysql CLI: --enable-cleartext-plugin (or `rds-iam mysql`); mysql2: authPlugins.mysql_clear_password (the rds-iam mysql2 helper); always with TLS",
+    },
+    Entry {
+        title: "Token rejected as invalid (InvalidToken)",
+        patterns: &["invalidtoken", "invalid token", "the security token included in the request is invalid"],
+        causes: &[
+            "the token was truncated or altered on the way (a pool or config layer cut it; tokens with session tokens are 1-3 KB)",
+            "the session token belongs to other or revoked credentials",
+        ],
+        fix: "pass the token unmodified; check its length with `rds-iam doctor`; refresh the credentials",
+    },
+    Entry {
+        title: "Token or credentials expired (ExpiredToken)",
+        patterns: &["expiredtoken", "token has expired", "token is expired", "request has expired"],
+        causes: &[
+            "a pool reused a token older than 15 minutes (a frozen password)",
+            "the temporary credentials that signed it expired (the token dies with them)",
+            "the local clock is behind or ahead",
+        ],
+        fix: "get a token per new connection through the driver's password hook (rds-iam helpers); refresh credentials; sync the clock (chrony/NTP)",
+    },
+    Entry {
+        title: "Not authorized for rds-db:connect",
+        patterns: &["notauthorized", "not authorized to perform: rds-db:connect", "rds-db:connect", "accessdenied"],
+        causes: &["the identity's policy does not allow rds-db:connect on this database user's resource ARN, or an SCP/permission boundary denies it"],
+        fix: "allow rds-db:connect on arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId or cluster-ResourceId>/<user> (the DbiResourceId, not the instance name); check the identity with `rds-iam doctor`",
+    },
+    Entry {
+        title: "Too many new tokens (ThrottlingException)",
+        patterns: &["throttlingexception", "throttling", "rate exceeded", "too many connections"],
+        causes: &["RDS throttles distinct IAM tokens at about 200 new connections per second (20/s per identity for some engines); signing a new token per connection multiplies them"],
+        fix: "reuse tokens across connections (rds-iam does by default; raise reuse_for), use a connection pool, or RDS Proxy",
+    },
+    Entry {
+        title: "RDS internal error during IAM auth (InternalError)",
+        patterns: &["internalerror", "internal error"],
+        causes: &["a transient failure of the IAM authentication service behind RDS"],
+        fix: "retry the connection with backoff; if it persists, check the AWS Health Dashboard",
+    },
+    Entry {
+        title: "SigV4 signature mismatch (SignatureDoesNotMatch)",
+        patterns: &["signaturedoesnotmatch", "signature we calculated does not match"],
+        causes: &["the secret access key does not match the access key id", "the token was signed for another host or port than the one checked", "the local clock is skewed"],
+        fix: "re-check the credential source with `rds-iam doctor`; sign for the endpoint the server knows (--sign-host); sync the clock",
+    },
+    Entry {
+        title: "Unknown access key (InvalidClientTokenId)",
+        patterns: &["invalidclienttokenid", "security token included in the request is invalid"],
+        causes: &["the access key id is deleted, inactive, from another partition (aws-cn / aws-us-gov), or a temporary key is used without its session token"],
+        fix: "check which credentials are picked (`rds-iam doctor` shows the source: environment variables override AWS_PROFILE); set AWS_SESSION_TOKEN with temporary keys",
+    },
+    Entry {
+        title: "STS: expired session (ExpiredToken from STS)",
+        patterns: &["expiredtokenexception", "the security token included in the request is expired"],
+        causes: &["the session token in the environment or profile has expired (an old `aws sso login` or assume-role session)"],
+        fix: "log in again (`aws sso login`), re-run your assume-role step, or unset stale AWS_SESSION_TOKEN / AWS_ACCESS_KEY_ID variables",
+    },
+    Entry {
+        title: "Web identity rejected (InvalidIdentityToken)",
+        patterns: &["invalididentitytoken", "assumerolewithwebidentity", "couldn't retrieve verification key", "incorrect token audience"],
+        causes: &["the OIDC token file (EKS IRSA) is expired, for the wrong audience, or the cluster's OIDC provider is not registered in IAM", "the role's trust policy does not name this service account"],
+        fix: "check AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN in the pod, the IAM OIDC provider, and the trust policy's sub/aud conditions",
+    },
+    Entry {
+        title: "No credentials",
+        patterns: &["nocredentials", "unable to locate credentials", "could not load credentials", "no aws credentials"],
+        causes: &["no environment keys, no profile, no web identity, no container or instance role"],
+        fix: "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY locally; attach a role to the instance, task or service account in AWS",
+    },
+    Entry {
+        title: "TLS required",
+        patterns: &["no pg_hba.conf entry", "ssl off", "requires ssl", "secure transport", "sslmode"],
+        causes: &["IAM authentication needs an encrypted connection; the client connected without TLS"],
+        fix: "PostgreSQL: sslmode=require (verify-full with the RDS CA bundle); MySQL: --ssl / ssl={ca: …}; the rds-iam helpers turn TLS on by default",
+    },
+];
+
+/// The entries whose patterns occur in `text` (case-insensitive).
+pub fn matches(text: &str) -> Vec<&'static Entry> {
+    let lower = text.to_lowercase();
+    ENTRIES
+        .iter()
+        .filter(|e| e.patterns.iter().any(|p| lower.contains(p)))
+        .collect()
+}
+
+/// One entry as readable text.
+pub fn render(e: &Entry) -> String {
+    let causes: String = e.causes.iter().map(|c| format!("  - {c}\n")).collect();
+    format!("{}\n causes:\n{causes} fix: {}\n", e.title, e.fix)
+}
+
+/// The whole table as the README's troubleshooting section (Markdown).
+pub fn markdown() -> String {
+    let mut out = String::from("| error text contains | likely cause | fix |\n|---|---|---|\n");
+    for e in ENTRIES {
+        let pats: Vec<String> = e.patterns.iter().map(|p| format!("`{p}`")).collect();
+        out.push_str(&format!(
+            "| **{}**: {} | {} | {} |\n",
+            e.title,
+            pats.join(", "),
+            e.causes.join("; "),
+            e.fix
+        ));
+    }
+    out
+}

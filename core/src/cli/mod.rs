@@ -1,0 +1,264 @@
+//! The `rds-iam` command line, shared by the Rust binary, `python -m rds_iam` and `npx rds-iam`.
+//!
+//! Bindings call [`run`] with the process arguments and exit with the status it returns:
+//! 0 success, 1 a library error (its code is printed as `error[Code]: …`) or a failed doctor
+//! check or an unknown `explain` text, 2 a usage error; `psql`/`mysql` return the client's status.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::{AssumeRole, Error, Signer, SignerBuilder, TokenKind};
+
+mod doctor;
+pub mod explain;
+mod launch;
+
+#[derive(Parser)]
+#[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM database auth tokens for RDS, Aurora, RDS Proxy and Aurora DSQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print one IAM auth token (like `aws rds generate-db-auth-token`).
+    Token(TokenArgs),
+    /// Run psql with a fresh token in PGPASSWORD (host/port/user from psql's flags or PG* env).
+    Psql(LaunchArgs),
+    /// Run mysql with a fresh token in a private option file, cleartext plugin and TLS on.
+    Mysql(LaunchArgs),
+    /// Check credentials, identity, region, clock, endpoint and token; explain what is wrong.
+    Doctor(DoctorArgs),
+    /// Map an error message from a driver, a database or AWS to its causes and fixes.
+    Explain(ExplainArgs),
+}
+
+/// Credential and signing options shared by the subcommands.
+#[derive(Args)]
+struct Common {
+    /// Signing region [default: inferred from the hostname].
+    #[arg(long)]
+    region: Option<String>,
+    /// Named profile from the shared AWS config files.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Assume this role on top of the credentials.
+    #[arg(long)]
+    role_arn: Option<String>,
+    /// Sign for this endpoint instead of the host (tunnels, custom DNS names).
+    #[arg(long)]
+    sign_host: Option<String>,
+}
+
+impl Common {
+    fn builder(&self, host: String) -> SignerBuilder {
+        let mut b = Signer::builder(host);
+        if let Some(r) = &self.region {
+            b = b.region(r)
+        }
+        if let Some(p) = &self.profile {
+            b = b.profile(p)
+        }
+        if let Some(r) = &self.role_arn {
+            b = b.assume_role(AssumeRole::new(r))
+        }
+        if let Some(h) = &self.sign_host {
+            b = b.sign_host(h)
+        }
+        b
+    }
+}
+
+#[derive(Args)]
+struct LaunchArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The client program [default: psql / mysql on PATH].
+    #[arg(long)]
+    client: Option<String>,
+    /// Arguments for the client, passed through unchanged.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+#[derive(Args)]
+struct DoctorArgs {
+    /// Database endpoint (host or host:port).
+    #[arg(long)]
+    host: String,
+    /// Database port [default: 5432].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Database user.
+    #[arg(long)]
+    user: String,
+    #[command(flatten)]
+    common: Common,
+    /// The database speaks MySQL/MariaDB [default: guessed from port 3306].
+    #[arg(long)]
+    mysql: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The error text (quote it).
+    #[arg(required_unless_present = "markdown")]
+    text: Option<String>,
+    /// Print the whole table as Markdown (the README's troubleshooting section).
+    #[arg(long)]
+    markdown: bool,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    /// Database endpoint (host or host:port).
+    #[arg(long)]
+    host: String,
+    /// Database port [default: 5432].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Database user to log in as (required for RDS tokens).
+    #[arg(long, required_unless_present_any = ["dsql", "dsql_admin"])]
+    user: Option<String>,
+    #[command(flatten)]
+    common: Common,
+    /// Aurora DSQL token for a custom database role (DbConnect).
+    #[arg(long, conflicts_with = "dsql_admin")]
+    dsql: bool,
+    /// Aurora DSQL token for the admin role (DbConnectAdmin).
+    #[arg(long)]
+    dsql_admin: bool,
+    /// DSQL token lifetime in seconds (1-604800) [default: 900].
+    #[arg(long)]
+    expires_in: Option<u64>,
+    /// Print JSON with the token, its expiry and the signing identity.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the CLI with `args` (program name first); returns the process exit status.
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" to clap that belong on stdout with status 0.
+            if e.use_stderr() {
+                let _ = write!(err, "{}", e.render());
+                return 2;
+            }
+            let _ = write!(out, "{}", e.render());
+            return 0;
+        }
+    };
+    let result = match cli.command {
+        Command::Token(a) => token(a, out).map(|()| 0),
+        Command::Psql(a) => launch::launch(launch::Client::Psql, a.client, a.args, |h| {
+            a.common.builder(h)
+        }),
+        Command::Mysql(a) => launch::launch(launch::Client::Mysql, a.client, a.args, |h| {
+            a.common.builder(h)
+        }),
+        Command::Doctor(a) => Ok(doctor(a, out)),
+        Command::Explain(a) => Ok(explain_cmd(a, out)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "error[{}]: {e}", e.code());
+            1
+        }
+    }
+}
+
+fn token(a: TokenArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let kind = match (a.dsql, a.dsql_admin) {
+        (_, true) => TokenKind::DsqlAdmin,
+        (true, _) => TokenKind::DsqlConnect,
+        _ => TokenKind::Rds,
+    };
+    let mut b = a.common.builder(a.host).kind(kind);
+    if let Some(p) = a.port {
+        b = b.port(p)
+    }
+    if let Some(u) = a.user {
+        b = b.user(u)
+    }
+    if let Some(s) = a.expires_in {
+        b = b.expires_in(Duration::from_secs(s))
+    }
+    let info = b.build()?.token_info_blocking()?;
+    let written = if a.json {
+        writeln!(
+            out,
+            "{{\"token\":\"{}\",\"expires_at\":{},\"access_key_id\":\"{}\"}}",
+            info.token, // only RFC 3986 characters and %XX: nothing to escape in JSON
+            unix(info.expires_at),
+            info.access_key_id.escape_default()
+        )
+    } else {
+        writeln!(out, "{}", info.token)
+    };
+    written.map_err(|e| Error::argument("output", format!("cannot write the token: {e}")))
+}
+
+fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
+    let mut builder = a.common.builder(a.host.clone()).user(a.user.clone());
+    if let Some(p) = a.port {
+        builder = builder.port(p)
+    }
+    let checks = doctor::examine(doctor::Question {
+        mysql: a.mysql || a.port == Some(3306),
+        host: a.host,
+        port: a.port,
+        user: a.user,
+        region: a.common.region.clone(),
+        sign_host: a.common.sign_host.clone(),
+        profile: a.common.profile.clone(),
+        builder,
+    });
+    let text = if a.json {
+        doctor::render_json(&checks)
+    } else {
+        doctor::render(&checks)
+    };
+    let _ = out.write_all(text.as_bytes());
+    if doctor::passed(&checks) {
+        0
+    } else {
+        1
+    }
+}
+
+fn explain_cmd(a: ExplainArgs, out: &mut dyn Write) -> i32 {
+    if a.markdown {
+        let _ = out.write_all(explain::markdown().as_bytes());
+        return 0;
+    }
+    let found = explain::matches(a.text.as_deref().unwrap_or_default());
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "no known IAM-auth error in that text; run `rds-iam doctor --host H --user U`"
+        );
+        return 1;
+    }
+    for e in found {
+        let _ = writeln!(out, "{}", explain::render(e));
+    }
+    0
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
