@@ -244,11 +244,16 @@ fn readme_troubleshooting_section_is_explains_table() {
     );
 }
 
-/// Holds tests/iamdb up for the life of the guard (shared with other holders).
+/// Holds tests/iamdb up for the life of the guard; tests of this binary running at the same
+/// time share one hold (iamdb counts holders by PID), so the last guard out brings it down.
 struct Iamdb(serde_json::Value);
+
+static IAMDB_USERS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
 
 impl Iamdb {
     fn up() -> Iamdb {
+        let mut users = IAMDB_USERS.lock().unwrap_or_else(|p| p.into_inner());
+        *users += 1;
         let db = repo().join("tests/iamdb/iamdb");
         let pid = std::process::id().to_string();
         let up = Command::new(&db)
@@ -271,6 +276,11 @@ impl Iamdb {
 
 impl Drop for Iamdb {
     fn drop(&mut self) {
+        let mut users = IAMDB_USERS.lock().unwrap_or_else(|p| p.into_inner());
+        *users -= 1;
+        if *users > 0 {
+            return;
+        }
         let pid = std::process::id().to_string();
         let _ = Command::new(repo().join("tests/iamdb/iamdb"))
             .args(["down", "--release", &pid])
