@@ -30,8 +30,20 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (rounds, scale) = if quick { (3, 1) } else { (15, 10) };
     let host = "db.abc123.us-east-1.rds.amazonaws.com";
-    let creds = Credentials::new("AKIDEXAMPLE", "secret", Some("session".into()), None, "bench");
-    let spec = TokenSpec::new(TokenKind::Rds, Endpoint::new(host, 5432).unwrap(), Some("app"), None).unwrap();
+    let creds = Credentials::new(
+        "AKIDEXAMPLE",
+        "secret",
+        Some("session".into()),
+        None,
+        "bench",
+    );
+    let spec = TokenSpec::new(
+        TokenKind::Rds,
+        Endpoint::new(host, 5432).unwrap(),
+        Some("app"),
+        None,
+    )
+    .unwrap();
     let at = SystemTime::now();
     let fresh = per_call(rounds, 2_000 * scale, || {
         black_box(sign(black_box(&spec), &creds, at).unwrap());
@@ -46,7 +58,9 @@ fn main() {
     let cached = per_call(rounds, 20_000 * scale, || {
         black_box(signer.token_blocking().unwrap());
     });
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let cached_async = per_call(rounds, 20_000 * scale, || {
         black_box(rt.block_on(signer.token()).unwrap());
     });

@@ -176,22 +176,106 @@ pub(crate) async fn build_provider(
     }
 }
 
-/// Maps a provider failure to our error, naming the provider.
-pub(crate) fn map_provider_error(provider: &str, err: CredentialsError) -> Error {
-    let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
-    match err {
-        CredentialsError::CredentialsNotLoaded(_) => Error::NoCredentials {
-            detail: format!("{provider}: {detail}"),
-        },
-        CredentialsError::ProviderTimedOut(t) => Error::Timeout {
+/// Maps a provider failure to our error: the provider (for the default chain, the link that
+/// failed), the error's own words (its `source()` chain, not the Debug dump of HTTP responses)
+/// and what to check.
+pub(crate) fn map_provider_error(
+    provider: &str,
+    is_default_chain: bool,
+    err: CredentialsError,
+) -> Error {
+    // "Not loaded" lists every link the chain tried: worth keeping whole.
+    let max_part = match err {
+        CredentialsError::CredentialsNotLoaded(_) => 1200,
+        _ => 240,
+    };
+    let detail = error_chain(&err, max_part);
+    if let CredentialsError::ProviderTimedOut(t) = &err {
+        return Error::Timeout {
             provider: provider.to_owned(),
             after: t.timeout_duration(),
-        },
-        _ => Error::ProviderError {
-            provider: provider.to_owned(),
-            detail,
-        },
+        };
     }
+    if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
+        return Error::NoCredentials {
+            detail: format!("{provider}: {detail}"),
+        };
+    }
+    let (link, hint) = failed_link(provider, is_default_chain, &detail);
+    Error::ProviderError {
+        provider: link,
+        detail: format!("{detail}; {hint}"),
+    }
+}
+
+/// The `Display` of an error and of each of its sources, without repeats.
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static), max_part: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        // Some errors print whole HTTP responses (headers, bodies): keep the start only.
+        let mut text = e.to_string();
+        if text.len() > max_part {
+            let cut = (0..=max_part)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Which provider failed (named from the error text, then from the environment in the default
+/// chain's order) and what to check for it.
+fn failed_link(provider: &str, is_default_chain: bool, detail: &str) -> (String, String) {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let lower = detail.to_lowercase();
+    let web_file = env("AWS_WEB_IDENTITY_TOKEN_FILE");
+    let hint = if provider.starts_with("assume-role") {
+        ("", "check the role ARN, its trust policy, and that the base credentials may call sts:AssumeRole".to_owned())
+    } else if lower.contains("imds") || lower.contains("instance metadata") {
+        ("EC2 instance metadata (IMDS)", "check the instance profile of this instance and that IMDS answers (in containers set the IMDSv2 hop limit to 2); off EC2 set AWS_EC2_METADATA_DISABLED=true".to_owned())
+    } else if lower.contains("web identity")
+        || lower.contains("webidentity")
+        || (is_default_chain && web_file.is_some() && !lower.contains("process"))
+    {
+        let file = web_file.map_or_else(String::new, |f| format!(" `{f}`"));
+        ("web identity", format!("check the token file{file} named by AWS_WEB_IDENTITY_TOKEN_FILE (EKS: the projected service-account token), AWS_ROLE_ARN and the role's trust policy"))
+    } else if lower.contains("container") || lower.contains("ecs") {
+        ("ECS / EKS Pod Identity container endpoint", "check the task role or Pod Identity association and that AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) is reachable".to_owned())
+    } else if lower.contains("process") {
+        ("credential_process", "run the credential_process command from your AWS config by hand and fix its output (JSON with Version 1, AccessKeyId, SecretAccessKey)".to_owned())
+    } else if lower.contains("sso") {
+        ("SSO", "run `aws sso login` for the profile".to_owned())
+    } else if provider.starts_with("profile") || (is_default_chain && env("AWS_PROFILE").is_some())
+    {
+        (
+            "profile",
+            "check the profile in ~/.aws/config and ~/.aws/credentials".to_owned(),
+        )
+    } else if is_default_chain
+        && (env("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+            || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some())
+    {
+        ("ECS / EKS Pod Identity container endpoint", "check the task role or Pod Identity association and that AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) is reachable".to_owned())
+    } else if is_default_chain {
+        // Nothing else configured: the chain's last link.
+        ("EC2 instance metadata (IMDS)", "check the instance profile of this instance and that IMDS answers (in containers set the IMDSv2 hop limit to 2); off EC2 set AWS_EC2_METADATA_DISABLED=true".to_owned())
+    } else {
+        ("", "check the credential source".to_owned())
+    };
+    let name = if is_default_chain && !hint.0.is_empty() {
+        format!("{provider} ({})", hint.0)
+    } else {
+        provider.to_owned()
+    };
+    (name, hint.1)
 }
 
 /// A hashable, secret-free identity of a credential source, for the process-wide cache key.

@@ -127,8 +127,9 @@ fn split_host_port(s: &str) -> Result<(&str, Option<u16>)> {
 }
 
 fn parse_port(p: &str) -> Result<u16> {
+    let digits = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     match p.parse::<u32>() {
-        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        Ok(n) if digits && (1..=65535).contains(&n) => Ok(n as u16),
         _ => Err(Error::endpoint(format!(
             "port `{}` is not a number from 1 to 65535",
             p.escape_debug()
@@ -146,12 +147,7 @@ fn validate_host(host: &str) -> Result<()> {
         return Err(Error::endpoint("host is longer than 253 characters"));
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        if !inner.is_empty()
-            && inner.contains(':')
-            && inner
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
+        if inner.parse::<std::net::Ipv6Addr>().is_ok() {
             return Ok(());
         }
         return Err(Error::endpoint(format!(
@@ -305,6 +301,8 @@ mod tests {
             "[::1",
             "[zz]",
             "a:b:c",
+            "[:]",
+            "h:+5432",
         ] {
             let err = Endpoint::parse(bad, None).unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidEndpoint, "{bad:?}");

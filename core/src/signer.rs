@@ -17,6 +17,9 @@ use crate::sign::{TokenKind, TokenSpec};
 
 static SIGNATURES: AtomicU64 = AtomicU64::new(0);
 
+/// Longest duration any option accepts; keeps time arithmetic far from overflow.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// A token with what a caller may want to know about it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenInfo {
@@ -65,6 +68,7 @@ pub fn stats() -> Stats {
 #[derive(Clone)]
 pub struct Signer {
     connect_host: String,
+    connect_port: u16,
     spec: TokenSpec,
     source: CredentialSource,
     credential_key: CredentialKey,
@@ -111,6 +115,11 @@ impl Signer {
     /// The host the client connects to (may differ from the signed host, see `sign_host`).
     pub fn host(&self) -> &str {
         &self.connect_host
+    }
+
+    /// The port the client connects to (may differ from the signed port, see `sign_host`).
+    pub fn port(&self) -> u16 {
+        self.connect_port
     }
 
     /// A token, from the cache when one is still good.
@@ -171,7 +180,17 @@ impl Signer {
 
     fn finish(&self, handles: &Handles, creds: &Credentials) -> Result<TokenInfo> {
         let now = self.clock.now();
-        let (t, from_cache) = handles.slot.token(creds, now, &self.policy)?;
+        let (t, from_cache) =
+            handles
+                .slot
+                .token(creds, now, &self.policy)
+                .map_err(|e| match e {
+                    Error::CredentialsExpired { detail, .. } => Error::CredentialsExpired {
+                        provider: handles.credentials.name().to_owned(),
+                        detail,
+                    },
+                    other => other,
+                })?;
         if !from_cache {
             SIGNATURES.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(endpoint = %self.spec.endpoint(), user = %self.spec.user(), provider = handles.credentials.name(), "signed a new token");
@@ -327,6 +346,20 @@ impl SignerBuilder {
                 return Err(Error::argument(name, "a timeout must be longer than zero"));
             }
         }
+        for (name, d) in [
+            ("fetch_timeout", Some(self.timeouts.fetch)),
+            ("imds_timeout", Some(self.timeouts.imds)),
+            ("reuse_for", self.policy.reuse_for),
+            ("refresh_margin", Some(self.policy.refresh_margin)),
+            ("credential_refresh_ahead", self.refresh_ahead),
+        ] {
+            if d.is_some_and(|d| d > MAX_DURATION) {
+                return Err(Error::argument(
+                    name,
+                    "use at most one year (31536000 seconds)",
+                ));
+            }
+        }
         let credential_key = CredentialKey {
             source: SourceKey::of(&self.source),
             role: self.role,
@@ -339,6 +372,7 @@ impl SignerBuilder {
         let handles = resolve(&spec, &self.source, &credential_key, &clock);
         Ok(Signer {
             connect_host: connect.host().to_owned(),
+            connect_port: connect.port(),
             spec,
             source: self.source,
             credential_key,

@@ -45,6 +45,10 @@ enum Lookup {
 struct State {
     current: Option<Credentials>,
     last_failure: Option<SystemTime>,
+    /// Fetches finished so far, and the error of the last one if it failed: callers that
+    /// queued behind a failing fetch take its error instead of fetching again one by one.
+    attempts: u64,
+    last_error: Option<Error>,
 }
 
 /// A cached credential source, shared process-wide by every signer that uses the same source.
@@ -95,11 +99,17 @@ impl CredentialCache {
             state: Mutex::new(State {
                 current: None,
                 last_failure: None,
+                attempts: 0,
+                last_error: None,
             }),
             fetch_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
         });
         lock(&reg.credentials).entry(key).or_insert(fresh).clone()
+    }
+
+    fn is_default_chain(&self) -> bool {
+        self.key.role.is_none() && matches!(self.source, CredentialSource::Default)
     }
 
     /// The provider's human-readable name.
@@ -119,7 +129,9 @@ impl CredentialCache {
         };
         match creds.expiry() {
             None => Lookup::Fresh(creds.clone()),
-            Some(exp) if exp > now + self.key.refresh_ahead => Lookup::Fresh(creds.clone()),
+            Some(exp) if Some(exp) > now.checked_add(self.key.refresh_ahead) => {
+                Lookup::Fresh(creds.clone())
+            }
             Some(exp) if exp > now + EXPIRY_BUFFER => Lookup::Stale(creds.clone()),
             Some(_) => Lookup::Missing,
         }
@@ -173,21 +185,51 @@ impl CredentialCache {
         })
     }
 
-    /// Runs on the library's runtime. Waits its turn; whoever comes after a successful fetch
-    /// finds fresh credentials and returns them without fetching again.
+    /// Runs on the library's runtime. Waits its turn; whoever comes after a fetch finds its
+    /// result — fresh credentials, or the error it ended with — instead of fetching again.
     async fn fetch_if_needed(self: Arc<Self>) -> Result<Credentials> {
+        let seen = lock(&self.state).attempts;
         let _turn = self.fetch_lock.lock().await;
         if let Lookup::Fresh(c) | Lookup::Stale(c) = self.lookup(self.clock.now()) {
             return Ok(c);
         }
-        let previous = lock(&self.state).current.clone();
-        self.fetch().await.map_err(|e| match previous {
-            Some(_) => Error::CredentialsExpired {
+        let (shared, had_credentials) = {
+            let state = lock(&self.state);
+            let shared = (state.attempts != seen)
+                .then(|| state.last_error.clone())
+                .flatten();
+            (shared, state.current.is_some())
+        };
+        let outcome = match shared {
+            Some(e) => Err(e),
+            None => self.fetch().await,
+        };
+        let result = match outcome {
+            // A provider may hand back what it already had (aws-config's IMDS provider does
+            // during an outage): credentials about to expire are no answer.
+            Ok(c)
+                if c.expiry()
+                    .is_some_and(|e| e <= self.clock.now() + EXPIRY_BUFFER) =>
+            {
+                Err(Error::CredentialsExpired {
+                    provider: self.name.clone(),
+                    detail: "the provider returned credentials that expire within seconds".into(),
+                })
+            }
+            Ok(c) => return Ok(c),
+            Err(e @ Error::CredentialsExpired { .. }) => Err(e),
+            Err(e) if had_credentials => Err(Error::CredentialsExpired {
                 provider: self.name.clone(),
                 detail: e.to_string(),
-            },
-            None => e,
-        })
+            }),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            let mut state = lock(&self.state);
+            state.last_error = Some(e.clone());
+            state.last_failure = Some(self.clock.now());
+        }
+        result
     }
 
     fn refresh_in_background(self: &Arc<Self>) {
@@ -237,26 +279,53 @@ impl CredentialCache {
         tracing::debug!(provider = %self.name, "fetching AWS credentials");
         let result = match tokio::time::timeout(limit, provider.provide_credentials()).await {
             Ok(Ok(c)) => Ok(c),
-            Ok(Err(e)) => Err(map_provider_error(&self.name, e)),
+            Ok(Err(e)) => Err(map_provider_error(&self.name, self.is_default_chain(), e)),
             Err(_) => Err(Error::Timeout {
                 provider: self.name.clone(),
                 after: limit,
             }),
         };
-        let mut state = lock(&self.state);
+        let now = self.clock.now();
+        let unchanged = {
+            let mut state = lock(&self.state);
+            state.attempts += 1;
+            match &result {
+                Ok(c) => {
+                    // The same credentials again (aws-config's IMDS provider answers an outage
+                    // with what it had): not a refresh, so back off as after a failure.
+                    let unchanged = state.current.as_ref().is_some_and(|old| same(old, c));
+                    state.last_failure = unchanged.then_some(now);
+                    state.last_error = None;
+                    state.current = Some(c.clone());
+                    unchanged
+                }
+                Err(e) => {
+                    state.last_failure = Some(now);
+                    state.last_error = Some(e.clone());
+                    false
+                }
+            }
+        };
+        // Logged after the state lock is released: a log bridge (pyo3-log) may need the GIL.
         match &result {
+            Ok(c) if unchanged => {
+                tracing::warn!(provider = %self.name, access_key_id = %c.access_key_id(), "the credential provider returned the same credentials again; retrying later")
+            }
             Ok(c) => {
-                tracing::info!(provider = %self.name, access_key_id = %c.access_key_id(), "fetched AWS credentials");
-                state.current = Some(c.clone());
-                state.last_failure = None;
+                tracing::info!(provider = %self.name, access_key_id = %c.access_key_id(), "fetched AWS credentials")
             }
             Err(e) => {
-                tracing::warn!(provider = %self.name, code = %e.code(), error = %e, "credential fetch failed");
-                state.last_failure = Some(self.clock.now());
+                tracing::warn!(provider = %self.name, code = %e.code(), error = %e, "credential fetch failed")
             }
         }
         result
     }
+}
+
+fn same(a: &Credentials, b: &Credentials) -> bool {
+    a.access_key_id() == b.access_key_id()
+        && a.session_token() == b.session_token()
+        && a.expiry() == b.expiry()
 }
 
 /// Exposes a credential cache as a provider, so assume-role draws its base credentials from it.

@@ -52,10 +52,15 @@ impl CachedToken {
     fn servable(&self, creds: &Credentials, now: SystemTime, policy: &ReusePolicy) -> bool {
         let same_identity = self.signed_with.access_key_id() == creds.access_key_id()
             && self.signed_with.session_token() == creds.session_token();
-        let young_enough = policy
-            .reuse_for
-            .is_none_or(|limit| now < self.signed_at + limit);
-        same_identity && young_enough && now + policy.refresh_margin < self.usable_until
+        let young_enough = policy.reuse_for.is_none_or(|limit| {
+            self.signed_at
+                .checked_add(limit)
+                .is_none_or(|end| now < end)
+        });
+        let margin_left = now
+            .checked_add(policy.refresh_margin)
+            .is_some_and(|t| t < self.usable_until);
+        same_identity && young_enough && margin_left
     }
 }
 
