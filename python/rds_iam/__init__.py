@@ -1,0 +1,54 @@
+"""AWS IAM database auth tokens for RDS, Aurora, RDS Proxy and Aurora DSQL.
+
+>>> import rds_iam
+>>> signer = rds_iam.Signer("mydb.abc123.us-east-1.rds.amazonaws.com", 5432, "app_user")
+>>> signer.region
+'us-east-1'
+
+``signer.token()`` returns the password to log in with; it is signed once and reused while it is
+good (process-wide), so calling it for every new connection is cheap. Driver helpers live in
+``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2`` and
+``rds_iam.pymysql``.
+"""
+
+from __future__ import annotations
+
+from rds_iam._native import (
+    ERROR_CODES,
+    Signer,
+    TokenInfo,
+    __version__,
+    clear_caches,
+    sign,
+    stats,
+)
+from rds_iam._typing import Credentials
+from rds_iam.errors import (
+    CredentialsExpired,
+    InvalidArgument,
+    InvalidEndpoint,
+    NoCredentials,
+    NoRegion,
+    ProviderError,
+    RdsIamError,
+    Timeout,
+)
+
+__all__ = [
+    "ERROR_CODES",
+    "Credentials",
+    "CredentialsExpired",
+    "InvalidArgument",
+    "InvalidEndpoint",
+    "NoCredentials",
+    "NoRegion",
+    "ProviderError",
+    "RdsIamError",
+    "Signer",
+    "Timeout",
+    "TokenInfo",
+    "__version__",
+    "clear_caches",
+    "sign",
+    "stats",
+]

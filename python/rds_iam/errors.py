@@ -1,0 +1,87 @@
+"""The exceptions of rds_iam: one class per stable error code of the core library.
+
+Catch :class:`RdsIamError` for all of them. Each has a ``code`` (the stable string, equal to the
+class name) and, for credential provider failures, ``provider``. Messages say what to do next
+and never contain a token, a secret access key or a session token.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "CredentialsExpired",
+    "InvalidArgument",
+    "InvalidEndpoint",
+    "NoCredentials",
+    "NoRegion",
+    "ProviderError",
+    "RdsIamError",
+    "Timeout",
+]
+
+
+class RdsIamError(Exception):
+    """Base class of every error raised by rds_iam."""
+
+    code: str = "RdsIamError"
+    provider: Optional[str] = None
+
+    def __init__(
+        self, message: str, *, code: Optional[str] = None, provider: Optional[str] = None
+    ) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.provider = provider
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]  # keyword arguments survive pickling
+        return (_rebuild, (type(self), str(self), self.code, self.provider))
+
+
+def _rebuild(
+    cls: type[RdsIamError], message: str, code: str, provider: Optional[str]
+) -> RdsIamError:
+    return cls(message, code=code, provider=provider)
+
+
+class NoCredentials(RdsIamError):
+    """No credential source produced AWS credentials."""
+
+    code = "NoCredentials"
+
+
+class CredentialsExpired(RdsIamError):
+    """The credentials on hand expired and could not be refreshed."""
+
+    code = "CredentialsExpired"
+
+
+class NoRegion(RdsIamError, ValueError):
+    """No region was given and none can be inferred from the hostname."""
+
+    code = "NoRegion"
+
+
+class InvalidEndpoint(RdsIamError, ValueError):
+    """The host or port cannot be signed for."""
+
+    code = "InvalidEndpoint"
+
+
+class InvalidArgument(RdsIamError, ValueError):
+    """Another argument (user, lifetime, option combination) is invalid."""
+
+    code = "InvalidArgument"
+
+
+class ProviderError(RdsIamError):
+    """A credential provider (IMDS, STS, SSO, credential_process, ...) failed."""
+
+    code = "ProviderError"
+
+
+class Timeout(RdsIamError, TimeoutError):
+    """A credential fetch took longer than the configured timeout."""
+
+    code = "Timeout"

@@ -1,0 +1,73 @@
+"""Checked by ``mypy --strict`` (make python-test): the public API is fully typed.
+Never executed; it only has to type-check against the installed wheel's stubs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import rds_iam
+import rds_iam.asyncpg
+import rds_iam.psycopg
+import rds_iam.psycopg2
+import rds_iam.pymysql
+import rds_iam.sqlalchemy
+
+
+def typed() -> None:
+    creds: rds_iam.Credentials = {"access_key_id": "AKID", "secret_access_key": "s"}
+    signer = rds_iam.Signer(
+        "db.abc.us-east-1.rds.amazonaws.com",
+        5432,
+        "app",
+        reuse_for=timedelta(minutes=5),
+        refresh_margin=120.0,
+        credentials=creds,
+    )
+    token: str = signer.token()
+    info: rds_iam.TokenInfo = signer.token_info()
+    expires: datetime = info.expires_at
+    cached: bool = info.from_cache
+    fut: asyncio.Future[str] = signer.token_async()
+    host: str = signer.host
+    port: int = signer.port
+    user: str | None = signer.user
+    signed: str = rds_iam.sign(
+        "db.abc.us-east-1.rds.amazonaws.com",
+        5432,
+        "app",
+        credentials=creds,
+        at=datetime.now(timezone.utc),
+        kind="rds",
+    )
+    count: int = rds_iam.stats()["signatures"]
+    rds_iam.clear_caches()
+    status: int = rds_iam._native.cli_main(["--version"])
+    try:
+        rds_iam.Signer("", user="u")
+    except rds_iam.RdsIamError as e:
+        code: str = e.code
+        provider: str | None = e.provider
+        print(code, provider)
+    print(token, expires, cached, fut, host, port, user, signed, count, status)
+
+    conn = rds_iam.psycopg.connect(signer, dbname="app")
+    conn.close()
+    kwargs = rds_iam.psycopg.pool_kwargs(signer, dbname="app")
+    print(kwargs()["password"], rds_iam.psycopg.connection_class(signer))
+    pg2 = rds_iam.psycopg2.connect(signer, dbname="app")
+    pg2.close()
+    pool = rds_iam.psycopg2.threaded_pool(signer, 1, 2, dbname="app")
+    pool.closeall()
+    my = rds_iam.pymysql.connect(signer, database="app")
+    my.close()
+
+
+async def typed_async(signer: rds_iam.Signer) -> None:
+    token: str = await signer.token_async()
+    conn = await rds_iam.asyncpg.connect(signer, database="app")
+    await conn.close()
+    async with rds_iam.asyncpg.create_pool(signer, database="app") as pool:
+        print(pool, token)
+    aconn = await rds_iam.psycopg.connect_async(signer, dbname="app")
+    await aconn.close()
