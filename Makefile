@@ -15,7 +15,7 @@ PY_REQS := tests/requirements.txt
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-test: rust-lint rust-test py-tools-test iamdb-test ## Run every test suite (installs what it needs)
+test: rust-lint rust-test py-tools-test iamdb-test python-test node-test ## Run every test suite (installs what it needs)
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check and clippy -D warnings
@@ -46,4 +46,6 @@ bench: ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer
 clean: ## Remove build outputs and the venv
 	rm -rf target $(VENV)
 
--include tests/iamdb/iamdb.mk
+include tests/iamdb/iamdb.mk
+include python/python.mk
+include node/node.mk

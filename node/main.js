@@ -1,0 +1,15 @@
+'use strict';
+// The package entry (CommonJS): the generated native loader's API plus the driver helpers.
+const native = require('./index.js');
+const drivers = require('./js/drivers.js');
+
+module.exports = {
+  Signer: native.Signer,
+  sign: native.sign,
+  clearCaches: native.clearCaches,
+  stats: native.stats,
+  VERSION: native.VERSION,
+  mysql2: drivers.mysql2,
+  pg: drivers.pg,
+  postgres: drivers.postgres,
+};

@@ -1,0 +1,30 @@
+# The npm package `rds-iam` (issue 5): napi-rs addon in node/, package.json at the root.
+# Included by the root Makefile. Tests run against the PACKED package installed in a temp
+# project ($(NODE_TEST_DIR)), never against the source tree.
+NODE_TEST_DIR := $(CURDIR)/target/node-test
+NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node
+
+.PHONY: node-deps node-build node-pack node-test node-bench
+
+node_modules/.rds-iam-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.rds-iam-installed ## npm ci (dev tools and the drivers the tests use)
+
+node-build: node-deps ## npm ci, then one release build of the Node addon (napi CLI)
+	$(NAPI_BUILD) --release
+
+node-pack: node-build ## npm pack, installed into a temp project (target/node-test)
+	rm -rf $(NODE_TEST_DIR) && mkdir -p $(NODE_TEST_DIR)
+	npm pack --silent --pack-destination $(NODE_TEST_DIR) > $(NODE_TEST_DIR)/tarball.txt
+	cd $(NODE_TEST_DIR) && printf '{ "name": "rds-iam-test-project", "private": true }\n' > package.json \
+	  && npm install --no-audit --no-fund --no-package-lock ./$$(tail -n1 tarball.txt)
+	node node/test/setup-types.js $(NODE_TEST_DIR)
+
+node-test: node-pack ## Node tests (node:test) and tsc --noEmit, against the packed package
+	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node --test node/test/*.test.js
+	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json
+
+node-bench: node-pack ## rds-iam (packed) vs @aws-sdk/rds-signer: require time, per-call cost (JSON)
+	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node node/bench.js

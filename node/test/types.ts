@@ -1,0 +1,61 @@
+// Type-checked by `make node-test` (tsc --noEmit, strict) against the installed package, as a
+// CommonJS (types.ts) and an ESM (types.mts) consumer. Never executed.
+import { Signer, sign, stats, clearCaches, mysql2, pg as pgSettings, postgres as postgresSettings, VERSION } from 'rds-iam';
+import type { SignerOptions, TokenInfo, Stats } from 'rds-iam';
+import pg from 'pg';
+import postgres from 'postgres';
+import mysql from 'mysql2/promise';
+import knex from 'knex';
+
+const options: SignerOptions = {
+  host: 'db.abc.us-east-1.rds.amazonaws.com',
+  port: 5432,
+  user: 'app',
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKID', secretAccessKey: 'S', sessionToken: 'T', expiration: new Date() },
+  roleArn: 'arn:aws:iam::123456789012:role/db',
+  kind: 'rds',
+  reuseFor: 60,
+  refreshMargin: 300,
+  fetchTimeout: 5,
+  imdsTimeout: 1,
+};
+const signer = new Signer(options);
+const dsql = new Signer({ host: 'abc.dsql.us-east-1.on.aws', kind: 'dsql_admin', expiresIn: 3600 });
+
+async function main(): Promise<void> {
+  const t: string = await signer.token();
+  const s: string = signer.tokenSync();
+  const info: TokenInfo = await signer.tokenInfo();
+  const when: Date = info.expiresAt;
+  const signed: Date = info.signedAt;
+  const cached: boolean = info.fromCache;
+  const key: string = info.accessKeyId;
+  const pw: string = await signer.password();
+  const st: Stats = stats();
+  const n: number = st.signatures;
+  clearCaches();
+  const token: string = sign({
+    host: 'db', port: 3306, user: 'u', region: 'us-east-1', at: new Date(0),
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
+  });
+  const v: string = VERSION;
+  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port];
+
+  const pool = new pg.Pool({ host: signer.host, user: 'app', password: signer.password, ssl: true });
+  const pool2 = new pg.Pool({ ...pgSettings(signer), database: 'app' });
+  const sql = postgres({ host: signer.host, username: 'app', password: signer.password, ssl: 'verify-full' });
+  const sql2 = postgres({ ...postgresSettings(signer), database: 'app' });
+  const my = mysql.createPool({ ...mysql2(signer), database: 'app' });
+  const my2 = mysql.createPool({ ...mysql2(signer, { ssl: { ca: 'PEM' } }), database: 'app' });
+  const db = knex({ client: 'pg', connection: { host: signer.host, user: 'app', password: signer.password } });
+  void [pool, pool2, sql, sql2, my, my2, db];
+
+  // @ts-expect-error: kind is one of three strings
+  new Signer({ host: 'h', kind: 'mysql' });
+  // @ts-expect-error: host is required
+  new Signer({ user: 'u' });
+  // @ts-expect-error: the credentials need a secret
+  sign({ host: 'h', credentials: { accessKeyId: 'A' } });
+}
+void main;
