@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR := never
 
 PY_REQS := tests/requirements.txt
 
-.PHONY: help test demo bench rust-test rust-lint venv clean
+.PHONY: help test demo bench bench-env bench-smoke rust-test rust-lint venv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,8 +40,15 @@ demo: ## Bring up iamdb and log in with IAM tokens from every binding
 	$(CARGO) build --release -q -p rds-iam --bin rds-iam
 	@demo/demo.sh
 
-bench: ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer
-	$(CARGO) run --release -q -p rds-iam --example bench
+bench-env: python-build node-pack
+	test -x $(PY_TEST_PY) || { $(PYTHON) -m venv $(PY_TEST_VENV) && $(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS); }
+	$(PY_TEST_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
+
+bench: bench-env ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer (table + bench/results.json)
+	$(PYTHON) bench/run.py --python $(PY_TEST_PY)
+
+bench-smoke: bench-env ## The benchmarks with a few iterations, no thresholds (CI)
+	$(PYTHON) bench/run.py --python $(PY_TEST_PY) --quick
 
 clean: ## Remove build outputs and the venv
 	rm -rf target $(VENV)

@@ -1,0 +1,86 @@
+"""`make bench`: every figure next to its peer's, measured in this one run, as ratios.
+
+Runs the Rust example, the Python bench (in the venv that has the wheel and boto3) and the Node
+bench (with @aws-sdk/rds-signer), prints one table and writes bench/results.json.
+Usage: python bench/run.py --python PY [--quick]   (--quick: a smoke run, few iterations)
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (label, ours, peer, unit, target): peer/target may be None. Ratio = peer / ours (×: ours faster/smaller).
+ROWS = [
+    ("Python fresh signature", "py_fresh_us", "boto3_fresh_us", "µs", "≤ 6 µs"),
+    ("Python cached token()", "py_cached_us", "boto3_fresh_us", "µs", "≤ 0.5 µs"),
+    ("Python cached token_async()", "py_cached_async_us", "boto3_fresh_us", "µs", None),
+    ("Python import + first token", "py_process_ours_ms", "py_process_boto3_ms", "ms", "≤ 10 ms above bare"),
+    ("  (bare interpreter)", "py_process_bare_ms", None, "ms", None),
+    ("Python peak RSS", "py_process_ours_rss_mb", "py_process_boto3_rss_mb", "MB", "≤ 10 MB above bare"),
+    ("  (bare interpreter)", "py_process_bare_rss_mb", None, "MB", None),
+    ("Python installed size", "py_installed_mb", "boto3_installed_mb", "MB", None),
+    ("Python wheel", "py_wheel_mb", None, "MB", "≤ 8 MB"),
+    ("Node fresh signature", "node_fresh_us", "aws_sdk_fresh_us", "µs", "≤ 6 µs"),
+    ("Node cached token() Promise", "node_cached_us", "aws_sdk_fresh_us", "µs", "≤ 1 µs"),
+    ("Node cached tokenSync()", "node_cached_sync_us", "aws_sdk_fresh_us", "µs", "≤ 0.3 µs"),
+    ("Node require + first token", "node_process_ours_ms", "node_process_aws_sdk_ms", "ms", None),
+    ("  (bare node)", "node_process_bare_ms", None, "ms", None),
+    ("Node peak RSS", "node_process_ours_rss_mb", "node_process_aws_sdk_rss_mb", "MB", None),
+    ("Node installed size", "node_ours_installed_mb", "node_aws_sdk_installed_mb", "MB", "≤ 8 MB"),
+    ("Node packages installed", "node_ours_packages", "node_aws_sdk_packages", "", None),
+    ("Rust fresh signature", "rust_fresh_ns", None, "ns", None),
+    ("Rust cached token", "rust_cached_ns", None, "ns", None),
+    ("Rust cached token (async)", "rust_cached_async_ns", None, "ns", None),
+    ("SHA-256 + HMAC (physical limit)", "rust_limit_ns", None, "ns", None),
+    ("Python storm: 1000 hooks → signatures", "py_storm_signatures", None, "", "1"),
+    ("Python storm: credential fetches", "py_storm_credential_fetches", None, "", "1"),
+    ("Node storm: 1000 hooks → signatures", "node_storm_signatures", None, "", "1"),
+    ("Node storm: credential fetches", "node_storm_credential_fetches", None, "", "1"),
+]
+
+
+def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    out = subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--python", required=True, help="interpreter of a venv with the rds-iam wheel and boto3")
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    q = ["--quick"] if a.quick else []
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    res: dict[str, float] = {}
+    res.update(run_json(["cargo", "run", "--release", "-q", "-p", "rds-iam", "--example", "bench", "--", *q]))
+    res.update(run_json([a.python, "bench/py_bench.py", *q], clean))
+    tarballs = sorted(glob.glob(os.path.join(ROOT, "target", "node-test", "*.tgz")))
+    node_env = {**clean, **({"RDS_IAM_TARBALL": tarballs[-1]} if tarballs else {})}
+    res.update(run_json(["node", "bench/node_bench.js", *q], node_env))
+    wheels = glob.glob(os.path.join(ROOT, "dist", "rds_iam-*.whl"))
+    if wheels:
+        res["py_wheel_mb"] = os.path.getsize(wheels[0]) / 1e6
+
+    print(f"{'figure':40} {'rds-iam':>12} {'peer':>12} {'peer/ours':>10}  target")
+    for label, ours, peer, unit, target in ROWS:
+        if ours not in res:
+            continue
+        o = res[ours]
+        p = res.get(peer) if peer else None
+        ratio = f"{p / o:9.1f}×" if p and o else ""
+        ps = f"{p:10.2f} {unit}" if p is not None else ""
+        print(f"{label:40} {o:10.2f} {unit:2} {ps:>12} {ratio:>10}  {target or ''}")
+    with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
