@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR := never
 
 PY_REQS := tests/requirements.txt
 
-.PHONY: help test demo bench bench-env bench-smoke rust-test rust-lint venv clean
+.PHONY: help test demo bench packages bench-smoke rust-test rust-lint venv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,18 +36,18 @@ py-tools-test: venv ## The test servers' own tests and the vectors' independent 
 	$(VENV_PY) tests/vectors/generate.py --check
 	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/fakeaws
 
-demo: ## Bring up iamdb and log in with IAM tokens from every binding
+demo: packages ## Bring up iamdb and log in with IAM tokens from every binding
 	$(CARGO) build --release -q -p rds-iam --bin rds-iam
-	@demo/demo.sh
+	@DEMO_PY=$(PY_TEST_PY) demo/demo.sh
 
-bench-env: python-build node-pack
+packages: python-build node-pack ## Build the wheel and the npm package and install them for the demo and benchmarks
 	test -x $(PY_TEST_PY) || { $(PYTHON) -m venv $(PY_TEST_VENV) && $(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS); }
 	$(PY_TEST_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
 
-bench: bench-env ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer (table + bench/results.json)
+bench: packages ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer (table + bench/results.json)
 	$(PYTHON) bench/run.py --python $(PY_TEST_PY)
 
-bench-smoke: bench-env ## The benchmarks with a few iterations, no thresholds (CI)
+bench-smoke: packages ## The benchmarks with a few iterations, no thresholds (CI)
 	$(PYTHON) bench/run.py --python $(PY_TEST_PY) --quick
 
 clean: ## Remove build outputs and the venv

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 IAMDB=tests/iamdb/iamdb
 CLI=target/release/rds-iam
+DEMO_PY=${DEMO_PY:-target/py-test-venv/bin/python}
 
 say() { printf '  %-28s %s\n' "$1" "$2"; }
 
@@ -20,11 +21,6 @@ token=$($CLI token --host "$IAMDB_HOST" --port "$IAMDB_PG_PORT" --user "$IAMDB_U
 who=$(PGPASSWORD=$token PGSSLMODE=require psql -h "$IAMDB_HOST" -p "$IAMDB_PG_PORT" -U "$IAMDB_USER" -d "$IAMDB_DATABASE" -Atc 'select current_user')
 say "rust cli + psql:" "select current_user → $who (token ${#token} chars)"
 
-for part in demo/demo_python.py demo/demo_node.js; do
-  [ -f "$part" ] || continue
-  case $part in
-    *.py) [ -x build/py-test-venv/bin/python ] && build/py-test-venv/bin/python "$part" ;;
-    *.js) node "$part" ;;
-  esac
-done
+"$DEMO_PY" demo/demo_python.py
+node demo/demo_node.js
 echo "validator log: $($IAMDB log -n 100 | grep -c '"outcome": "accept"') accepted logins, last at $IAMDB_LOG"

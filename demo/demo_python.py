@@ -1,0 +1,30 @@
+"""`make demo`, Python part: psycopg and PyMySQL log in to iamdb with tokens from the default
+credential chain (the environment holds the iamdb test key), through the rds_iam helpers."""
+
+import os
+
+import rds_iam
+import rds_iam.psycopg
+import rds_iam.pymysql
+
+host, user, ca = os.environ["IAMDB_HOST"], os.environ["IAMDB_USER"], os.environ["IAMDB_CA_FILE"]
+db = os.environ["IAMDB_DATABASE"]
+
+
+def say(what: str, result: str) -> None:
+    print(f"  {what:<28} {result}")
+
+
+pg = rds_iam.Signer(host, int(os.environ["IAMDB_PG_PORT"]), user, region="us-east-1")
+with rds_iam.psycopg.connect(pg, dbname=db, sslmode="verify-full", sslrootcert=ca) as conn:
+    who = conn.execute("select current_user").fetchone()
+say("python psycopg:", f"select current_user → {who[0]} ({pg.token_info().access_key_id})")
+
+my = rds_iam.Signer(host, int(os.environ["IAMDB_MYSQL_PORT"]), user, region="us-east-1")
+conn = rds_iam.pymysql.connect(my, database=db, ssl_ca=ca)
+with conn.cursor() as cur:
+    cur.execute("select current_user()")
+    who = cur.fetchone()
+conn.close()
+say("python PyMySQL:", f"select current_user() → {who[0]} (cleartext plugin over TLS)")
+say("python signatures:", f"{rds_iam.stats()['signatures']} for 2 endpoints")
