@@ -17,8 +17,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -27,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rds_iam::{
     AssumeRole, Clock, CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer,
 };
-use support::{cli, FakeAws, TempDir, TOKEN_ARGS};
+use support::{cli, Ctl, FakeAws, TempDir, TOKEN_ARGS};
 
 const HOST: &str = "db.abc123.us-east-1.rds.amazonaws.com";
 const NO_IMDS: (&str, &str) = ("AWS_EC2_METADATA_DISABLED", "true");
@@ -38,49 +37,11 @@ const IRSA_ROLE: &str = "arn:aws:iam::123456789012:role/irsa-role";
 // Helpers: the fake's control API by port (usable from a child process too), the CLI's error,
 // and running a library test in a child process.
 
-/// Talks to a running fakeaws by port.
-#[derive(Clone, Copy)]
-struct Ctl(u16);
-
-impl Ctl {
-    fn of(fake: &FakeAws) -> Ctl {
-        Ctl(fake.port)
-    }
-    fn from_env() -> Ctl {
-        Ctl(std::env::var("FAKE_PORT").unwrap().parse().unwrap())
-    }
-    fn request(self, method: &str, path: &str, body: &str) -> String {
-        let mut s = TcpStream::connect(("127.0.0.1", self.0)).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).unwrap();
-        let (head, body) = resp.split_once("\r\n\r\n").unwrap_or_default();
-        assert!(head.contains(" 200 "), "fakeaws {method} {path}: {resp}");
-        body.to_owned()
-    }
-    /// Merges fault settings, e.g. `{"ecs": {"status": 500}}` (`null` removes a setting).
-    fn configure(self, json: &str) {
-        self.request("POST", "/_fake/config", json);
-    }
-    /// Calls per `<service>` and `<service>_<action>` (failed and retried ones included).
-    fn counts(self) -> serde_json::Value {
-        serde_json::from_str(&self.request("GET", "/_fake/counts", "")).unwrap()
-    }
-    fn count(self, key: &str) -> u64 {
-        self.counts()[key].as_u64().unwrap_or(0)
-    }
-}
-
 /// The fake, started and configured.
 fn fake_with(config: &str) -> FakeAws {
     let fake = FakeAws::start();
     if !config.is_empty() {
-        Ctl::of(&fake).configure(config);
+        fake.ctl().configure(config);
     }
     fake
 }
@@ -278,7 +239,7 @@ fn imds_accepts_but_never_answers() {
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("timeout"), "{err}");
     between(took, 950, 1_000 + 1_500, "silent IMDS");
-    assert_eq!(Ctl::of(&fake).count("imds_credentials"), 1, "one attempt");
+    assert_eq!(fake.ctl().count("imds_credentials"), 1, "one attempt");
 }
 
 #[test]
@@ -294,7 +255,7 @@ fn imds_answers_500() {
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("500"), "{err}");
     between(took, 0, 1_000 + 1_500, "IMDS 500");
-    assert_eq!(Ctl::of(&fake).count("imds_credentials"), 1, "no retry");
+    assert_eq!(fake.ctl().count("imds_credentials"), 1, "no retry");
 }
 
 #[test]
@@ -347,7 +308,7 @@ fn imds_token_endpoint_403_has_no_imdsv1_fallback() {
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("forbidden"), "{err}");
     between(took, 0, 1_000 + 1_500, "IMDS token 403");
-    let ctl = Ctl::of(&fake);
+    let ctl = fake.ctl();
     assert_eq!(ctl.count("imds_token"), 1);
     assert_eq!(
         ctl.count("imds_role") + ctl.count("imds_credentials"),
@@ -554,7 +515,7 @@ fn sts_assume_role_throttling_is_retried() {
         "{v}"
     );
     // Measured: 3 calls (2 throttled + 1 good) in ~1.8 s (standard retry, exponential backoff).
-    assert_eq!(Ctl::of(&fake).count("sts_AssumeRole"), 3);
+    assert_eq!(fake.ctl().count("sts_AssumeRole"), 3);
     between(took, 0, 8_000, "throttled AssumeRole");
 }
 
@@ -573,7 +534,7 @@ fn sts_web_identity_throttling_is_retried() {
         "{v}"
     );
     // Measured: 3 calls in ~1.9 s.
-    assert_eq!(Ctl::of(&fake).count("sts_AssumeRoleWithWebIdentity"), 3);
+    assert_eq!(fake.ctl().count("sts_AssumeRoleWithWebIdentity"), 3);
     between(took, 0, 8_000, "throttled AssumeRoleWithWebIdentity");
 }
 
@@ -587,7 +548,7 @@ fn sts_assume_role_500_fails_after_retries() {
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("assume-role") && err.contains(ROLE), "{err}");
     assert_eq!(
-        Ctl::of(&fake).count("sts_AssumeRole"),
+        fake.ctl().count("sts_AssumeRole"),
         3,
         "retried, then gave up"
     );
@@ -603,7 +564,7 @@ fn sts_web_identity_500_fails_after_retries() {
     // Measured: 3 calls, ~1.7 s.
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("InternalFailure"), "{err}");
-    assert_eq!(Ctl::of(&fake).count("sts_AssumeRoleWithWebIdentity"), 3);
+    assert_eq!(fake.ctl().count("sts_AssumeRoleWithWebIdentity"), 3);
     between(took, 0, 8_000, "AssumeRoleWithWebIdentity 500");
 }
 
@@ -616,7 +577,7 @@ fn sts_web_identity_invalid_identity_token() {
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("InvalidIdentityToken"), "{err}");
     // Not retried: one call, ~0.05 s.
-    assert_eq!(Ctl::of(&fake).count("sts_AssumeRoleWithWebIdentity"), 1);
+    assert_eq!(fake.ctl().count("sts_AssumeRoleWithWebIdentity"), 1);
     between(took, 0, 3_000, "InvalidIdentityToken");
 }
 
@@ -628,7 +589,7 @@ fn sts_web_identity_expired_token() {
     let (code, err, took) = cli_error(&home, &borrow(&env), &[]);
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("ExpiredToken"), "{err}");
-    assert_eq!(Ctl::of(&fake).count("sts_AssumeRoleWithWebIdentity"), 1);
+    assert_eq!(fake.ctl().count("sts_AssumeRoleWithWebIdentity"), 1);
     between(took, 0, 3_000, "ExpiredTokenException");
 }
 
@@ -642,7 +603,7 @@ fn sts_web_identity_token_file_missing() {
     // ~0.05 s, STS never called. That the message names the file is checked (and currently
     // fails) in `error_messages_name_the_provider_and_say_what_to_do`.
     assert_eq!(code, "ProviderError", "{err}");
-    assert_eq!(Ctl::of(&fake).count("sts"), 0);
+    assert_eq!(fake.ctl().count("sts"), 0);
     between(took, 0, 3_000, "missing token file");
 }
 
@@ -721,7 +682,7 @@ fn ecs_endpoint_answers_500() {
     // Measured: 3 calls, ~2.1 s.
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("500"), "{err}");
-    assert_eq!(Ctl::of(&fake).count("ecs_credentials"), 3);
+    assert_eq!(fake.ctl().count("ecs_credentials"), 3);
     between(took, 0, 6_000, "ECS 500");
 }
 

@@ -42,8 +42,34 @@ impl FakeAws {
         }
     }
 
-    fn request(&self, method: &str, path: &str, body: &str) -> String {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+    /// The control client of this fake.
+    pub fn ctl(&self) -> Ctl {
+        Ctl(self.port)
+    }
+
+    /// Merges behaviour settings, e.g. `{"sts": {"delay_ms": 500}}`.
+    pub fn configure(&self, json: &str) {
+        self.ctl().configure(json);
+    }
+
+    /// Every recorded request.
+    pub fn calls(&self) -> Vec<serde_json::Value> {
+        self.ctl().calls()
+    }
+}
+
+/// Talks to a running fakeaws's `/_fake/*` control API by port (also from child processes).
+#[derive(Clone, Copy)]
+pub struct Ctl(pub u16);
+
+impl Ctl {
+    /// The fake whose port a parent test put in `FAKE_PORT`.
+    pub fn from_env() -> Ctl {
+        Ctl(std::env::var("FAKE_PORT").unwrap().parse().unwrap())
+    }
+
+    fn request(self, method: &str, path: &str, body: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.0)).unwrap();
         write!(
             s,
             "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -52,24 +78,34 @@ impl FakeAws {
         .unwrap();
         let mut resp = String::new();
         s.read_to_string(&mut resp).unwrap();
-        resp.split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default()
+        let (head, body) = resp.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(head.contains(" 200 "), "fakeaws {method} {path}: {resp}");
+        body.to_owned()
     }
 
-    /// Merges behaviour settings, e.g. `{"sts": {"delay_ms": 500}}`.
-    pub fn configure(&self, json: &str) {
+    /// Merges fault settings, e.g. `{"ecs": {"status": 500}}` (`null` removes a setting).
+    pub fn configure(self, json: &str) {
         self.request("POST", "/_fake/config", json);
     }
 
     /// Every recorded request.
-    pub fn calls(&self) -> Vec<serde_json::Value> {
-        let body = self.request("GET", "/_fake/calls", "");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    pub fn calls(self) -> Vec<serde_json::Value> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.request("GET", "/_fake/calls", "")).unwrap();
         match v {
             serde_json::Value::Array(a) => a,
             other => other["calls"].as_array().cloned().unwrap_or_default(),
         }
+    }
+
+    /// Calls per `<service>` and `<service>_<action>` (failed and retried ones included).
+    pub fn counts(self) -> serde_json::Value {
+        serde_json::from_str(&self.request("GET", "/_fake/counts", "")).unwrap()
+    }
+
+    /// One entry of [`Self::counts`], 0 when absent.
+    pub fn count(self, key: &str) -> u64 {
+        self.counts()[key].as_u64().unwrap_or(0)
     }
 }
 
