@@ -15,7 +15,7 @@ PY_REQS := tests/requirements.txt
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-test: rust-lint rust-test py-tools-test iamdb-test python-test node-test ## Run every test suite (installs what it needs)
+test: rust-lint rust-test py-tools-test iamdb-test python-test node-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs)
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check and clippy -D warnings
@@ -56,3 +56,4 @@ clean: ## Remove build outputs and the venv
 include tests/iamdb/iamdb.mk
 include python/python.mk
 include node/node.mk
+include tests/checks.mk

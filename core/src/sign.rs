@@ -235,9 +235,11 @@ pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Resu
     let headers = [("host", host_header.as_str())];
     let request = SignableRequest::new("GET", url, headers.into_iter(), SignableBody::Bytes(&[]))
         .map_err(|e| Error::endpoint(format!("cannot sign for `{ep}`: {e}")))?;
-    let (instructions, _) = http_request::sign(request, &params.into())
-        .map_err(|e| internal(e.to_string()))?
-        .into_parts();
+    // aws-sigv4 logs the canonical request, session token included, at TRACE: nothing inside
+    // the signing call may reach a subscriber or (via tracing's `log` fallback) a logger.
+    let signed =
+        tracing::dispatcher::with_default(silent(), || http_request::sign(request, &params.into()));
+    let (instructions, _) = signed.map_err(|e| internal(e.to_string()))?.into_parts();
     let (_, signed) = instructions.into_parts();
     Ok(assemble(&authority, action, &user_param, &signed))
 }
@@ -272,6 +274,12 @@ fn assemble(
         }
     }
     out
+}
+
+/// A dispatcher that drops everything; setting it also turns tracing's `log` fallback off.
+fn silent() -> &'static tracing::Dispatch {
+    static SILENT: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SILENT.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()))
 }
 
 fn internal(detail: String) -> Error {
