@@ -381,11 +381,9 @@ fn imds_failing_keeps_serving_cached_credentials() {
     }
 }
 
-/// KNOWN FAILING (core bug, see the report): during an IMDS outage aws-config's IMDS provider
-/// answers with the credentials it fetched last (its "static stability" fallback) instead of an
-/// error. The cache takes that as a successful refresh, clears `last_failure`, and the next
-/// call inside the refresh-ahead window starts another refresh: IMDS is hit at the callers'
-/// rate (measured: 10 requests in 1 s for 20 calls) instead of once per 5 s back-off.
+/// During an IMDS outage aws-config's IMDS provider answers with the credentials it fetched last
+/// (its "static stability" fallback) instead of an error. The cache must not take that as a
+/// refresh: IMDS is asked at most once per 5 s back-off, not at the callers' rate.
 #[test]
 fn imds_outage_refreshes_are_backed_off() {
     const NAME: &str = "imds_outage_refreshes_are_backed_off";
@@ -417,11 +415,9 @@ fn imds_outage_refreshes_are_backed_off() {
     );
 }
 
-/// KNOWN FAILING (core bug, see the report): when the cached IMDS credentials are within the
-/// 10 s expiry buffer and IMDS is down, aws-config hands back the same old credentials as a
-/// "success"; the cache does not check them, so the caller gets a token with seconds to live
-/// (and, once they are past expiry, an error that blames "the given credentials" instead of
-/// the provider). Expected: `CredentialsExpired` naming the provider.
+/// When the cached IMDS credentials are within the 10 s expiry buffer and IMDS is down,
+/// aws-config hands back the same old credentials as a "success": the caller must get
+/// `CredentialsExpired` naming the provider, not a token with seconds to live.
 #[test]
 fn imds_outage_at_expiry_reports_credentials_expired() {
     const NAME: &str = "imds_outage_at_expiry_reports_credentials_expired";
@@ -960,9 +956,8 @@ fn storm_of_10000_callers_shares_one_slow_fetch_and_one_signature() {
     between(r.took, 1_950, 8_000, "storm");
 }
 
-/// KNOWN FAILING (core bug, see the report): a failed fetch is not shared with the callers that
-/// queued behind it. Each waiter takes the fetch lock in turn, finds nothing cached and fetches
-/// again, so N callers make N sequential fetches (here 3 attempts × 2 s each).
+/// A failed fetch is shared with the callers queued behind it: they all get its error at once
+/// instead of fetching again one after another.
 #[test]
 fn storm_of_10000_callers_all_get_the_error_of_one_failing_fetch() {
     const NAME: &str = "storm_of_10000_callers_all_get_the_error_of_one_failing_fetch";
@@ -1017,11 +1012,9 @@ const REMEDIES: [&str; 12] = [
     "attach ",
 ];
 
-/// KNOWN FAILING (core gap, see the report): every failure above ends in `ProviderError`, whose
-/// message is "credential provider <name> failed: <aws-config's Debug-laden detail>". For the
-/// default chain, <name> is "the default credential chain" whatever link failed, several
-/// details never say which source it was (ECS, web identity, credential_process), the missing
-/// web-identity token file is not named, and no ProviderError says what to do next.
+/// Every provider failure names the failing source (for the default chain, the link: IMDS, ECS,
+/// web identity, credential_process), names a missing web-identity token file, says what to
+/// check, and stays short (no Debug dumps of HTTP responses).
 #[test]
 fn error_messages_name_the_provider_and_say_what_to_do() {
     type Scenario = (&'static str, &'static str, &'static [&'static str]);

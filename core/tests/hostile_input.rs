@@ -386,14 +386,16 @@ proptest! {
         let status = rds_iam::cli::run(argv.clone(), &mut out, &mut err);
         prop_assert!((0..=2).contains(&status), "{status} for {argv:?}");
         if sub == "token" {
-            prop_assert!(status != 0 && out.is_empty(), "{argv:?}");
+            // Never a token; a stray `-h…`/`-V…` legitimately prints help or the version.
+            let printed = String::from_utf8_lossy(&out);
+            prop_assert!(!printed.contains("X-Amz-Signature"), "{argv:?}");
+            prop_assert!(status != 0 || printed.starts_with("Usage") || printed.contains("rds-iam") , "{argv:?}");
         }
     }
 }
 
-/// KNOWN FAILING (core bug, see the report): a bracketed host is accepted when it is made of
-/// hex digits, `:` and `.`, whether or not it is an IPv6 address, e.g. `[:]`, `[::::::::::]`,
-/// `[1:2:3:4:5:6:7:8:9]` or `[.:.]`, and a token is signed for it.
+/// A bracketed host is accepted only when it is an IPv6 address (not `[:]`, `[::::::::::]`,
+/// `[1:2:3:4:5:6:7:8:9]` or `[.:.]`).
 #[test]
 fn accepted_ipv6_literals_are_ipv6_addresses() {
     let mut runner = proptest::test_runner::TestRunner::new(config());
