@@ -54,7 +54,7 @@ const CHILD = (body) => `const t = process.hrtime.bigint();
 (async () => { ${body}
   const ms = Number(process.hrtime.bigint() - t) / 1e6
   // VmHWM, not maxRSS: the latter carries the forking parent's peak across exec.
-  const hwm = require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1]
+  const hwm = require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1]
   console.log(ms, hwm) })()`
 
 function startup (name, body, env) {
