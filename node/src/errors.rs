@@ -1,0 +1,85 @@
+//! Core errors → JavaScript `Error`s whose `.code` is the core's stable code.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsError};
+use rds_iam::ErrorCode;
+
+/// The JavaScript `.code` of an error: the core's stable code, spelled the same.
+pub(crate) fn js_code(code: ErrorCode) -> &'static str {
+    // The one place where codes are mapped; `ErrorCode` is exhaustive, so a new code fails
+    // this build until it is listed here.
+    match code {
+        ErrorCode::NoCredentials => "NoCredentials",
+        ErrorCode::CredentialsExpired => "CredentialsExpired",
+        ErrorCode::NoRegion => "NoRegion",
+        ErrorCode::InvalidEndpoint => "InvalidEndpoint",
+        ErrorCode::InvalidArgument => "InvalidArgument",
+        ErrorCode::ProviderError => "ProviderError",
+        ErrorCode::Timeout => "Timeout",
+    }
+}
+
+pub(crate) struct Code(&'static str);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+/// The error as a napi error carrying the code (becomes an `Error` with `.code`).
+pub(crate) fn code_error(e: &rds_iam::Error) -> napi::Error<Code> {
+    napi::Error::new(Code(js_code(e.code())), e.to_string())
+}
+
+/// A JavaScript `Error` with `.code` and the core's message, as a napi error that rethrows it.
+pub(crate) fn js_error(env: &Env, e: &rds_iam::Error) -> napi::Error {
+    napi::Error::from(JsError::from(code_error(e)).into_unknown(*env))
+}
+
+/// The JavaScript `Error` value itself (to reject a Promise with).
+pub(crate) fn js_error_value<'env>(env: &'env Env, e: &rds_iam::Error) -> Unknown<'env> {
+    JsError::from(code_error(e)).into_unknown(*env)
+}
+
+pub(crate) fn invalid(env: &Env, name: &'static str, reason: impl Into<String>) -> napi::Error {
+    js_error(
+        env,
+        &rds_iam::Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        },
+    )
+}
+
+pub(crate) fn bad_endpoint(env: &Env, reason: impl Into<String>) -> napi::Error {
+    js_error(
+        env,
+        &rds_iam::Error::InvalidEndpoint {
+            reason: reason.into(),
+        },
+    )
+}
+
+/// Core result → napi result, with the error as a coded JavaScript `Error`.
+pub(crate) trait OrThrow<T> {
+    fn or_throw(self, env: &Env) -> napi::Result<T>;
+}
+
+impl<T> OrThrow<T> for rds_iam::Result<T> {
+    fn or_throw(self, env: &Env) -> napi::Result<T> {
+        self.map_err(|e| js_error(env, &e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_code_is_mapped_to_its_stable_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(js_code(code), code.as_str());
+        }
+    }
+}

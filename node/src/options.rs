@@ -1,0 +1,406 @@
+//! Reading options objects: every type is checked here, so no conversion can panic or fail
+//! with a napi status code instead of one of ours.
+//!
+//! An options object is read in one pass over its keys (`for…in` keys, as before): each key is
+//! matched against the known names and its value taken with the key handle in hand, so an
+//! unknown key is refused and no property is looked up by a freshly created name.
+
+use std::ptr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use napi::bindgen_prelude::*;
+use napi::{sys, Env, JsDate, ValueType};
+use rds_iam::{Credentials, TokenKind};
+
+use crate::errors::{bad_endpoint, invalid};
+
+/// More known keys than any options object has.
+const MAX_KEYS: usize = 16;
+
+pub(crate) fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "a boolean",
+        ValueType::Number => "a number",
+        ValueType::String => "a string",
+        ValueType::Symbol => "a symbol",
+        ValueType::Object => "an object",
+        ValueType::Function => "a function",
+        ValueType::External => "an external",
+        ValueType::BigInt => "a bigint",
+        _ => "an unknown value",
+    }
+}
+
+fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(
+            napi::Status::from(status),
+            format!("reading {what} failed"),
+        ))
+    }
+}
+
+/// An options object: `undefined`/`null` properties count as absent; unknown keys are refused
+/// (a misspelt option would otherwise be ignored silently).
+pub(crate) struct Options<'env> {
+    env: &'env Env,
+    what: &'static str,
+    known: &'static [&'static str],
+    /// The value of `known[i]`, or null when the key is not in the object.
+    values: [sys::napi_value; MAX_KEYS],
+}
+
+impl<'env> Options<'env> {
+    pub(crate) fn new(
+        env: &'env Env,
+        what: &'static str,
+        value: Option<Unknown<'env>>,
+        known: &'static [&'static str],
+    ) -> napi::Result<Self> {
+        debug_assert!(known.len() <= MAX_KEYS);
+        let Some(value) = value else {
+            return Err(invalid(
+                env,
+                what,
+                format!("pass an options object to {what}"),
+            ));
+        };
+        let t = value.get_type()?;
+        if t != ValueType::Object || value.is_array()? {
+            let got = if t == ValueType::Object {
+                "an array"
+            } else {
+                type_name(t)
+            };
+            return Err(invalid(
+                env,
+                what,
+                format!("expected an options object, got {got}"),
+            ));
+        }
+        let raw_env = env.raw();
+        let obj = value.raw();
+        let mut values = [ptr::null_mut(); MAX_KEYS];
+        // SAFETY: plain Node-API calls on live handles of this callback scope.
+        unsafe {
+            let mut keys = ptr::null_mut();
+            check(
+                sys::napi_get_property_names(raw_env, obj, &mut keys),
+                "the option names",
+            )?;
+            let mut len = 0u32;
+            check(
+                sys::napi_get_array_length(raw_env, keys, &mut len),
+                "the option names",
+            )?;
+            for i in 0..len {
+                let mut key = ptr::null_mut();
+                check(
+                    sys::napi_get_element(raw_env, keys, i, &mut key),
+                    "an option name",
+                )?;
+                // Known names are short: a longer key is unknown (and read in full below).
+                let mut buf = [0u8; 32];
+                let mut n = 0usize;
+                check(
+                    sys::napi_get_value_string_utf8(
+                        raw_env,
+                        key,
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        &mut n,
+                    ),
+                    "an option name",
+                )?;
+                let name = &buf[..n];
+                let slot = if n < buf.len() - 1 {
+                    known.iter().position(|k| k.as_bytes() == name)
+                } else {
+                    None
+                };
+                let Some(slot) = slot else {
+                    let key: String = Unknown::from_raw_unchecked(raw_env, key).cast()?;
+                    return Err(invalid(
+                        env,
+                        what,
+                        format!(
+                            "unknown option `{}`; the options are: {}",
+                            key.escape_debug(),
+                            known.join(", ")
+                        ),
+                    ));
+                };
+                let mut v = ptr::null_mut();
+                check(
+                    sys::napi_get_property(raw_env, obj, key, &mut v),
+                    "an option",
+                )?;
+                values[slot] = v;
+            }
+        }
+        Ok(Options {
+            env,
+            what,
+            known,
+            values,
+        })
+    }
+
+    fn raw(&self, key: &str) -> napi::Result<Option<Unknown<'env>>> {
+        let Some(i) = self.known.iter().position(|k| *k == key) else {
+            return Ok(None);
+        };
+        let v = self.values[i];
+        if v.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: a live handle of this callback scope.
+        let v = unsafe { Unknown::from_raw_unchecked(self.env.raw(), v) };
+        Ok(match v.get_type()? {
+            ValueType::Undefined | ValueType::Null => None,
+            _ => Some(v),
+        })
+    }
+
+    pub(crate) fn string(&self, key: &'static str) -> napi::Result<Option<String>> {
+        self.raw(key)?
+            .map(|v| as_string(self.env, key, v))
+            .transpose()
+    }
+
+    pub(crate) fn required_string(&self, key: &'static str) -> napi::Result<String> {
+        self.string(key)?.ok_or_else(|| {
+            invalid(
+                self.env,
+                key,
+                format!("`{key}` is required in the options of {}", self.what),
+            )
+        })
+    }
+
+    fn number(&self, key: &'static str) -> napi::Result<Option<f64>> {
+        let Some(v) = self.raw(key)? else {
+            return Ok(None);
+        };
+        let t = v.get_type()?;
+        if t != ValueType::Number {
+            return Err(invalid(
+                self.env,
+                key,
+                format!("expected a number, got {}", type_name(t)),
+            ));
+        }
+        // SAFETY: checked to be a number.
+        let n: f64 = unsafe { v.cast()? };
+        if !n.is_finite() {
+            return Err(invalid(
+                self.env,
+                key,
+                format!("{n} is not a finite number"),
+            ));
+        }
+        Ok(Some(n))
+    }
+
+    /// Seconds as a `Duration` (fractions allowed, never negative).
+    pub(crate) fn seconds(&self, key: &'static str) -> napi::Result<Option<Duration>> {
+        let Some(n) = self.number(key)? else {
+            return Ok(None);
+        };
+        Duration::try_from_secs_f64(n).map(Some).map_err(|_| {
+            invalid(
+                self.env,
+                key,
+                format!("{n} is not a duration in seconds (use a number ≥ 0)"),
+            )
+        })
+    }
+
+    pub(crate) fn port(&self) -> napi::Result<Option<u16>> {
+        let Some(v) = self.raw("port")? else {
+            return Ok(None);
+        };
+        let n = match v.get_type()? {
+            ValueType::Number => {
+                // SAFETY: checked to be a number.
+                unsafe { v.cast::<f64>()? }
+            }
+            // Ports often come from environment variables.
+            ValueType::String => {
+                // SAFETY: checked to be a string.
+                let s: String = unsafe { v.cast()? };
+                match s.trim().parse::<u32>() {
+                    Ok(p) => f64::from(p),
+                    Err(_) => {
+                        return Err(bad_endpoint(
+                            self.env,
+                            format!("port `{}` is not a number", s.escape_debug()),
+                        ))
+                    }
+                }
+            }
+            t => {
+                return Err(invalid(
+                    self.env,
+                    "port",
+                    format!("expected a number, got {}", type_name(t)),
+                ))
+            }
+        };
+        if n.fract() != 0.0 || !(0.0..=65535.0).contains(&n) {
+            return Err(bad_endpoint(
+                self.env,
+                format!(
+                    "port {n} is not a TCP port; pass the port your database listens on (1-65535)"
+                ),
+            ));
+        }
+        Ok(Some(n as u16))
+    }
+
+    pub(crate) fn date(&self, key: &'static str) -> napi::Result<Option<SystemTime>> {
+        self.raw(key)?
+            .map(|v| as_time(self.env, key, v))
+            .transpose()
+    }
+
+    pub(crate) fn kind(&self) -> napi::Result<Option<TokenKind>> {
+        let Some(kind) = self.string("kind")? else {
+            return Ok(None);
+        };
+        match kind.as_str() {
+            "rds" => Ok(Some(TokenKind::Rds)),
+            "dsql_connect" => Ok(Some(TokenKind::DsqlConnect)),
+            "dsql_admin" => Ok(Some(TokenKind::DsqlAdmin)),
+            other => Err(invalid(
+                self.env,
+                "kind",
+                format!(
+                    "`{}` is not a token kind; use 'rds', 'dsql_connect' or 'dsql_admin'",
+                    other.escape_debug()
+                ),
+            )),
+        }
+    }
+
+    pub(crate) fn credentials(&self, key: &'static str) -> napi::Result<Option<Credentials>> {
+        let Some(v) = self.raw(key)? else {
+            return Ok(None);
+        };
+        let c = Options::new(
+            self.env,
+            "credentials",
+            Some(v),
+            &[
+                "accessKeyId",
+                "secretAccessKey",
+                "sessionToken",
+                "expiration",
+            ],
+        )?;
+        let access_key_id = c.required_string("accessKeyId")?;
+        let secret_access_key = c.required_string("secretAccessKey")?;
+        for (name, value) in [
+            ("accessKeyId", &access_key_id),
+            ("secretAccessKey", &secret_access_key),
+        ] {
+            if value.is_empty() {
+                return Err(invalid(
+                    self.env,
+                    name,
+                    format!("`{name}` is empty; pass the AWS key"),
+                ));
+            }
+        }
+        let session_token = c.string("sessionToken")?.filter(|t| !t.is_empty());
+        let expiration = c.date("expiration")?;
+        Ok(Some(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            session_token,
+            expiration,
+            "rds-iam-node",
+        )))
+    }
+}
+
+fn as_string(env: &Env, name: &'static str, v: Unknown) -> napi::Result<String> {
+    let t = v.get_type()?;
+    if t != ValueType::String {
+        return Err(invalid(
+            env,
+            name,
+            format!("expected a string, got {}", type_name(t)),
+        ));
+    }
+    // SAFETY: checked to be a string.
+    unsafe { v.cast() }
+}
+
+fn as_time(env: &Env, name: &'static str, v: Unknown) -> napi::Result<SystemTime> {
+    if v.get_type()? != ValueType::Object || !v.is_date()? {
+        return Err(invalid(env, name, "expected a Date"));
+    }
+    // SAFETY: checked to be a Date.
+    let ms = unsafe { v.cast::<JsDate>()? }.value_of()?;
+    time_from_ms(ms).ok_or_else(|| invalid(env, name, "the Date is invalid"))
+}
+
+pub(crate) fn time_from_ms(ms: f64) -> Option<SystemTime> {
+    if !ms.is_finite() {
+        return None;
+    }
+    let d = Duration::try_from_secs_f64(ms.abs() / 1000.0).ok()?;
+    if ms >= 0.0 {
+        UNIX_EPOCH.checked_add(d)
+    } else {
+        UNIX_EPOCH.checked_sub(d)
+    }
+}
+
+/// A JavaScript `Date` on the way out.
+pub struct Timestamp(pub(crate) SystemTime);
+
+impl TypeName for Timestamp {
+    fn type_name() -> &'static str {
+        "Date"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Timestamp {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        let ms = match val.0.duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_secs_f64() * 1000.0,
+            Err(e) => -(e.duration().as_secs_f64() * 1000.0),
+        };
+        let env = Env::from_raw(env);
+        let date = env.create_date(ms.trunc())?;
+        Ok(date.raw())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_convert_both_ways() {
+        assert_eq!(time_from_ms(0.0), Some(UNIX_EPOCH));
+        assert_eq!(
+            time_from_ms(1_500.0),
+            Some(UNIX_EPOCH + Duration::from_millis(1500))
+        );
+        assert_eq!(time_from_ms(f64::NAN), None);
+        assert_eq!(time_from_ms(f64::INFINITY), None);
+    }
+}

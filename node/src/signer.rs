@@ -1,0 +1,262 @@
+//! The `Signer` class: options → core `Signer`; tokens as Promises or synchronously.
+//!
+//! `token()` and `tokenSync()` are declared here (their types and reference behaviour), but
+//! the module's init replaces their generated glue on `Signer.prototype` with the lean
+//! callbacks of [`crate::fast`], which do the same with fewer steps.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsValue, Property, PropertyAttributes};
+use napi_derive::napi;
+use rds_iam::{AssumeRole, CredentialSource, FetchTimeouts};
+
+use crate::errors::{invalid, js_error, js_error_value, OrThrow};
+use crate::options::Options;
+use crate::types::TokenInfo;
+
+const SIGNER_OPTIONS: &[&str] = &[
+    "host",
+    "port",
+    "user",
+    "region",
+    "signHost",
+    "profile",
+    "credentials",
+    "roleArn",
+    "roleSessionName",
+    "externalId",
+    "kind",
+    "expiresIn",
+    "reuseFor",
+    "refreshMargin",
+    "fetchTimeout",
+    "imdsTimeout",
+];
+
+/// Produces IAM auth tokens for one database endpoint and user, reusing them while they are
+/// good. Cheap to create: the caches are process-wide (shared by every `Signer` and worker
+/// thread), so a `Signer` per connection still signs once per reuse window.
+#[napi]
+pub struct Signer {
+    pub(crate) inner: Arc<rds_iam::Signer>,
+}
+
+#[napi]
+impl Signer {
+    /// Validates the options; does no I/O (credentials are fetched on the first token).
+    /// Throws an `Error` with `.code` `InvalidArgument`, `InvalidEndpoint` or `NoRegion`.
+    #[napi(constructor)]
+    pub fn new(
+        env: &Env,
+        #[napi(ts_arg_type = "SignerOptions")] options: Unknown,
+    ) -> napi::Result<Self> {
+        let o = Options::new(env, "new Signer()", Some(options), SIGNER_OPTIONS)?;
+        let mut b = rds_iam::Signer::builder(o.required_string("host")?);
+        if let Some(p) = o.port()? {
+            b = b.port(p);
+        }
+        if let Some(u) = o.string("user")? {
+            b = b.user(u);
+        }
+        if let Some(r) = o.string("region")? {
+            b = b.region(r);
+        }
+        if let Some(h) = o.string("signHost")? {
+            b = b.sign_host(h);
+        }
+        let profile = o.string("profile")?;
+        let credentials = o.credentials("credentials")?;
+        match (profile, credentials) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    env,
+                    "credentials",
+                    "pass either `profile` or `credentials`, not both",
+                ))
+            }
+            (Some(p), None) => b = b.credentials(CredentialSource::Profile(p)),
+            (None, Some(c)) => b = b.credentials(CredentialSource::Static(c)),
+            (None, None) => {}
+        }
+        let session_name = o.string("roleSessionName")?;
+        let external_id = o.string("externalId")?;
+        match o.string("roleArn")? {
+            Some(arn) => {
+                let mut role = AssumeRole::new(arn);
+                role.session_name = session_name;
+                role.external_id = external_id;
+                b = b.assume_role(role);
+            }
+            None if session_name.is_some() || external_id.is_some() => {
+                return Err(invalid(
+                    env,
+                    "roleArn",
+                    "`roleSessionName` and `externalId` need `roleArn`",
+                ))
+            }
+            None => {}
+        }
+        if let Some(k) = o.kind()? {
+            b = b.kind(k);
+        }
+        if let Some(e) = o.seconds("expiresIn")? {
+            b = b.expires_in(e);
+        }
+        if let Some(r) = o.seconds("reuseFor")? {
+            b = b.reuse_for(r);
+        }
+        if let Some(m) = o.seconds("refreshMargin")? {
+            b = b.refresh_margin(m);
+        }
+        let mut timeouts = FetchTimeouts::default();
+        if let Some(t) = o.seconds("fetchTimeout")? {
+            timeouts.fetch = t;
+        }
+        if let Some(t) = o.seconds("imdsTimeout")? {
+            timeouts.imds = t;
+        }
+        b = b.timeouts(timeouts);
+        let inner = b.build().or_throw(env)?;
+        Ok(Signer {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A token (a Promise): from the cache while one is good, else signed — after fetching
+    /// credentials when none are cached (concurrent callers share one fetch).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn token<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
+        info_promise(env, &self.inner, |t| t.token)
+    }
+
+    /// Like `token()`, with the token's expiry, signing time, cache hit and access key id.
+    #[napi(ts_return_type = "Promise<TokenInfo>")]
+    pub fn token_info<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenInfo>> {
+        info_promise(env, &self.inner, TokenInfo::from)
+    }
+
+    /// A token, synchronously. **Blocks the event loop** while credentials are fetched (the
+    /// first call, and when cached credentials have run out); cached calls are fast. Prefer
+    /// `await signer.token()` in servers.
+    #[napi]
+    pub fn token_sync(&self, env: &Env) -> napi::Result<String> {
+        Ok(self.inner.token_info_blocking().or_throw(env)?.token)
+    }
+
+    /// `signer.token` bound to this signer: pass it as a driver's password callback, e.g.
+    /// `new pg.Pool({ ..., password: signer.password })`. Arguments are ignored.
+    #[napi(getter, ts_return_type = "(...ignored: unknown[]) => Promise<string>")]
+    pub fn password<'env>(
+        &self,
+        env: &'env Env,
+        mut this: This<'env>,
+    ) -> napi::Result<Function<'env, (), PromiseRaw<'env, String>>> {
+        // SAFETY: `this` is a live handle of this callback.
+        let f = unsafe { crate::fast::password_function(env.raw(), self.inner.clone())? };
+        let f = unsafe { Unknown::from_raw_unchecked(env.raw(), f) };
+        // The same function on every read: it becomes an own, read-only, non-enumerable
+        // property of this signer.
+        this.object.define_properties(&[Property::new()
+            .with_utf8_name("password")?
+            .with_value(&f)
+            .with_property_attributes(PropertyAttributes::Default)])?;
+        // SAFETY: same value, typed for the return type.
+        Ok(unsafe { Function::from_napi_value(env.raw(), f.raw())? })
+    }
+
+    /// The host the client connects to.
+    #[napi(getter)]
+    pub fn host(&self) -> String {
+        self.inner.host().to_owned()
+    }
+
+    /// The port the client connects to.
+    #[napi(getter)]
+    pub fn port(&self) -> u16 {
+        self.inner.port()
+    }
+
+    /// The database user tokens are signed for (empty for DSQL).
+    #[napi(getter)]
+    pub fn user(&self) -> String {
+        self.inner.spec().user().to_owned()
+    }
+
+    /// The signing region.
+    #[napi(getter)]
+    pub fn region(&self) -> String {
+        self.inner.spec().region().to_owned()
+    }
+
+    /// The host tokens are signed for (`signHost`, or `host`).
+    #[napi(getter)]
+    pub fn sign_host(&self) -> String {
+        self.inner.spec().endpoint().host().to_owned()
+    }
+
+    /// What `JSON.stringify` shows: where tokens are for, never a secret.
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "{ host: string; port: number; user: string; region: string; signHost: string }"
+    )]
+    pub fn to_json(&self, env: &Env) -> napi::Result<Object<'_>> {
+        let mut o = Object::new(env)?;
+        o.set("host", self.host())?;
+        o.set("port", self.port())?;
+        o.set("user", self.user())?;
+        o.set("region", self.region())?;
+        o.set("signHost", self.sign_host())?;
+        Ok(o)
+    }
+}
+
+/// The answer of a credential fetch that never reported back (the runtime went away).
+pub(crate) fn no_answer() -> rds_iam::Error {
+    rds_iam::Error::ProviderError {
+        provider: "rds-iam".into(),
+        detail: "the credential fetch ended without an answer".into(),
+    }
+}
+
+/// A Promise of `map(token info)`: settled at once when usable credentials are cached (the
+/// common case: no thread hop), otherwise when the core's credential fetch completes, awaited
+/// on napi's tokio runtime.
+pub(crate) fn info_promise<'env, T, F>(
+    env: &'env Env,
+    signer: &rds_iam::Signer,
+    map: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + 'static,
+    F: FnOnce(rds_iam::TokenInfo) -> T + Send + 'static,
+{
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    signer.token_info_with(move |r| {
+        let _ = tx.send(r);
+    });
+    match rx.try_recv() {
+        Ok(Ok(info)) => PromiseRaw::resolve(env, map(info)),
+        Ok(Err(e)) => PromiseRaw::reject(env, js_error_value(env, &e)),
+        Err(_) => pending_promise(env, rx, map),
+    }
+}
+
+/// The Promise of a token whose credential fetch is under way.
+pub(crate) fn pending_promise<'env, T, F>(
+    env: &'env Env,
+    rx: tokio::sync::oneshot::Receiver<rds_iam::Result<rds_iam::TokenInfo>>,
+    map: F,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + 'static,
+    F: FnOnce(rds_iam::TokenInfo) -> T + Send + 'static,
+{
+    env.spawn_future_with_callback(
+        async move { Ok(rx.await.unwrap_or_else(|_| Err(no_answer()))) },
+        move |env, r| match r {
+            Ok(info) => Ok(map(info)),
+            Err(e) => Err(js_error(env, &e)),
+        },
+    )
+}

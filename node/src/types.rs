@@ -1,0 +1,122 @@
+//! The option and result shapes as TypeScript sees them. The option structs are never
+//! converted from JavaScript (`object_to_js = false` and they are read by
+//! [`crate::options::Options`], which checks every value and refuses unknown keys); they exist
+//! for the generated `index.d.ts`.
+
+use napi_derive::napi;
+
+use crate::options::Timestamp;
+
+/// Everything `new Signer(...)` accepts. Durations are in seconds.
+#[napi(object, object_to_js = false)]
+pub struct SignerOptions {
+    /// The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
+    pub host: String,
+    /// The database port (default 5432, or the port given in `host`).
+    pub port: Option<u16>,
+    /// The database user to log in as (required for RDS tokens, ignored for DSQL).
+    pub user: Option<String>,
+    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
+    pub region: Option<String>,
+    /// Sign for this endpoint (`host[:port]`) instead of `host`: when you connect through a
+    /// tunnel, a proxy or a custom DNS name, the token must name the real RDS endpoint.
+    pub sign_host: Option<String>,
+    /// A named profile from the shared AWS config files (instead of the default chain).
+    pub profile: Option<String>,
+    /// Fixed credentials (instead of the default chain).
+    pub credentials: Option<CredentialsInput>,
+    /// Assume this role (`arn:aws:iam::<account>:role/<name>`) on top of the credentials.
+    pub role_arn: Option<String>,
+    /// The role session name when assuming `roleArn` (default `rds-iam-<unix time>`).
+    pub role_session_name: Option<String>,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// The token kind (default `'rds'`).
+    #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
+    pub kind: Option<String>,
+    /// Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900).
+    pub expires_in: Option<f64>,
+    /// Reuse a token for at most this many seconds (0: sign for every call; default: while it
+    /// has more than `refreshMargin` of life left).
+    pub reuse_for: Option<f64>,
+    /// Serve a cached token only while more than this many seconds of its life are left
+    /// (default 300).
+    pub refresh_margin: Option<f64>,
+    /// Upper bound in seconds for one credential fetch (default 10).
+    pub fetch_timeout: Option<f64>,
+    /// EC2 instance metadata (IMDS) timeout in seconds (default 1).
+    pub imds_timeout: Option<f64>,
+}
+
+/// AWS credentials given explicitly.
+#[napi(object, object_to_js = false)]
+pub struct CredentialsInput {
+    /// The access key id (`AKIA…` long-term, `ASIA…` temporary).
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// The session token of temporary credentials.
+    pub session_token: Option<String>,
+    /// When temporary credentials expire: tokens signed with them stop working then.
+    #[napi(ts_type = "Date")]
+    pub expiration: Option<f64>,
+}
+
+/// What `sign(...)` takes: everything a token depends on, credentials and time included.
+#[napi(object, object_to_js = false)]
+pub struct SignOptions {
+    /// The database endpoint: `host`, `host:port` or `https://host[:port]`.
+    pub host: String,
+    /// The database port (default 5432, or the port given in `host`).
+    pub port: Option<u16>,
+    /// The database user (required for RDS tokens, ignored for DSQL).
+    pub user: Option<String>,
+    /// The signing region (default: inferred from the hostname).
+    pub region: Option<String>,
+    /// The credentials to sign with.
+    pub credentials: CredentialsInput,
+    /// The signing time (default: now).
+    #[napi(ts_type = "Date")]
+    pub at: Option<f64>,
+    /// The token kind (default `'rds'`).
+    #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
+    pub kind: Option<String>,
+    /// Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900).
+    pub expires_in: Option<f64>,
+}
+
+/// A token and what a caller may want to know about it.
+#[napi(object, object_from_js = false)]
+pub struct TokenInfo {
+    /// The token: pass it as the database password.
+    pub token: String,
+    /// When the token stops working: its own expiry or the signing credentials', if sooner.
+    #[napi(ts_type = "Date")]
+    pub expires_at: Timestamp,
+    /// When it was signed.
+    #[napi(ts_type = "Date")]
+    pub signed_at: Timestamp,
+    /// True if an earlier call signed it and this one reused it.
+    pub from_cache: bool,
+    /// The access key id that signed it (not secret: tells which identity is in use).
+    pub access_key_id: String,
+}
+
+impl From<rds_iam::TokenInfo> for TokenInfo {
+    fn from(t: rds_iam::TokenInfo) -> Self {
+        TokenInfo {
+            token: t.token,
+            expires_at: Timestamp(t.expires_at),
+            signed_at: Timestamp(t.signed_at),
+            from_cache: t.from_cache,
+            access_key_id: t.access_key_id,
+        }
+    }
+}
+
+/// Process-wide counters.
+#[napi(object, object_from_js = false)]
+pub struct Stats {
+    /// Tokens signed (cache misses) in this process since it started, all threads and workers.
+    pub signatures: f64,
+}
