@@ -1,5 +1,6 @@
 //! `Signer`: a token source for one database endpoint and user, backed by the process-wide caches.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -196,7 +197,7 @@ impl Signer {
             tracing::debug!(endpoint = %self.spec.endpoint(), user = %self.spec.user(), provider = handles.credentials.name(), "signed a new token");
         }
         Ok(TokenInfo {
-            token: t.token.to_string(),
+            token: String::from(&*t.token),
             expires_at: t.usable_until,
             signed_at: t.signed_at,
             from_cache,
@@ -205,11 +206,16 @@ impl Signer {
     }
 
     /// The shared caches; looked up again in a forked child, whose registry is new.
-    fn handles(&self) -> Handles {
+    fn handles(&self) -> Cow<'_, Handles> {
         if self.handles.generation == generation() {
-            return self.handles.clone();
+            return Cow::Borrowed(&self.handles);
         }
-        resolve(&self.spec, &self.source, &self.credential_key, &self.clock)
+        Cow::Owned(resolve(
+            &self.spec,
+            &self.source,
+            &self.credential_key,
+            &self.clock,
+        ))
     }
 }
 

@@ -22,7 +22,6 @@ from rds_iam._native import (
     sign,
     stats,
 )
-from rds_iam._typing import Credentials
 from rds_iam.errors import (
     CredentialsExpired,
     InvalidArgument,
@@ -33,6 +32,11 @@ from rds_iam.errors import (
     RdsIamError,
     Timeout,
 )
+
+# Importing `typing` for one TypedDict would double the import time: it is loaded on first use.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rds_iam._typing import Credentials
 
 __all__ = [
     "ERROR_CODES",
@@ -52,3 +56,17 @@ __all__ = [
     "sign",
     "stats",
 ]
+
+
+if not TYPE_CHECKING:  # for type checkers, `Credentials` is imported above
+
+    def __getattr__(name: str) -> object:
+        if name == "Credentials":
+            from rds_iam._typing import Credentials
+
+            globals()["Credentials"] = Credentials
+            return Credentials
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

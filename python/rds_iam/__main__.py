@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
 
 from rds_iam._native import cli_main
+
+TYPE_CHECKING = False  # the command line starts faster without importing typing
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

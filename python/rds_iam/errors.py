@@ -7,7 +7,9 @@ and never contain a token, a secret access key or a session token.
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing would double the import time
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = [
     "CredentialsExpired",

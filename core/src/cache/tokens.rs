@@ -39,12 +39,18 @@ pub(crate) struct SlotKey {
     pub(crate) credentials: CredentialKey,
 }
 
-/// A signed token and what it was signed with.
-#[derive(Clone)]
-pub(crate) struct CachedToken {
+/// A token as handed out: cheap to copy out of the slot (no credentials attached).
+pub(crate) struct IssuedToken {
     pub(crate) token: Arc<str>,
     pub(crate) signed_at: SystemTime,
     pub(crate) usable_until: SystemTime,
+}
+
+/// A signed token and what it was signed with.
+struct CachedToken {
+    token: Arc<str>,
+    signed_at: SystemTime,
+    usable_until: SystemTime,
     signed_with: Credentials,
 }
 
@@ -61,6 +67,14 @@ impl CachedToken {
             .checked_add(policy.refresh_margin)
             .is_some_and(|t| t < self.usable_until);
         same_identity && young_enough && margin_left
+    }
+
+    fn issue(&self) -> IssuedToken {
+        IssuedToken {
+            token: self.token.clone(),
+            signed_at: self.signed_at,
+            usable_until: self.usable_until,
+        }
     }
 }
 
@@ -100,11 +114,11 @@ impl TokenSlot {
         creds: &Credentials,
         now: SystemTime,
         policy: &ReusePolicy,
-    ) -> Result<(CachedToken, bool)> {
+    ) -> Result<(IssuedToken, bool)> {
         // Signing happens under the lock so that concurrent callers produce one signature.
         let mut last = lock(&self.last);
         if let Some(t) = last.as_ref().filter(|t| t.servable(creds, now, policy)) {
-            return Ok((t.clone(), true));
+            return Ok((t.issue(), true));
         }
         let token: Arc<str> = sign(&self.spec, creds, now)?.into();
         let fresh = CachedToken {
@@ -113,8 +127,9 @@ impl TokenSlot {
             usable_until: self.spec.usable_until(creds, now),
             signed_with: creds.clone(),
         };
-        *last = Some(fresh.clone());
-        Ok((fresh, false))
+        let issued = fresh.issue();
+        *last = Some(fresh);
+        Ok((issued, false))
     }
 
     pub(crate) fn clear(&self) {

@@ -1,0 +1,99 @@
+//! `Signer.token_async()`: an asyncio future completed by the core's callback.
+//!
+//! The core calls back on the calling thread when a token is at hand (the future is then done
+//! before it is returned), or later on its runtime thread after a credential fetch (the result
+//! then goes through `loop.call_soon_threadsafe`).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+use rds_iam::TokenInfo;
+
+use crate::errors::to_py;
+
+/// A future of the running event loop that the core's callback completes with a token.
+pub(crate) fn token_future<'py>(
+    py: Python<'py>,
+    signer: &rds_iam::Signer,
+) -> PyResult<Bound<'py, PyAny>> {
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
+    let future = event_loop.call_method0("create_future")?;
+    let handoff = Arc::new(Mutex::new(Handoff::default()));
+    let done = {
+        let handoff = handoff.clone();
+        let event_loop = event_loop.clone().unbind();
+        let future = future.clone().unbind();
+        move |result: rds_iam::Result<TokenInfo>| {
+            let result = result.map(|i| i.token);
+            {
+                let mut h = lock(&handoff);
+                if !h.returned {
+                    h.early = Some(result);
+                    return;
+                }
+            }
+            Python::attach(move |py| {
+                let (ok, value) = outcome(py, result);
+                if let Ok(resolve) = wrap_pyfunction!(resolve_future, py) {
+                    // Fails only when the loop is closed: nobody is waiting any more.
+                    let _ = event_loop.call_method1(
+                        py,
+                        "call_soon_threadsafe",
+                        (resolve, future, ok, value),
+                    );
+                }
+            });
+        }
+    };
+    py.detach(|| signer.token_info_with(done));
+    let early = {
+        let mut h = lock(&handoff);
+        h.returned = true;
+        h.early.take()
+    };
+    if let Some(result) = early {
+        let (ok, value) = outcome(py, result);
+        resolve_future(&future, ok, value.bind(py))?;
+    }
+    Ok(future)
+}
+
+#[derive(Default)]
+struct Handoff {
+    /// Set once `token_info_with` has returned: results after that go through the event loop.
+    returned: bool,
+    /// A result delivered before then, on the calling thread.
+    early: Option<rds_iam::Result<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The token, or the exception to raise.
+fn outcome(py: Python<'_>, result: rds_iam::Result<String>) -> (bool, Py<PyAny>) {
+    match result {
+        Ok(token) => (
+            true,
+            token
+                .into_pyobject(py)
+                .map_or_else(|_| py.None(), |t| t.into_any().unbind()),
+        ),
+        Err(e) => (false, to_py(e).into_value(py).into_any()),
+    }
+}
+
+/// Completes an asyncio future unless it was cancelled meanwhile.
+#[pyfunction]
+fn resolve_future(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if future.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    let method = if ok { "set_result" } else { "set_exception" };
+    future.call_method1(method, (value,)).map(drop)
+}

@@ -1,0 +1,199 @@
+//! Python arguments → core types: ports, durations, datetimes, token kinds, credentials.
+//!
+//! Wrong Python types raise `TypeError`; values of the right type that cannot be used raise the
+//! core's `InvalidArgument` / `InvalidEndpoint`. Messages name keys and types, never values of
+//! credentials.
+
+use std::time::{Duration, SystemTime};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDateTime, PyDelta, PyFloat, PyInt, PyMapping};
+
+use rds_iam::{Credentials, TokenKind};
+
+use crate::errors::{invalid_argument, invalid_endpoint};
+
+/// Longest duration any option accepts here (ten years): far beyond what the core allows, and
+/// far from where adding it to the current time could overflow. The core gives the real bounds.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// The name of `obj`'s type, for `TypeError` messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// `None` (or absent) as `None`.
+fn given<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    obj.filter(|o| !o.is_none())
+}
+
+/// A port: an `int` (not `bool`) from 1 to 65535. Port 0 is left to the core to reject.
+pub(crate) fn port(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u16>> {
+    let Some(obj) = given(obj) else {
+        return Ok(None);
+    };
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "port must be an int, not {}",
+            type_name(obj)
+        )));
+    }
+    match obj.extract::<i64>() {
+        Ok(p) if (0..=65535).contains(&p) => Ok(Some(p as u16)),
+        _ => Err(invalid_endpoint(format!(
+            "port {} is not a number from 1 to 65535",
+            obj.str().map_or_else(|_| "?".to_owned(), |s| s.to_string())
+        ))),
+    }
+}
+
+/// A duration: seconds as `int`/`float`, or a `datetime.timedelta`; `None` when absent.
+pub(crate) fn duration(
+    name: &'static str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Duration>> {
+    let Some(obj) = given(obj) else {
+        return Ok(None);
+    };
+    // Numbers first: checking for a timedelta imports `datetime`.
+    let secs: f64 = if !obj.is_instance_of::<PyBool>()
+        && (obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>())
+    {
+        obj.extract()?
+    } else if obj.is_instance_of::<PyDelta>() {
+        obj.call_method0("total_seconds")?.extract()?
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be seconds (int or float) or a datetime.timedelta, not {}",
+            type_name(obj)
+        )));
+    };
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX_DURATION => Ok(Some(d)),
+        _ => Err(invalid_argument(
+            name,
+            format!(
+                "{secs} s is not allowed; use a number of seconds from 0 to {}",
+                MAX_DURATION.as_secs()
+            ),
+        )),
+    }
+}
+
+/// An aware `datetime.datetime`, as the instant it names.
+pub(crate) fn time(name: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
+    if !obj.is_instance_of::<PyDateTime>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a datetime.datetime, not {}",
+            type_name(obj)
+        )));
+    }
+    if obj.call_method0("utcoffset")?.is_none() {
+        return Err(invalid_argument(
+            name,
+            "a naive datetime is ambiguous; pass an aware one, e.g. datetime.now(timezone.utc)",
+        ));
+    }
+    obj.extract::<SystemTime>()
+        .map_err(|_| invalid_argument(name, "the time must be after 1970-01-01T00:00:00Z"))
+}
+
+/// `"rds"`, `"dsql_connect"` or `"dsql_admin"`.
+pub(crate) fn kind(kind: &str) -> PyResult<TokenKind> {
+    match kind {
+        "rds" => Ok(TokenKind::Rds),
+        "dsql_connect" => Ok(TokenKind::DsqlConnect),
+        "dsql_admin" => Ok(TokenKind::DsqlAdmin),
+        other => Err(invalid_argument(
+            "kind",
+            format!(
+                "`{}` is not a token kind; use \"rds\", \"dsql_connect\" or \"dsql_admin\"",
+                other.escape_debug()
+            ),
+        )),
+    }
+}
+
+/// The Python name of a token kind.
+pub(crate) fn kind_name(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Rds => "rds",
+        TokenKind::DsqlConnect => "dsql_connect",
+        TokenKind::DsqlAdmin => "dsql_admin",
+        _ => "unknown",
+    }
+}
+
+const CREDENTIAL_KEYS: [&str; 4] = [
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "expires_at",
+];
+
+/// Explicit credentials from a mapping `{access_key_id, secret_access_key, session_token?,
+/// expires_at?}`.
+pub(crate) fn credentials(obj: &Bound<'_, PyAny>) -> PyResult<Credentials> {
+    let map = obj.cast::<PyMapping>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "credentials must be a mapping with access_key_id and secret_access_key, not {}",
+            type_name(obj)
+        ))
+    })?;
+    for key in map.keys()?.iter() {
+        let known = key
+            .extract::<String>()
+            .ok()
+            .filter(|k| CREDENTIAL_KEYS.contains(&k.as_str()));
+        if known.is_none() {
+            let shown = key.str().map_or_else(|_| "?".to_owned(), |s| s.to_string());
+            return Err(invalid_argument(
+                "credentials",
+                format!(
+                    "unknown key `{}`; the keys are {}",
+                    shown.escape_debug(),
+                    CREDENTIAL_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let value = |key: &'static str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        if map.contains(key)? {
+            Ok(Some(map.get_item(key)?).filter(|v| !v.is_none()))
+        } else {
+            Ok(None)
+        }
+    };
+    let text = |key: &'static str, required: bool| -> PyResult<Option<String>> {
+        match value(key)? {
+            Some(v) => v.extract::<String>().map(Some).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "credentials[\"{key}\"] must be a str, not {}",
+                    type_name(&v)
+                ))
+            }),
+            None if required => Err(invalid_argument(
+                "credentials",
+                format!("`{key}` is required"),
+            )),
+            None => Ok(None),
+        }
+    };
+    let access_key_id = text("access_key_id", true)?.unwrap_or_default();
+    let secret_access_key = text("secret_access_key", true)?.unwrap_or_default();
+    let session_token = text("session_token", false)?;
+    let expires_at = match value("expires_at")? {
+        Some(v) => Some(time("credentials[\"expires_at\"]", &v)?),
+        None => None,
+    };
+    Ok(Credentials::new(
+        access_key_id,
+        secret_access_key,
+        session_token,
+        expires_at,
+        "rds-iam-python",
+    ))
+}

@@ -1,0 +1,59 @@
+//! The one mapping from core errors to the exception classes of `rds_iam.errors`.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+
+use rds_iam::{Error, ErrorCode};
+
+/// The exception for a core error: the `rds_iam.errors` class named by its code, with `code`
+/// and `provider` set.
+pub(crate) fn to_py(err: Error) -> PyErr {
+    Python::attach(|py| match exception(py, &err) {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(e) => e,
+    })
+}
+
+fn exception<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
+    static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    // Exhaustive: a new core code fails this build until it has an exception class.
+    let class = match err.code() {
+        ErrorCode::NoCredentials => "NoCredentials",
+        ErrorCode::CredentialsExpired => "CredentialsExpired",
+        ErrorCode::NoRegion => "NoRegion",
+        ErrorCode::InvalidEndpoint => "InvalidEndpoint",
+        ErrorCode::InvalidArgument => "InvalidArgument",
+        ErrorCode::ProviderError => "ProviderError",
+        ErrorCode::Timeout => "Timeout",
+    };
+    let provider = match err {
+        Error::CredentialsExpired { provider, .. }
+        | Error::ProviderError { provider, .. }
+        | Error::Timeout { provider, .. } => Some(provider.as_str()),
+        _ => None,
+    };
+    let errors = ERRORS.get_or_try_init(py, || py.import("rds_iam.errors").map(Bound::unbind))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", err.code().as_str())?;
+    kwargs.set_item("provider", provider)?;
+    errors
+        .bind(py)
+        .getattr(class)?
+        .call((err.to_string(),), Some(&kwargs))
+}
+
+/// `InvalidArgument` naming the argument.
+pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> PyErr {
+    to_py(Error::InvalidArgument {
+        name,
+        reason: reason.into(),
+    })
+}
+
+/// `InvalidEndpoint`.
+pub(crate) fn invalid_endpoint(reason: impl Into<String>) -> PyErr {
+    to_py(Error::InvalidEndpoint {
+        reason: reason.into(),
+    })
+}

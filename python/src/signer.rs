@@ -1,0 +1,247 @@
+//! `Signer` and `TokenInfo`: thin wrappers of the core's `Signer` and `TokenInfo`.
+
+use std::time::SystemTime;
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use rds_iam::{AssumeRole, CredentialSource, FetchTimeouts, TokenInfo};
+
+use crate::convert;
+use crate::errors::{invalid_argument, to_py};
+
+/// Produces IAM auth tokens for one database endpoint and user, reusing them while they are good.
+#[pyclass(frozen, name = "Signer", module = "rds_iam")]
+pub(crate) struct PySigner {
+    inner: rds_iam::Signer,
+    /// The user as given (DSQL tokens name no user, but the driver still logs in as one).
+    user: Option<String>,
+    /// The credential source, as the repr shows it.
+    credentials: String,
+}
+
+#[pymethods]
+impl PySigner {
+    #[new]
+    #[pyo3(signature = (
+        host, port=None, user=None, region=None, *, sign_host=None, profile=None,
+        credentials=None, role_arn=None, role_session_name=None, external_id=None, kind="rds",
+        expires_in=None, reuse_for=None, refresh_margin=None, fetch_timeout=None,
+        imds_timeout=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        host: &str,
+        port: Option<&Bound<'_, PyAny>>,
+        user: Option<String>,
+        region: Option<String>,
+        sign_host: Option<String>,
+        profile: Option<String>,
+        credentials: Option<&Bound<'_, PyAny>>,
+        role_arn: Option<String>,
+        role_session_name: Option<String>,
+        external_id: Option<String>,
+        kind: &str,
+        expires_in: Option<&Bound<'_, PyAny>>,
+        reuse_for: Option<&Bound<'_, PyAny>>,
+        refresh_margin: Option<&Bound<'_, PyAny>>,
+        fetch_timeout: Option<&Bound<'_, PyAny>>,
+        imds_timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut b = rds_iam::Signer::builder(host).kind(convert::kind(kind)?);
+        if let Some(p) = convert::port(port)? {
+            b = b.port(p);
+        }
+        if let Some(u) = &user {
+            b = b.user(u.clone());
+        }
+        if let Some(r) = region {
+            b = b.region(r);
+        }
+        if let Some(h) = sign_host {
+            b = b.sign_host(h);
+        }
+        let source = match (profile, credentials.filter(|c| !c.is_none())) {
+            (Some(_), Some(_)) => {
+                return Err(invalid_argument(
+                    "credentials",
+                    "pass either `profile` or `credentials`, not both",
+                ))
+            }
+            (Some(p), None) => CredentialSource::Profile(p),
+            (None, Some(c)) => CredentialSource::Static(convert::credentials(c)?),
+            (None, None) => CredentialSource::Default,
+        };
+        let mut described = source.describe();
+        b = b.credentials(source);
+        match role_arn {
+            Some(role_arn) => {
+                described = format!("assume-role {role_arn} (from {described})");
+                b = b.assume_role(AssumeRole {
+                    role_arn,
+                    session_name: role_session_name,
+                    external_id,
+                });
+            }
+            None if role_session_name.is_some() || external_id.is_some() => {
+                return Err(invalid_argument(
+                    "role_arn",
+                    "role_session_name and external_id apply to an assumed role; pass role_arn too",
+                ))
+            }
+            None => {}
+        }
+        if let Some(d) = convert::duration("expires_in", expires_in)? {
+            b = b.expires_in(d);
+        }
+        if let Some(d) = convert::duration("reuse_for", reuse_for)? {
+            b = b.reuse_for(d);
+        }
+        if let Some(d) = convert::duration("refresh_margin", refresh_margin)? {
+            b = b.refresh_margin(d);
+        }
+        let defaults = FetchTimeouts::default();
+        b = b.timeouts(FetchTimeouts {
+            fetch: convert::duration("fetch_timeout", fetch_timeout)?.unwrap_or(defaults.fetch),
+            imds: convert::duration("imds_timeout", imds_timeout)?.unwrap_or(defaults.imds),
+        });
+        // Detached: building looks the process-wide caches up under core locks.
+        let inner = py.detach(|| b.build()).map_err(to_py)?;
+        Ok(PySigner {
+            inner,
+            user,
+            credentials: described,
+        })
+    }
+
+    /// A token (the database password), from the cache while one is good.
+    fn token(&self, py: Python<'_>) -> PyResult<String> {
+        let inner = &self.inner;
+        py.detach(|| inner.token_blocking()).map_err(to_py)
+    }
+
+    /// The token with its expiry and whether it came from the cache.
+    fn token_info(&self, py: Python<'_>) -> PyResult<PyTokenInfo> {
+        let inner = &self.inner;
+        py.detach(|| inner.token_info_blocking())
+            .map(PyTokenInfo)
+            .map_err(to_py)
+    }
+
+    /// An awaitable token: done at once when no credential fetch is needed; otherwise the fetch
+    /// runs on the library's thread and the event loop keeps running.
+    fn token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::awaitable::token_future(py, &self.inner)
+    }
+
+    /// The host the client connects to.
+    #[getter]
+    fn host(&self) -> &str {
+        self.inner.host()
+    }
+
+    /// The port the client connects to.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.inner.port()
+    }
+
+    /// The database user (as given; DSQL tokens carry none).
+    #[getter]
+    fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The signing region.
+    #[getter]
+    fn region(&self) -> &str {
+        self.inner.spec().region()
+    }
+
+    /// The host the tokens are signed for (differs from `host` behind a tunnel).
+    #[getter]
+    fn sign_host(&self) -> &str {
+        self.inner.spec().endpoint().host()
+    }
+
+    /// The port the tokens are signed for.
+    #[getter]
+    fn sign_port(&self) -> u16 {
+        self.inner.spec().endpoint().port()
+    }
+
+    /// `"rds"`, `"dsql_connect"` or `"dsql_admin"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        convert::kind_name(self.inner.spec().kind())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let q = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_string()) };
+        let spec = self.inner.spec();
+        let (host, port) = (self.inner.host(), self.inner.port());
+        let mut s = format!("Signer(host={}, port={port}", q(host)?);
+        if let Some(u) = &self.user {
+            s.push_str(&format!(", user={}", q(u)?));
+        }
+        s.push_str(&format!(", region={}", q(spec.region())?));
+        let signed = spec.endpoint();
+        if signed.host() != host || signed.port() != port {
+            s.push_str(&format!(", sign_host={}", q(&signed.to_string())?));
+        }
+        s.push_str(&format!(
+            ", kind={}, credentials={})",
+            q(convert::kind_name(spec.kind()))?,
+            q(&self.credentials)?
+        ));
+        Ok(s)
+    }
+}
+
+/// A token with its expiry; its repr leaves the token out.
+#[pyclass(frozen, name = "TokenInfo", module = "rds_iam")]
+pub(crate) struct PyTokenInfo(TokenInfo);
+
+#[pymethods]
+impl PyTokenInfo {
+    /// The token: pass it as the database password.
+    #[getter]
+    fn token(&self) -> &str {
+        &self.0.token
+    }
+    /// When the token stops working (aware UTC datetime).
+    #[getter]
+    fn expires_at(&self) -> SystemTime {
+        self.0.expires_at
+    }
+    /// When it was signed (aware UTC datetime).
+    #[getter]
+    fn signed_at(&self) -> SystemTime {
+        self.0.signed_at
+    }
+    /// True if an earlier call signed it and this one reused it.
+    #[getter(from_cache)]
+    fn cached(&self) -> bool {
+        self.0.from_cache
+    }
+    /// The access key id that signed it (not secret).
+    #[getter]
+    fn access_key_id(&self) -> &str {
+        &self.0.access_key_id
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let time = |t: SystemTime| -> PyResult<String> {
+            Ok(t.into_pyobject(py)?.call_method0("isoformat")?.to_string())
+        };
+        Ok(format!(
+            "TokenInfo(expires_at={}, signed_at={}, from_cache={}, access_key_id={}, token=<{} chars>)",
+            time(self.0.expires_at)?,
+            time(self.0.signed_at)?,
+            if self.0.from_cache { "True" } else { "False" },
+            PyString::new(py, &self.0.access_key_id).repr()?,
+            self.0.token.len()
+        ))
+    }
+}
