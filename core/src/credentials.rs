@@ -3,15 +3,15 @@
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
-use aws_config::{imds, BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 
+use crate::default_chain::EnvFirstChain;
 use crate::error::Error;
 
 /// The source of the AWS credentials that sign tokens.
@@ -151,19 +151,7 @@ pub(crate) async fn build_provider(
     let conf = ProviderConfig::default().with_region(Some(region.clone()));
     match source {
         CredentialSource::Default => {
-            let imds = imds::Client::builder()
-                .configure(&conf)
-                .connect_timeout(timeouts.imds)
-                .read_timeout(timeouts.imds)
-                .max_attempts(1)
-                .build();
-            let chain = DefaultCredentialsChain::builder()
-                .configure(conf)
-                .region(region)
-                .imds_client(imds)
-                .build()
-                .await;
-            SharedCredentialsProvider::new(chain)
+            SharedCredentialsProvider::new(EnvFirstChain::new(region, timeouts.imds))
         }
         CredentialSource::Profile(name) => SharedCredentialsProvider::new(
             ProfileFileCredentialsProvider::builder()

@@ -23,6 +23,7 @@ mod cache;
 pub mod cli;
 mod clock;
 mod credentials;
+mod default_chain;
 mod endpoint;
 mod error;
 mod identity;

@@ -306,7 +306,7 @@ impl CredentialCache {
                 }
             }
         };
-        // Logged after the state lock is released: a log bridge (pyo3-log) may need the GIL.
+        // Logged after the state lock is released: a log bridge (the Python binding's) may need the GIL.
         match &result {
             Ok(c) if unchanged => {
                 tracing::warn!(provider = %self.name, access_key_id = %c.access_key_id(), "the credential provider returned the same credentials again; retrying later")
