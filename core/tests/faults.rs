@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rds_iam::{
     AssumeRole, Clock, CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer,
 };
-use support::{cli, Ctl, FakeAws, TempDir, TOKEN_ARGS};
+use support::{cli, isolated, Ctl, FakeAws, TempDir, TOKEN_ARGS};
 
 const HOST: &str = "db.abc123.us-east-1.rds.amazonaws.com";
 const NO_IMDS: (&str, &str) = ("AWS_EC2_METADATA_DISABLED", "true");
@@ -118,16 +118,8 @@ fn is_child(name: &str) -> bool {
 /// a temp HOME and empty AWS config files), killing it after `limit`. Its output is shown.
 fn child(name: &str, env: &[(&str, &str)], limit: Duration) -> Output {
     let home = TempDir::new(name);
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &home.0)
-        .env("AWS_CONFIG_FILE", home.0.join(".aws/config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.0.join(".aws/credentials"),
-        )
-        .env(CHILD, name)
+    let mut cmd = isolated(std::env::current_exe().unwrap(), &home);
+    cmd.env(CHILD, name)
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

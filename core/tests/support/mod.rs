@@ -143,10 +143,10 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs the `rds-iam` binary with ONLY the given environment (plus PATH and a temp HOME), so
-/// nothing from the machine's own AWS setup leaks in.
-pub fn cli(home: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (Output, Duration) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rds-iam"));
+/// `program` with an empty environment but PATH, `home` as HOME and its (possibly absent) AWS
+/// config files: nothing from the machine's own AWS setup leaks in.
+pub fn isolated(program: impl AsRef<std::ffi::OsStr>, home: &TempDir) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", &home.0)
@@ -154,8 +154,15 @@ pub fn cli(home: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (Output, Dura
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
             home.0.join(".aws/credentials"),
-        )
-        .args(args);
+        );
+    cmd
+}
+
+/// Runs the `rds-iam` binary with ONLY the given environment (plus PATH and a temp HOME), so
+/// nothing from the machine's own AWS setup leaks in.
+pub fn cli(home: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (Output, Duration) {
+    let mut cmd = isolated(env!("CARGO_BIN_EXE_rds-iam"), home);
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
