@@ -60,6 +60,36 @@ impl TokenKind {
     pub fn is_dsql(self) -> bool {
         !matches!(self, TokenKind::Rds)
     }
+
+    /// The stable name every binding, the CLI and the test vectors use: `"rds"`,
+    /// `"dsql_connect"` or `"dsql_admin"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Rds => "rds",
+            TokenKind::DsqlConnect => "dsql_connect",
+            TokenKind::DsqlAdmin => "dsql_admin",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenKind {
+    type Err = Error;
+
+    /// Parses [`TokenKind::as_str`]'s names.
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "rds" => Ok(TokenKind::Rds),
+            "dsql_connect" => Ok(TokenKind::DsqlConnect),
+            "dsql_admin" => Ok(TokenKind::DsqlAdmin),
+            other => Err(Error::argument(
+                "kind",
+                format!(
+                    "`{}` is not a token kind; use \"rds\", \"dsql_connect\" or \"dsql_admin\"",
+                    other.escape_debug()
+                ),
+            )),
+        }
+    }
 }
 
 /// Everything that determines a token except the credentials and the clock.
@@ -235,10 +265,11 @@ pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Resu
     let headers = [("host", host_header.as_str())];
     let request = SignableRequest::new("GET", url, headers.into_iter(), SignableBody::Bytes(&[]))
         .map_err(|e| Error::endpoint(format!("cannot sign for `{ep}`: {e}")))?;
-    // aws-sigv4 logs the canonical request, session token included, at TRACE: nothing inside
-    // the signing call may reach a subscriber or (via tracing's `log` fallback) a logger.
-    let signed =
-        tracing::dispatcher::with_default(silent(), || http_request::sign(request, &params.into()));
+    // aws-sigv4 emits the canonical request (session token included) as a TRACE `tracing`
+    // event. The library logs through `log` and leaves tracing's `log` feature off, so that
+    // event reaches no logger; only an application's own tracing subscriber at TRACE for
+    // `aws_sigv4` sees it (as with every AWS SDK for Rust call).
+    let signed = http_request::sign(request, &params.into());
     let (instructions, _) = signed.map_err(|e| internal(e.to_string()))?.into_parts();
     let (_, signed) = instructions.into_parts();
     Ok(assemble(&authority, action, &user_param, &signed))
@@ -274,12 +305,6 @@ fn assemble(
         }
     }
     out
-}
-
-/// A dispatcher that drops everything; setting it also turns tracing's `log` fallback off.
-fn silent() -> &'static tracing::Dispatch {
-    static SILENT: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
-    SILENT.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()))
 }
 
 fn internal(detail: String) -> Error {

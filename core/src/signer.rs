@@ -194,7 +194,12 @@ impl Signer {
                 })?;
         if !from_cache {
             SIGNATURES.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(endpoint = %self.spec.endpoint(), user = %self.spec.user(), provider = handles.credentials.name(), "signed a new token");
+            log::debug!(
+                "signed a new token for {} as {} with credentials from {}",
+                self.spec.endpoint(),
+                self.spec.user(),
+                handles.credentials.name()
+            );
         }
         Ok(TokenInfo {
             token: String::from(&*t.token),

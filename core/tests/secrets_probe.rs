@@ -1,7 +1,7 @@
 //! Secrets probe for the Rust core (issue 8): drives every error path we can reach with KNOWN
 //! secrets as inputs, and captures everything the library shows a user — `Display` and `Debug` of
 //! each error, `Debug` of signers, token infos and credential sources, every log record at TRACE
-//! (the core's `tracing` events reach `log` because no tracing subscriber is installed), and the
+//! (the core logs through `log`; the AWS crates' `tracing` events must not reach it), and the
 //! CLI's stdout/stderr. It asserts that none of it holds a secret, and writes it all to
 //! `$SECRETS_OUT` (default `target/secrets/rust-probe.txt`) for `tests/secrets/scan.py`.
 //!
@@ -197,7 +197,7 @@ fn clear_aws_env() {
 
 #[test]
 fn nothing_the_library_shows_holds_a_secret() {
-    log::set_boxed_logger(Box::new(Capture)).unwrap();
+    log::set_logger(&Capture).unwrap();
     log::set_max_level(log::LevelFilter::Trace);
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let home = std::env::temp_dir().join(format!("rds-iam-secrets-probe-{}", std::process::id()));

@@ -12,7 +12,7 @@ use napi::bindgen_prelude::*;
 use napi::{sys, Env, JsDate, ValueType};
 use rds_iam::{Credentials, TokenKind};
 
-use crate::errors::{bad_endpoint, invalid};
+use crate::errors::{bad_endpoint, invalid, js_error};
 
 /// More known keys than any options object has.
 const MAX_KEYS: usize = 16;
@@ -272,19 +272,7 @@ impl<'env> Options<'env> {
         let Some(kind) = self.string("kind")? else {
             return Ok(None);
         };
-        match kind.as_str() {
-            "rds" => Ok(Some(TokenKind::Rds)),
-            "dsql_connect" => Ok(Some(TokenKind::DsqlConnect)),
-            "dsql_admin" => Ok(Some(TokenKind::DsqlAdmin)),
-            other => Err(invalid(
-                self.env,
-                "kind",
-                format!(
-                    "`{}` is not a token kind; use 'rds', 'dsql_connect' or 'dsql_admin'",
-                    other.escape_debug()
-                ),
-            )),
-        }
+        kind.parse().map(Some).map_err(|e| js_error(self.env, &e))
     }
 
     pub(crate) fn credentials(&self, key: &'static str) -> napi::Result<Option<Credentials>> {

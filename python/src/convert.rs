@@ -12,7 +12,7 @@ use pyo3::types::{PyBool, PyDateTime, PyDelta, PyFloat, PyInt, PyMapping};
 
 use rds_iam::{Credentials, TokenKind};
 
-use crate::errors::{invalid_argument, invalid_endpoint};
+use crate::errors::{invalid_argument, invalid_endpoint, to_py};
 
 /// Longest duration any option accepts here (ten years): far beyond what the core allows, and
 /// far from where adding it to the current time could overflow. The core gives the real bounds.
@@ -101,30 +101,9 @@ pub(crate) fn time(name: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<Syste
         .map_err(|_| invalid_argument(name, "the time must be after 1970-01-01T00:00:00Z"))
 }
 
-/// `"rds"`, `"dsql_connect"` or `"dsql_admin"`.
+/// `"rds"`, `"dsql_connect"` or `"dsql_admin"` (the core's names).
 pub(crate) fn kind(kind: &str) -> PyResult<TokenKind> {
-    match kind {
-        "rds" => Ok(TokenKind::Rds),
-        "dsql_connect" => Ok(TokenKind::DsqlConnect),
-        "dsql_admin" => Ok(TokenKind::DsqlAdmin),
-        other => Err(invalid_argument(
-            "kind",
-            format!(
-                "`{}` is not a token kind; use \"rds\", \"dsql_connect\" or \"dsql_admin\"",
-                other.escape_debug()
-            ),
-        )),
-    }
-}
-
-/// The Python name of a token kind.
-pub(crate) fn kind_name(kind: TokenKind) -> &'static str {
-    match kind {
-        TokenKind::Rds => "rds",
-        TokenKind::DsqlConnect => "dsql_connect",
-        TokenKind::DsqlAdmin => "dsql_admin",
-        _ => "unknown",
-    }
+    kind.parse().map_err(to_py)
 }
 
 const CREDENTIAL_KEYS: [&str; 4] = [

@@ -1,10 +1,11 @@
 //! Core log records → Python's `logging`, without importing `logging` when `rds_iam` is imported.
 //!
-//! The core logs through `tracing`, which (with no tracing subscriber) emits `log` records; this
-//! is the process's `log::Log`. A record reaches the `logging.Logger` named after its target
+//! The core logs through `log` (the AWS crates' `tracing` events never reach it: tracing's
+//! `log` feature is off); this is the process's `log::Log`. A record reaches the `logging.Logger` named after its target
 //! (`rds_iam::cache::credentials` → `rds_iam.cache.credentials`) when:
 //! - its target passes the static filter: `rds_iam…` at every level, `aws_config…` from WARN up,
-//!   nothing else (aws-sigv4's debug output has canonical requests with session tokens);
+//!   nothing else (defence in depth: aws-sigv4's TRACE output has canonical requests with
+//!   session tokens);
 //! - `logging` is already imported (any application that configured logging has imported it),
 //!   or the record is a WARNING or worse: then `logging` is imported here, so an application that
 //!   never configured logging still sees it on stderr through logging's last-resort handler;

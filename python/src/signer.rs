@@ -174,7 +174,7 @@ impl PySigner {
     /// `"rds"`, `"dsql_connect"` or `"dsql_admin"`.
     #[getter]
     fn kind(&self) -> &'static str {
-        convert::kind_name(self.inner.spec().kind())
+        self.inner.spec().kind().as_str()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -192,7 +192,7 @@ impl PySigner {
         }
         s.push_str(&format!(
             ", kind={}, credentials={})",
-            q(convert::kind_name(spec.kind()))?,
+            q(spec.kind().as_str())?,
             q(&self.credentials)?
         ));
         Ok(s)

@@ -248,7 +248,7 @@ impl CredentialCache {
         rt.spawn(async move {
             if let Ok(_turn) = this.fetch_lock.try_lock() {
                 if let Err(e) = this.fetch().await {
-                    tracing::warn!(provider = %this.name, error = %e, "background credential refresh failed; still serving the current credentials");
+                    log::warn!("background credential refresh from {} failed: {e}; still serving the current credentials", this.name);
                 }
             }
             this.refreshing.store(false, Ordering::Release);
@@ -276,7 +276,7 @@ impl CredentialCache {
             })
             .await;
         let limit = self.key.timeouts.fetch;
-        tracing::debug!(provider = %self.name, "fetching AWS credentials");
+        log::debug!("fetching AWS credentials from {}", self.name);
         let result = match tokio::time::timeout(limit, provider.provide_credentials()).await {
             Ok(Ok(c)) => Ok(c),
             Ok(Err(e)) => Err(map_provider_error(&self.name, self.is_default_chain(), e)),
@@ -309,13 +309,21 @@ impl CredentialCache {
         // Logged after the state lock is released: a log bridge (the Python binding's) may need the GIL.
         match &result {
             Ok(c) if unchanged => {
-                tracing::warn!(provider = %self.name, access_key_id = %c.access_key_id(), "the credential provider returned the same credentials again; retrying later")
+                log::warn!(
+                    "{} returned the same credentials ({}) again; retrying later",
+                    self.name,
+                    c.access_key_id()
+                )
             }
             Ok(c) => {
-                tracing::info!(provider = %self.name, access_key_id = %c.access_key_id(), "fetched AWS credentials")
+                log::info!(
+                    "fetched AWS credentials {} from {}",
+                    c.access_key_id(),
+                    self.name
+                )
             }
             Err(e) => {
-                tracing::warn!(provider = %self.name, code = %e.code(), error = %e, "credential fetch failed")
+                log::warn!("credential fetch failed: {} [{}]: {e}", self.name, e.code())
             }
         }
         result
