@@ -16,7 +16,7 @@ secrets-scan: ## Run the suites capturing ALL they print/log/raise/repr, then sc
 	rm -rf $(SECRETS_DIR) && mkdir -p $(SECRETS_DIR)
 	@test -x $(SECRETS_PY) || { echo "secrets-scan: run make python-test first ($(SECRETS_PY))"; exit 1; }
 	@test -d $(SECRETS_NODE_PROJECT)/node_modules/rds-iam || { echo "secrets-scan: run make node-pack first"; exit 1; }
-	tests/iamdb/iamdb up > /dev/null
+	tests/iamdb/iamdb up > /dev/null  # held by this target until the `down` after the scan
 	set -o pipefail; status=0; \
 	if [[ " $(SECRETS_SUITES) " == *" rust "* ]]; then \
 	  echo "secrets-scan: rust (workspace tests --nocapture, RUST_LOG=trace, RUST_BACKTRACE=1; the probe)"; \
@@ -37,7 +37,9 @@ secrets-scan: ## Run the suites capturing ALL they print/log/raise/repr, then sc
 	fi; \
 	cp "$$(tests/iamdb/iamdb log)" $(SECRETS_DIR)/iamdb-validator-log.txt; \
 	[ $$status = 0 ] || { echo "secrets-scan: a suite failed (see $(SECRETS_DIR)/*-suite.txt); scanning anyway"; }; \
-	python3 tests/secrets/scan.py $(SECRETS_DIR) && exit $$status
+	scan=0; python3 tests/secrets/scan.py $(SECRETS_DIR) || scan=1; \
+	tests/iamdb/iamdb down > /dev/null; \
+	[ $$scan = 0 ] && exit $$status
 
 memory-test: ## RSS flat over 1M cached token() calls, 100k Signer()+token and 100k sign(), Python and Node
 	@test -x $(PY_TEST_PY) || { echo "memory-test: run make python-test first"; exit 1; }
