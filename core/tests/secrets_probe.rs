@@ -7,11 +7,10 @@
 //!
 //! The secrets below are the ones the scanner knows too (tests/secrets/scan.py `PROBE_SECRETS`).
 
+mod support;
+
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +19,7 @@ use rds_iam::{
     AssumeRole, CredentialSource, Credentials, Endpoint, FetchTimeouts, Signer, TokenKind,
     TokenSpec,
 };
+use support::FakeAws;
 
 const AKID: &str = "AKIAPROBESTATIC00001";
 const SECRET: &str = "probe/rust/secret/static-0000000000000001";
@@ -114,58 +114,6 @@ impl ProvideCredentials for GiveThenFail {
     }
 }
 
-struct Fake {
-    child: Child,
-    url: String,
-    port: u16,
-}
-
-impl Fake {
-    fn start(repo: &Path) -> Fake {
-        let mut child = Command::new("python3")
-            .arg(repo.join("tests/fakeaws/fakeaws.py"))
-            .args(["--port", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 tests/fakeaws/fakeaws.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .split("\"port\":")
-            .nth(1)
-            .and_then(|s| s.trim_start().split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("fakeaws line: {line}"));
-        Fake {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-        }
-    }
-    fn configure(&self, json: &str) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "POST /_fake/config HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
-            json.len()
-        )
-        .unwrap();
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).unwrap();
-        assert!(resp.contains(" 200 "), "{resp}");
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn cli(seen: &mut Seen, case: &str, args: &[&str], stdout_is_a_token: bool) {
     let mut out = Vec::new();
     let mut err = Vec::new();
@@ -199,7 +147,6 @@ fn clear_aws_env() {
 fn nothing_the_library_shows_holds_a_secret() {
     log::set_logger(&Capture).unwrap();
     log::set_max_level(log::LevelFilter::Trace);
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let home = std::env::temp_dir().join(format!("rds-iam-secrets-probe-{}", std::process::id()));
     std::fs::create_dir_all(home.join(".aws")).unwrap();
     clear_aws_env();
@@ -327,7 +274,7 @@ fn nothing_the_library_shows_holds_a_secret() {
     std::env::remove_var("AWS_SECRET_ACCESS_KEY");
 
     // STS: assume a role on top of secret-bearing credentials; STS fails in several ways.
-    let fake = Fake::start(&repo);
+    let fake = FakeAws::start();
     std::env::set_var("AWS_ENDPOINT_URL_STS", &fake.url);
     for (i, fault) in [
         r#"{"sts": {"error_code": "AccessDenied", "status": 403}}"#,
@@ -447,7 +394,7 @@ fn nothing_the_library_shows_holds_a_secret() {
     let all = format!("{}\n=== log records (all levels)\n{logs}", seen.0);
     let out = std::env::var("SECRETS_OUT")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| repo.join("target/secrets/rust-probe.txt"));
+        .unwrap_or_else(|_| support::repo().join("target/secrets/rust-probe.txt"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     std::fs::write(&out, &all).unwrap();
     let _ = std::fs::remove_dir_all(&home);
