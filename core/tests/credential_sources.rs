@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{cli, token_json, FakeAws, TempDir, TOKEN_ARGS};
+use support::{cli, closed_port_url, token_json, FakeAws, TempDir, TOKEN_ARGS};
 
 const NO_IMDS: (&str, &str) = ("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -208,9 +208,7 @@ fn sso_profile_with_cached_login() {
 fn no_credentials_fails_fast_with_imds_unreachable() {
     let home = TempDir::new("none");
     // A port nothing listens on stands in for 169.254.169.254 off EC2.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
-    drop(closed);
+    let url = closed_port_url();
     let (out, took) = cli(
         &home,
         &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &url)],

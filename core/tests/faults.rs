@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rds_iam::{
     AssumeRole, Clock, CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer,
 };
-use support::{cli, isolated, Ctl, FakeAws, TempDir, TOKEN_ARGS};
+use support::{cli, closed_port_url, isolated, Ctl, FakeAws, TempDir, TOKEN_ARGS};
 
 const HOST: &str = "db.abc123.us-east-1.rds.amazonaws.com";
 const NO_IMDS: (&str, &str) = ("AWS_EC2_METADATA_DISABLED", "true");
@@ -44,14 +44,6 @@ fn fake_with(config: &str) -> FakeAws {
         fake.ctl().configure(config);
     }
     fake
-}
-
-/// A port nothing listens on (connection refused).
-fn closed_port_url() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
-    drop(l);
-    url
 }
 
 /// Runs the CLI's `token` command; returns (error code, stderr, wall time). Panics on success.

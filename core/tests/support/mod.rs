@@ -116,6 +116,14 @@ impl Drop for FakeAws {
     }
 }
 
+/// The URL of a local port nothing listens on (connections are refused).
+pub fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+    drop(l);
+    url
+}
+
 /// A scratch directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 
