@@ -4,7 +4,7 @@
 //! out Promises, and turns every [`rds_iam::Error`] into a JavaScript `Error` whose `.code` is
 //! the core's stable code. Caching, parsing and credential logic live in the core.
 //!
-//! - `errors.rs`: the one `ErrorCode` → `.code` match, coded `Error`s
+//! - `errors.rs`: coded `Error`s (`.code` = the core's `ErrorCode::as_str`)
 //! - `options.rs`: reading and checking options objects (and `Date`s both ways)
 //! - `types.rs`: the option and result shapes for the generated `index.d.ts`
 //! - `signer.rs`: the `Signer` class

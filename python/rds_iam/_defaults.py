@@ -28,6 +28,21 @@ def endpoint(signer: Signer, params: dict[str, Any]) -> None:
         params.setdefault("user", signer.user)
 
 
+def libpq_params(
+    signer: Signer, password: Any, given: dict[str, Any], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """A libpq driver's keyword arguments: the caller's, plus host, port and user from the
+    signer unless the caller set them (as keywords or in its conninfo/DSN, parsed into
+    ``given``), the token as password, and ``sslmode=require`` unless chosen."""
+    params = dict(kwargs)
+    for key, value in (("host", signer.host), ("port", signer.port), ("user", signer.user)):
+        if key not in given and value is not None:
+            params.setdefault(key, value)
+    params["password"] = password
+    libpq_sslmode(params, "sslmode" in given)
+    return params
+
+
 def libpq_sslmode(params: dict[str, Any], conninfo_has_sslmode: bool = False) -> None:
     """IAM auth needs TLS: ``sslmode=require`` unless the caller chose (also via PGSSLMODE)."""
     if not conninfo_has_sslmode and "PGSSLMODE" not in os.environ:

@@ -38,13 +38,7 @@ def _params(signer: Signer, password: Any, conninfo: str, kwargs: dict[str, Any]
         from psycopg.conninfo import conninfo_to_dict
 
         given = conninfo_to_dict(conninfo)
-    params = dict(kwargs)
-    for key, value in (("host", signer.host), ("port", signer.port), ("user", signer.user)):
-        if key not in given and value is not None:
-            params.setdefault(key, value)
-    params["password"] = password
-    _defaults.libpq_sslmode(params, "sslmode" in given)
-    return params
+    return _defaults.libpq_params(signer, password, given, kwargs)
 
 
 def connect_kwargs(signer: Signer, conninfo: str = "", **kwargs: Any) -> dict[str, Any]:

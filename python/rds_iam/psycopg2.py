@@ -29,13 +29,7 @@ def connect_kwargs(signer: Signer, dsn: Optional[str] = None, **kwargs: Any) -> 
         from psycopg2.extensions import parse_dsn
 
         given = parse_dsn(dsn)
-    params = dict(kwargs)
-    for key, value in (("host", signer.host), ("port", signer.port), ("user", signer.user)):
-        if key not in given and value is not None:
-            params.setdefault(key, value)
-    params["password"] = signer.token()
-    _defaults.libpq_sslmode(params, "sslmode" in given)
-    return params
+    return _defaults.libpq_params(signer, signer.token(), given, kwargs)
 
 
 def connect(signer: Signer, dsn: Optional[str] = None, **kwargs: Any) -> connection:
