@@ -201,10 +201,10 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<(), Error> {
     let written = if a.json {
         writeln!(
             out,
-            "{{\"token\":\"{}\",\"expires_at\":{},\"access_key_id\":\"{}\"}}",
+            "{{\"token\":\"{}\",\"expires_at\":{},\"access_key_id\":{}}}",
             info.token, // only RFC 3986 characters and %XX: nothing to escape in JSON
             unix(info.expires_at),
-            info.access_key_id.escape_default()
+            doctor::json_str(&info.access_key_id)
         )
     } else {
         writeln!(out, "{}", info.token)
