@@ -30,6 +30,7 @@ mod identity;
 mod runtime;
 mod sign;
 mod signer;
+mod sigv4;
 
 pub use aws_credential_types::Credentials;
 pub use cache::tokens::ReusePolicy;

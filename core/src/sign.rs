@@ -1,18 +1,14 @@
-//! Presigning IAM database auth tokens with `aws-sigv4`, in botocore's exact output form.
+//! What a token is made of (kind, endpoint, user, region, lifetime) and [`sign`], which presigns
+//! one in botocore's exact output form.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{
-    self, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::endpoint::{is_region, Endpoint};
 use crate::error::{Error, Result};
+use crate::sigv4;
 
 /// Lifetime of an RDS / Aurora / RDS Proxy token; fixed by the service.
 pub const RDS_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
@@ -20,13 +16,6 @@ pub const RDS_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 pub const DSQL_DEFAULT_LIFETIME: Duration = Duration::from_secs(900);
 /// Longest lifetime Aurora DSQL accepts (one week).
 pub const DSQL_MAX_LIFETIME: Duration = Duration::from_secs(604_800);
-
-/// RFC 3986 unreserved characters stay; everything else is percent-encoded (as botocore does).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// Which kind of token to produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -221,7 +210,8 @@ impl TokenSpec {
 /// Signs a token with explicit credentials at an explicit time.
 ///
 /// This is the pure core of the library: no cache, no I/O. Fails with
-/// [`Error::CredentialsExpired`] if `credentials` carry an expiry at or before `at`.
+/// [`Error::CredentialsExpired`] if `credentials` carry an expiry at or before `at`, and with
+/// [`Error::InvalidArgument`] for a time before 1970 or after 9999.
 pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Result<String> {
     if credentials.expiry().is_some_and(|exp| exp <= at) {
         return Err(Error::CredentialsExpired {
@@ -230,86 +220,33 @@ pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Resu
         });
     }
     let ep = &spec.endpoint;
-    let action = spec.kind.action();
-    let (authority, host_header, user_param) = if spec.kind.is_dsql() {
-        (
-            ep.host().to_owned(),
-            ep.host().to_ascii_lowercase(),
-            String::new(),
-        )
+    // botocore signs the lower-cased host and drops :443, but an RDS token keeps both as given;
+    // a DSQL token names the host alone.
+    let (authority, host_header, user) = if spec.kind.is_dsql() {
+        let host = ep.host();
+        (Cow::Borrowed(host), host.to_ascii_lowercase(), None)
     } else {
-        // botocore signs the lower-cased host and drops :443, but the token keeps both as given.
         let lower = ep.host().to_ascii_lowercase();
         let host_header = if ep.port() == 443 {
             lower
         } else {
             format!("{lower}:{}", ep.port())
         };
-        let user = utf8_percent_encode(&spec.user, QUERY_VALUE);
-        (ep.to_string(), host_header, format!("&DBUser={user}"))
+        (Cow::Owned(ep.to_string()), host_header, Some(spec.user()))
     };
-    let url = format!("https://{authority}/?Action={action}{user_param}");
-
-    let identity: Identity = credentials.clone().into();
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(spec.effective_expires_in(credentials, at));
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&spec.region)
-        .name(spec.kind.service())
-        .time(at)
-        .settings(settings)
-        .build()
-        .map_err(|e| internal(e.to_string()))?;
-    let headers = [("host", host_header.as_str())];
-    let request = SignableRequest::new("GET", url, headers.into_iter(), SignableBody::Bytes(&[]))
-        .map_err(|e| Error::endpoint(format!("cannot sign for `{ep}`: {e}")))?;
-    // aws-sigv4 emits the canonical request (session token included) as a TRACE `tracing`
-    // event. The library logs through `log` and leaves tracing's `log` feature off, so that
-    // event reaches no logger; only an application's own tracing subscriber at TRACE for
-    // `aws_sigv4` sees it (as with every AWS SDK for Rust call).
-    let signed = http_request::sign(request, &params.into());
-    let (instructions, _) = signed.map_err(|e| internal(e.to_string()))?.into_parts();
-    let (_, signed) = instructions.into_parts();
-    Ok(assemble(&authority, action, &user_param, &signed))
-}
-
-/// Writes the token in botocore's parameter order (aws-sigv4 returns another order).
-fn assemble(
-    authority: &str,
-    action: &str,
-    user_param: &str,
-    signed: &[(&'static str, Cow<'static, str>)],
-) -> String {
-    const ORDER: [&str; 7] = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        "X-Amz-Signature",
-    ];
-    let mut out = String::with_capacity(authority.len() + 256);
-    out.push_str(authority);
-    out.push_str("/?Action=");
-    out.push_str(action);
-    out.push_str(user_param);
-    for name in ORDER {
-        if let Some((_, value)) = signed.iter().find(|(k, _)| *k == name) {
-            out.push('&');
-            out.push_str(name);
-            out.push('=');
-            out.extend(utf8_percent_encode(value, QUERY_VALUE));
-        }
-    }
-    out
-}
-
-fn internal(detail: String) -> Error {
-    Error::argument(
-        "signing",
-        format!("the signer rejected the inputs: {detail}"),
-    )
+    let request = sigv4::Request {
+        authority: &authority,
+        host_header: &host_header,
+        action: spec.kind.action(),
+        user,
+        region: &spec.region,
+        service: spec.kind.service(),
+        expires_in: spec.effective_expires_in(credentials, at).as_secs(),
+    };
+    let keys = sigv4::Keys {
+        access_key_id: credentials.access_key_id(),
+        secret_access_key: credentials.secret_access_key(),
+        session_token: credentials.session_token(),
+    };
+    sigv4::presign(&request, &keys, at)
 }
