@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDateTime, PyDelta, PyFloat, PyInt, PyMapping};
+use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyMapping, PyString};
 
 use rds_iam::{Credentials, TokenKind};
 
@@ -114,20 +114,16 @@ const CREDENTIAL_KEYS: [&str; 4] = [
 ];
 
 /// Explicit credentials from a mapping `{access_key_id, secret_access_key, session_token?,
-/// expires_at?}`.
-pub(crate) fn credentials(obj: &Bound<'_, PyAny>) -> PyResult<Credentials> {
-    let map = obj.cast::<PyMapping>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "credentials must be a mapping with access_key_id and secret_access_key, not {}",
-            type_name(obj)
-        ))
-    })?;
-    for key in map.keys()?.iter() {
-        let known = key
-            .extract::<String>()
+/// expires_at?}`, read in one pass over its items (a `dict`'s without building a list).
+pub(crate) fn credentials<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Credentials> {
+    let mut values: [Option<Bound<'py, PyAny>>; 4] = Default::default();
+    let mut take = |key: Bound<'py, PyAny>, value: Bound<'py, PyAny>| -> PyResult<()> {
+        let slot = key
+            .cast::<PyString>()
             .ok()
-            .filter(|k| CREDENTIAL_KEYS.contains(&k.as_str()));
-        if known.is_none() {
+            .and_then(|k| k.to_cow().ok())
+            .and_then(|k| CREDENTIAL_KEYS.iter().position(|name| *name == k));
+        let Some(slot) = slot else {
             let shown = key.str().map_or_else(|_| "?".to_owned(), |s| s.to_string());
             return Err(invalid_argument(
                 "credentials",
@@ -137,34 +133,44 @@ pub(crate) fn credentials(obj: &Bound<'_, PyAny>) -> PyResult<Credentials> {
                     CREDENTIAL_KEYS.join(", ")
                 ),
             ));
+        };
+        values[slot] = Some(value).filter(|v| !v.is_none());
+        Ok(())
+    };
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        for (key, value) in dict.iter() {
+            take(key, value)?;
+        }
+    } else {
+        let map = obj.cast::<PyMapping>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "credentials must be a mapping with access_key_id and secret_access_key, not {}",
+                type_name(obj)
+            ))
+        })?;
+        for item in map.items()?.iter() {
+            let (key, value) = item.extract()?;
+            take(key, value)?;
         }
     }
-    let value = |key: &'static str| -> PyResult<Option<Bound<'_, PyAny>>> {
-        if map.contains(key)? {
-            Ok(Some(map.get_item(key)?).filter(|v| !v.is_none()))
-        } else {
-            Ok(None)
-        }
+    let [access_key_id, secret_access_key, session_token, expires_at] = values;
+    let text = |key: &'static str, value: Option<Bound<'py, PyAny>>, required: bool| match value {
+        Some(v) => v.extract::<String>().map(Some).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "credentials[\"{key}\"] must be a str, not {}",
+                type_name(&v)
+            ))
+        }),
+        None if required => Err(invalid_argument(
+            "credentials",
+            format!("`{key}` is required"),
+        )),
+        None => Ok(None),
     };
-    let text = |key: &'static str, required: bool| -> PyResult<Option<String>> {
-        match value(key)? {
-            Some(v) => v.extract::<String>().map(Some).map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "credentials[\"{key}\"] must be a str, not {}",
-                    type_name(&v)
-                ))
-            }),
-            None if required => Err(invalid_argument(
-                "credentials",
-                format!("`{key}` is required"),
-            )),
-            None => Ok(None),
-        }
-    };
-    let access_key_id = text("access_key_id", true)?.unwrap_or_default();
-    let secret_access_key = text("secret_access_key", true)?.unwrap_or_default();
-    let session_token = text("session_token", false)?;
-    let expires_at = match value("expires_at")? {
+    let access_key_id = text("access_key_id", access_key_id, true)?.unwrap_or_default();
+    let secret_access_key = text("secret_access_key", secret_access_key, true)?.unwrap_or_default();
+    let session_token = text("session_token", session_token, false)?;
+    let expires_at = match expires_at {
         Some(v) => Some(time("credentials[\"expires_at\"]", &v)?),
         None => None,
     };
