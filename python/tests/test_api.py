@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -271,6 +272,17 @@ def test_wrong_types_raise_type_error(args: tuple[Any, ...], kw: dict[str, Any])
     with pytest.raises(TypeError) as caught:
         rds_iam.Signer(*args, **kw)
     assert SECRET not in str(caught.value)
+
+
+def test_credentials_may_be_any_mapping() -> None:
+    """A read-only Mapping that is not a dict signs the same token; a non-str key is refused."""
+    at = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    as_dict = rds_iam.sign(HOST, 5432, "app", credentials=TEMP_CREDS, at=at)
+    as_proxy = rds_iam.sign(HOST, 5432, "app", credentials=MappingProxyType(TEMP_CREDS), at=at)
+    assert as_proxy == as_dict and "X-Amz-Security-Token=" in as_dict
+    for creds in ({**CREDS, 1: "x"}, MappingProxyType({**CREDS, 1: "x"})):
+        with pytest.raises(rds_iam.InvalidArgument, match="unknown key `1`"):
+            rds_iam.sign(HOST, 5432, "app", credentials=creds, at=at)  # type: ignore[arg-type]
 
 
 def test_sign_bad_input() -> None:
