@@ -43,10 +43,13 @@ def per_call_us(fn, n: int) -> float:
 
 def calls() -> dict[str, float]:
     import boto3
+
     import rds_iam
 
     at = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    ours_fresh = per_call_us(lambda: rds_iam.sign(HOST, 5432, "app", "us-east-1", credentials=KEYS, at=at), 2000)
+    ours_fresh = per_call_us(
+        lambda: rds_iam.sign(HOST, 5432, "app", "us-east-1", credentials=KEYS, at=at), 2000
+    )
     client = boto3.client(
         "rds",
         region_name="us-east-1",
@@ -54,7 +57,9 @@ def calls() -> dict[str, float]:
         aws_secret_access_key=KEYS["secret_access_key"],
         aws_session_token=KEYS["session_token"],
     )
-    boto_fresh = per_call_us(lambda: client.generate_db_auth_token(HOST, 5432, "app"), 300 if QUICK else 2000)
+    boto_fresh = per_call_us(
+        lambda: client.generate_db_auth_token(HOST, 5432, "app"), 300 if QUICK else 2000
+    )
     signer = rds_iam.Signer(HOST, 5432, "app", credentials=KEYS)
     signer.token()
     cached = per_call_us(signer.token, 20000 if QUICK else 200000)
@@ -87,7 +92,8 @@ print(ms, hwm)
 BODIES = {
     "bare": "pass",
     "ours": f"import rds_iam; rds_iam.Signer({HOST!r}, 5432, 'app').token()",
-    "boto3": f"import boto3; boto3.client('rds', region_name='us-east-1').generate_db_auth_token({HOST!r}, 5432, 'app')",
+    "boto3": "import boto3; boto3.client('rds', region_name='us-east-1')"
+    f".generate_db_auth_token({HOST!r}, 5432, 'app')",
 }
 
 
@@ -97,7 +103,13 @@ def startup() -> dict[str, float]:
         walls, rss = [], []
         for _ in range(ROUNDS):
             t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-c", CHILD.format(body=body)], env=ENV, capture_output=True, text=True, check=True)
+            r = subprocess.run(
+                [sys.executable, "-c", CHILD.format(body=body)],
+                env=ENV,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             walls.append((time.perf_counter() - t) * 1e3)
             rss.append(int(r.stdout.split()[-1]) / 1024)
         out[f"py_process_{name}_ms"] = statistics.median(walls)
@@ -123,7 +135,16 @@ def installed_mb(roots: list[str]) -> float:
                 total += os.path.getsize(p)
         for req in dist.requires or []:
             if "extra ==" not in req:
-                todo.append(req.split(";")[0].split("[")[0].split(" ")[0].split("<")[0].split(">")[0].split("=")[0].split("!")[0].strip())
+                todo.append(
+                    req.split(";")[0]
+                    .split("[")[0]
+                    .split(" ")[0]
+                    .split("<")[0]
+                    .split(">")[0]
+                    .split("=")[0]
+                    .split("!")[0]
+                    .strip()
+                )
     return total / 1e6
 
 
@@ -139,8 +160,12 @@ def storm(n: int = 1000) -> dict[str, float]:
         fake.configure(imds={"delay_ms": 500})
         for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
             os.environ.pop(k, None)
-        os.environ.update(AWS_EC2_METADATA_SERVICE_ENDPOINT=fake.url, AWS_CONFIG_FILE="/dev/null",
-                          AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_EC2_METADATA_DISABLED="false")
+        os.environ.update(
+            AWS_EC2_METADATA_SERVICE_ENDPOINT=fake.url,
+            AWS_CONFIG_FILE="/dev/null",
+            AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+            AWS_EC2_METADATA_DISABLED="false",
+        )
         rds_iam.clear_caches()
         before = rds_iam.stats()["signatures"]
         signer = rds_iam.Signer(HOST, 5432, "storm")
@@ -161,5 +186,11 @@ def storm(n: int = 1000) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    result = {**calls(), **startup(), **storm(), "py_installed_mb": installed_mb(["rds-iam"]), "boto3_installed_mb": installed_mb(["boto3"])}
+    result = {
+        **calls(),
+        **startup(),
+        **storm(),
+        "py_installed_mb": installed_mb(["rds-iam"]),
+        "boto3_installed_mb": installed_mb(["boto3"]),
+    }
     print(json.dumps(result))

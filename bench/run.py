@@ -1,7 +1,7 @@
 """`make bench`: every figure next to its peer's, measured in this one run, as ratios.
 
-Runs the Rust example, the Python bench (in the venv that has the wheel and boto3) and the Node
-bench (with @aws-sdk/rds-signer), prints one table and writes bench/results.json.
+Runs the core's criterion benches, the Python bench (in the venv that has the wheel and boto3)
+and the Node bench (with @aws-sdk/rds-signer), prints one table and writes bench/results.json.
 Usage: python bench/run.py --python PY [--quick]   (--quick: a smoke run, few iterations)
 """
 
@@ -11,19 +11,33 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# (label, ours, peer, unit, target): peer/target may be None. Ratio = peer / ours (×: ours faster/smaller).
+# (label, ours, peer, unit, target): peer/target may be None.
+# Ratio = peer / ours (so ×10 means ours is ten times faster or smaller).
 ROWS = [
     ("Python fresh signature", "py_fresh_us", "boto3_fresh_us", "µs", "≤ 6 µs"),
     ("Python cached token()", "py_cached_us", "boto3_fresh_us", "µs", "≤ 0.5 µs"),
     ("Python cached token_async()", "py_cached_async_us", "boto3_fresh_us", "µs", None),
-    ("Python import + first token", "py_process_ours_ms", "py_process_boto3_ms", "ms", "≤ 10 ms above bare"),
+    (
+        "Python import + first token",
+        "py_process_ours_ms",
+        "py_process_boto3_ms",
+        "ms",
+        "≤ 10 ms above bare",
+    ),
     ("  (bare interpreter)", "py_process_bare_ms", None, "ms", None),
-    ("Python peak RSS", "py_process_ours_rss_mb", "py_process_boto3_rss_mb", "MB", "≤ 10 MB above bare"),
+    (
+        "Python peak RSS",
+        "py_process_ours_rss_mb",
+        "py_process_boto3_rss_mb",
+        "MB",
+        "≤ 10 MB above bare",
+    ),
     ("  (bare interpreter)", "py_process_bare_rss_mb", None, "MB", None),
     ("Python installed size", "py_installed_mb", "boto3_installed_mb", "MB", None),
     ("Python wheel", "py_wheel_mb", None, "MB", "≤ 8 MB"),
@@ -46,6 +60,27 @@ ROWS = [
 ]
 
 
+def criterion(quick: bool) -> dict[str, float]:
+    """The core's criterion benches (core/benches/tokens.rs): each bench's median, in ns."""
+    home = os.path.join(ROOT, "target", "criterion-bench")
+    shutil.rmtree(home, ignore_errors=True)
+    timing = ["--warm-up-time", "0.2", "--measurement-time", "0.5"] if quick else []
+    done = subprocess.run(
+        ["cargo", "bench", "-q", "-p", "rds-iam", "--bench", "tokens", "--", *timing],
+        cwd=ROOT,
+        env={**os.environ, "CRITERION_HOME": home},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:  # criterion's progress is noise; its errors are not
+        sys.exit(f"cargo bench failed:\n{done.stderr}")
+    out = {}
+    for name in ("rust_fresh", "rust_cached", "rust_cached_async", "rust_limit"):
+        with open(os.path.join(home, name, "new", "estimates.json")) as f:
+            out[f"{name}_ns"] = json.load(f)["median"]["point_estimate"]
+    return out
+
+
 def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
     out = subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -53,13 +88,15 @@ def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, flo
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--python", required=True, help="interpreter of a venv with the rds-iam wheel and boto3")
+    ap.add_argument(
+        "--python", required=True, help="interpreter of a venv with the rds-iam wheel and boto3"
+    )
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
     q = ["--quick"] if a.quick else []
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     res: dict[str, float] = {}
-    res.update(run_json(["cargo", "run", "--release", "-q", "-p", "rds-iam", "--example", "bench", "--", *q]))
+    res.update(criterion(a.quick))
     res.update(run_json([a.python, "bench/py_bench.py", *q], clean))
     tarballs = sorted(glob.glob(os.path.join(ROOT, "target", "node-test", "*.tgz")))
     node_env = {**clean, **({"RDS_IAM_TARBALL": tarballs[-1]} if tarballs else {})}

@@ -21,9 +21,9 @@ python-build: $(VENV)/.python-dev ## Build the Python wheel (release, abi3) into
 	$(VENV)/bin/maturin build --release --out dist --interpreter $(VENV_PY)
 	@ls -l $(PY_WHEEL_GLOB)
 
-python-lint: $(VENV)/.python-dev ## ruff check + ruff format --check on python/
-	$(VENV)/bin/ruff check python
-	$(VENV)/bin/ruff format --check python
+python-lint: $(VENV)/.python-dev ## ruff check + ruff format --check on python/ and bench/
+	$(VENV)/bin/ruff check python bench
+	$(VENV)/bin/ruff format --check python bench
 
 # The tests import rds_iam from the installed wheel, never from python/ (conftest checks it);
 # the type checks run from outside the repository for the same reason.
