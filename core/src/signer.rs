@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 
 use crate::cache::credentials::{CredentialCache, CredentialKey};
-use crate::cache::tokens::{ReusePolicy, SlotKey, TokenSlot};
+use crate::cache::tokens::{IssuedToken, ReusePolicy, SlotKey, TokenSlot};
 use crate::clock::{clock_id, SharedClock, SystemClock};
 use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
 use crate::endpoint::Endpoint;
@@ -125,26 +125,51 @@ impl Signer {
 
     /// A token, from the cache when one is still good.
     pub async fn token(&self) -> Result<String> {
-        Ok(self.token_info().await?.token)
+        let handles = self.handles();
+        let (creds, now) = self.credentials_and_now(&handles).await?;
+        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
     }
 
     /// A token and its expiry, from the cache when one is still good.
     pub async fn token_info(&self) -> Result<TokenInfo> {
         let handles = self.handles();
-        let creds = handles.credentials.get().await?;
-        self.finish(&handles, &creds)
+        let (creds, now) = self.credentials_and_now(&handles).await?;
+        self.finish(&handles, &creds, now)
     }
 
     /// [`Self::token`] for code without an async runtime: blocks while credentials are fetched.
     pub fn token_blocking(&self) -> Result<String> {
-        Ok(self.token_info_blocking()?.token)
+        let handles = self.handles();
+        let (creds, now) = self.credentials_and_now_blocking(&handles)?;
+        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
     }
 
     /// [`Self::token_info`] for code without an async runtime.
     pub fn token_info_blocking(&self) -> Result<TokenInfo> {
         let handles = self.handles();
+        let (creds, now) = self.credentials_and_now_blocking(&handles)?;
+        self.finish(&handles, &creds, now)
+    }
+
+    /// Credentials and the time to sign at. With credentials cached (nearly every call) one
+    /// clock read serves both caches; after a fetch, which may take seconds, the clock is read
+    /// again.
+    async fn credentials_and_now(&self, handles: &Handles) -> Result<(Credentials, SystemTime)> {
+        let now = self.clock.now();
+        if let Some(creds) = handles.credentials.cached(now) {
+            return Ok((creds, now));
+        }
+        let creds = handles.credentials.get().await?;
+        Ok((creds, self.clock.now()))
+    }
+
+    fn credentials_and_now_blocking(&self, handles: &Handles) -> Result<(Credentials, SystemTime)> {
+        let now = self.clock.now();
+        if let Some(creds) = handles.credentials.cached(now) {
+            return Ok((creds, now));
+        }
         let creds = handles.credentials.get_blocking()?;
-        self.finish(&handles, &creds)
+        Ok((creds, self.clock.now()))
     }
 
     /// Calls `done` with a token: at once on this thread when no credential fetch is needed,
@@ -157,8 +182,9 @@ impl Signer {
         F: FnOnce(Result<TokenInfo>) + Send + 'static,
     {
         let handles = self.handles();
-        if let Some(creds) = handles.credentials.cached() {
-            return done(self.finish(&handles, &creds));
+        let now = self.clock.now();
+        if let Some(creds) = handles.credentials.cached(now) {
+            return done(self.finish(&handles, &creds, now));
         }
         match registry().runtime() {
             Ok(rt) => {
@@ -179,8 +205,25 @@ impl Signer {
         self.handles().credentials.get().await
     }
 
-    fn finish(&self, handles: &Handles, creds: &Credentials) -> Result<TokenInfo> {
-        let now = self.clock.now();
+    fn finish(&self, handles: &Handles, creds: &Credentials, now: SystemTime) -> Result<TokenInfo> {
+        let (t, from_cache) = self.issue(handles, creds, now)?;
+        Ok(TokenInfo {
+            token: String::from(&*t.token),
+            expires_at: t.usable_until,
+            signed_at: t.signed_at,
+            from_cache,
+            access_key_id: creds.access_key_id().to_owned(),
+        })
+    }
+
+    /// The slot's token for `creds` at `now` (signed if none is servable) and whether it was
+    /// reused.
+    fn issue(
+        &self,
+        handles: &Handles,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<(IssuedToken, bool)> {
         let (t, from_cache) =
             handles
                 .slot
@@ -201,13 +244,7 @@ impl Signer {
                 handles.credentials.name()
             );
         }
-        Ok(TokenInfo {
-            token: String::from(&*t.token),
-            expires_at: t.usable_until,
-            signed_at: t.signed_at,
-            from_cache,
-            access_key_id: creds.access_key_id().to_owned(),
-        })
+        Ok((t, from_cache))
     }
 
     /// The shared caches; looked up again in a forked child, whose registry is new.

@@ -212,8 +212,8 @@ unsafe extern "C" fn token_sync(env: sys::napi_env, info: sys::napi_callback_inf
         let Some(signer) = this_signer(env, info) else {
             return throw_type_error(env, c"Illegal invocation");
         };
-        guarded(env, || match signer.inner.token_info_blocking() {
-            Ok(t) => js_string(env, &t.token),
+        guarded(env, || match signer.inner.token_blocking() {
+            Ok(t) => js_string(env, &t),
             Err(e) => {
                 JsError::from(code_error(&e)).throw_into(env);
                 Ok(ptr::null_mut())

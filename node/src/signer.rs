@@ -141,7 +141,7 @@ impl Signer {
     /// `await signer.token()` in servers.
     #[napi]
     pub fn token_sync(&self, env: &Env) -> napi::Result<String> {
-        Ok(self.inner.token_info_blocking().or_throw(env)?.token)
+        self.inner.token_blocking().or_throw(env)
     }
 
     /// `signer.token` bound to this signer: pass it as a driver's password callback, e.g.

@@ -137,10 +137,10 @@ impl CredentialCache {
         }
     }
 
-    /// Credentials without waiting, if usable ones are cached (a due refresh starts in the
-    /// background); `None` when the caller must wait for a fetch.
-    pub(crate) fn cached(self: &Arc<Self>) -> Option<Credentials> {
-        match self.lookup(self.clock.now()) {
+    /// Credentials without waiting, if usable ones are cached at `now` (a due refresh starts in
+    /// the background); `None` when the caller must wait for a fetch.
+    pub(crate) fn cached(self: &Arc<Self>, now: SystemTime) -> Option<Credentials> {
+        match self.lookup(now) {
             Lookup::Fresh(c) => Some(c),
             Lookup::Stale(c) => {
                 self.refresh_in_background();
@@ -152,7 +152,7 @@ impl CredentialCache {
 
     /// Usable credentials, fetching (once, for all concurrent callers) when none are cached.
     pub(crate) async fn get(self: &Arc<Self>) -> Result<Credentials> {
-        if let Some(c) = self.cached() {
+        if let Some(c) = self.cached(self.clock.now()) {
             return Ok(c);
         }
         let this = self.clone();
@@ -169,7 +169,7 @@ impl CredentialCache {
 
     /// [`Self::get`] for callers without an async runtime: blocks the calling thread.
     pub(crate) fn get_blocking(self: &Arc<Self>) -> Result<Credentials> {
-        if let Some(c) = self.cached() {
+        if let Some(c) = self.cached(self.clock.now()) {
             return Ok(c);
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
