@@ -2,10 +2,11 @@
 // The package entry (CommonJS): the generated native loader's API plus the driver helpers.
 const native = require('./index.js');
 const drivers = require('./js/drivers.js');
+const { makeSign } = require('./js/sign.js');
 
 module.exports = {
   Signer: native.Signer,
-  sign: native.sign,
+  sign: makeSign(native),
   clearCaches: native.clearCaches,
   stats: native.stats,
   VERSION: native.VERSION,

@@ -17,6 +17,14 @@ use crate::errors::{bad_endpoint, invalid, js_error};
 /// More known keys than any options object has.
 const MAX_KEYS: usize = 16;
 
+/// The keys of an explicit credentials object.
+pub(crate) const CREDENTIAL_OPTIONS: &[&str] = &[
+    "accessKeyId",
+    "secretAccessKey",
+    "sessionToken",
+    "expiration",
+];
+
 pub(crate) fn type_name(t: ValueType) -> &'static str {
     match t {
         ValueType::Undefined => "undefined",
@@ -150,6 +158,34 @@ impl<'env> Options<'env> {
         })
     }
 
+    /// Options already taken apart in JS: `values[i]` is the value of `known[i]`, `None` for
+    /// one read another way (the caller checked that the object had no other keys).
+    pub(crate) fn from_values(
+        env: &'env Env,
+        what: &'static str,
+        known: &'static [&'static str],
+        values: &[Option<Unknown<'env>>],
+    ) -> Self {
+        debug_assert!(known.len() <= MAX_KEYS && values.len() == known.len());
+        let mut raw = [ptr::null_mut(); MAX_KEYS];
+        for (slot, v) in raw.iter_mut().zip(values) {
+            if let Some(v) = v {
+                *slot = v.raw();
+            }
+        }
+        Options {
+            env,
+            what,
+            known,
+            values: raw,
+        }
+    }
+
+    /// The env of the call these options came with.
+    pub(crate) fn env(&self) -> &'env Env {
+        self.env
+    }
+
     fn raw(&self, key: &str) -> napi::Result<Option<Unknown<'env>>> {
         let Some(i) = self.known.iter().position(|k| *k == key) else {
             return Ok(None);
@@ -275,23 +311,20 @@ impl<'env> Options<'env> {
         kind.parse().map(Some).map_err(|e| js_error(self.env, &e))
     }
 
+    /// The explicit credentials under `key`, if given.
     pub(crate) fn credentials(&self, key: &'static str) -> napi::Result<Option<Credentials>> {
         let Some(v) = self.raw(key)? else {
             return Ok(None);
         };
-        let c = Options::new(
-            self.env,
-            "credentials",
-            Some(v),
-            &[
-                "accessKeyId",
-                "secretAccessKey",
-                "sessionToken",
-                "expiration",
-            ],
-        )?;
-        let access_key_id = c.required_string("accessKeyId")?;
-        let secret_access_key = c.required_string("secretAccessKey")?;
+        Options::new(self.env, "credentials", Some(v), CREDENTIAL_OPTIONS)?
+            .as_credentials()
+            .map(Some)
+    }
+
+    /// These options as credentials (`CREDENTIAL_OPTIONS`).
+    pub(crate) fn as_credentials(&self) -> napi::Result<Credentials> {
+        let access_key_id = self.required_string("accessKeyId")?;
+        let secret_access_key = self.required_string("secretAccessKey")?;
         for (name, value) in [
             ("accessKeyId", &access_key_id),
             ("secretAccessKey", &secret_access_key),
@@ -304,15 +337,15 @@ impl<'env> Options<'env> {
                 ));
             }
         }
-        let session_token = c.string("sessionToken")?.filter(|t| !t.is_empty());
-        let expiration = c.date("expiration")?;
-        Ok(Some(Credentials::new(
+        let session_token = self.string("sessionToken")?.filter(|t| !t.is_empty());
+        let expiration = self.date("expiration")?;
+        Ok(Credentials::new(
             access_key_id,
             secret_access_key,
             session_token,
             expiration,
             "rds-iam-node",
-        )))
+        ))
     }
 }
 
