@@ -39,4 +39,4 @@ function makeSign(native) {
   };
 }
 
-module.exports = { makeSign, SIGN_KEYS, CREDENTIAL_KEYS };
+module.exports = { makeSign };
