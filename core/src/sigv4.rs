@@ -3,7 +3,7 @@
 //!
 //! Why not aws-sigv4's general `http_request::sign`: for this shape it builds and re-parses an
 //! http URI, canonicalises every parameter into its own allocation and hands back another
-//! parameter order that must be reassembled — ~4.7 µs a token, against ~1 µs here, where the
+//! parameter order that must be reassembled — ~4.7 µs a token, against ~1.7 µs here, where the
 //! token, the canonical request's hash and the string to sign come from one buffer. The
 //! cryptography stays aws-sigv4's: [`v4::generate_signing_key`] and [`v4::calculate_signature`].
 //! `tests/sigv4_reference.rs` checks this against aws-sigv4's full signer on generated inputs,
