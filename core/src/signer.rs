@@ -94,7 +94,7 @@ impl std::fmt::Debug for Signer {
             .field("user", &self.spec.user())
             .field("region", &self.spec.region())
             .field("kind", &self.spec.kind())
-            .field("credentials", &self.source.describe())
+            .field("credentials", &self.handles.credentials.name())
             .finish()
     }
 }
@@ -121,6 +121,12 @@ impl Signer {
     /// The port the client connects to (may differ from the signed port, see `sign_host`).
     pub fn port(&self) -> u16 {
         self.connect_port
+    }
+
+    /// Where the credentials come from, as errors and logs name it (never secret): e.g.
+    /// `profile "prod"`, or `assume-role <arn> (from the default credential chain)`.
+    pub fn credential_source_name(&self) -> &str {
+        self.handles.credentials.name()
     }
 
     /// A token, from the cache when one is still good.

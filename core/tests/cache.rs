@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
-use rds_iam::{CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer};
+use rds_iam::{
+    AssumeRole, CredentialSource, Credentials, ErrorCode, FetchTimeouts, ManualClock, Signer,
+};
 
 const T0: u64 = 1_800_000_000;
 
@@ -255,6 +257,32 @@ fn ten_thousand_concurrent_requests_share_one_fetch_and_one_signature() {
     let fresh = results.iter().filter(|r| !r.from_cache).count();
     assert_eq!(fresh, 1, "one signature");
     assert!(results.iter().all(|r| r.token == results[0].token));
+}
+
+#[test]
+fn credential_source_name_includes_an_assumed_role() {
+    let builder = || {
+        let creds = Credentials::new("AKIDNAME", "topsecret", None, None, "test");
+        Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+            .user("u")
+            .credentials(CredentialSource::Static(creds))
+    };
+    let role = "arn:aws:iam::123456789012:role/db";
+    let assumed = builder()
+        .assume_role(AssumeRole::new(role))
+        .build()
+        .unwrap();
+    let plain = builder().build().unwrap();
+    assert_eq!(
+        plain.credential_source_name(),
+        "static credentials AKIDNAME"
+    );
+    assert_eq!(
+        assumed.credential_source_name(),
+        format!("assume-role {role} (from static credentials AKIDNAME)")
+    );
+    assert!(format!("{assumed:?}").contains(role));
+    assert!(!format!("{assumed:?}").contains("topsecret"));
 }
 
 #[test]

@@ -16,8 +16,6 @@ pub(crate) struct PySigner {
     inner: rds_iam::Signer,
     /// The user as given (DSQL tokens name no user, but the driver still logs in as one).
     user: Option<String>,
-    /// The credential source, as the repr shows it.
-    credentials: String,
 }
 
 #[pymethods]
@@ -73,11 +71,9 @@ impl PySigner {
             (None, Some(c)) => CredentialSource::Static(convert::credentials(c)?),
             (None, None) => CredentialSource::Default,
         };
-        let mut described = source.describe();
         b = b.credentials(source);
         match role_arn {
             Some(role_arn) => {
-                described = format!("assume-role {role_arn} (from {described})");
                 b = b.assume_role(AssumeRole {
                     role_arn,
                     session_name: role_session_name,
@@ -108,11 +104,7 @@ impl PySigner {
         });
         // Detached: building looks the process-wide caches up under core locks.
         let inner = py.detach(|| b.build()).map_err(to_py)?;
-        Ok(PySigner {
-            inner,
-            user,
-            credentials: described,
-        })
+        Ok(PySigner { inner, user })
     }
 
     /// A token (the database password), from the cache while one is good.
@@ -193,7 +185,7 @@ impl PySigner {
         s.push_str(&format!(
             ", kind={}, credentials={})",
             q(spec.kind().as_str())?,
-            q(&self.credentials)?
+            q(self.inner.credential_source_name())?
         ));
         Ok(s)
     }
