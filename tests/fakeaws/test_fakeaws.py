@@ -27,13 +27,6 @@ SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFAKEAWSSTATIC001/202
                            "SignedHeaders=host;x-amz-date, Signature=00"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    fake = FakeAws().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 def fake(server):
     server.reset()

@@ -6,7 +6,6 @@ import email.utils
 import hashlib
 import json
 import os
-import sys
 import time
 
 import pytest
@@ -19,21 +18,12 @@ from botocore.exceptions import ClientError, CredentialRetrievalError  # noqa: E
 from botocore.parsers import ResponseParserError  # noqa: E402
 from botocore.utils import InstanceMetadataFetcher  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fakeaws import FakeAws  # noqa: E402
 
 # botocore's IMDS fetcher leaves its pooled socket for the garbage collector; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket:ResourceWarning")
 
 STATIC = {"aws_access_key_id": "AKIAFAKEAWSSTATIC001", "aws_secret_access_key": "fakeaws-static-secret"}
 NO_RETRY = Config(retries={"mode": "standard", "max_attempts": 1})
-
-
-@pytest.fixture(scope="module")
-def server():
-    fake = FakeAws().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
