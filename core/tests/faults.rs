@@ -196,6 +196,19 @@ fn now_unix() -> i64 {
 // ---------------------------------------------------------------------------------------------
 // IMDS, through the CLI (the default chain reaches it via AWS_EC2_METADATA_SERVICE_ENDPOINT).
 
+/// The CLI's error when the only credential source is IMDS played by a fake configured with
+/// `config`: (the fake, code, stderr, time taken).
+fn imds_error(config: &str, name: &str) -> (FakeAws, String, String, Duration) {
+    let fake = fake_with(config);
+    let home = TempDir::new(name);
+    let (code, err, took) = cli_error(
+        &home,
+        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &fake.url)],
+        &[],
+    );
+    (fake, code, err, took)
+}
+
 #[test]
 fn imds_connection_refused() {
     let home = TempDir::new("imds-refused");
@@ -212,13 +225,7 @@ fn imds_connection_refused() {
 
 #[test]
 fn imds_accepts_but_never_answers() {
-    let fake = fake_with(r#"{"imds": {"hang": true}}"#);
-    let home = TempDir::new("imds-hang");
-    let (code, err, took) = cli_error(
-        &home,
-        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &fake.url)],
-        &[],
-    );
+    let (fake, code, err, took) = imds_error(r#"{"imds": {"hang": true}}"#, "imds-hang");
     // Measured ~1.04 s: the 1 s IMDS read timeout, one attempt.
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("timeout"), "{err}");
@@ -228,13 +235,7 @@ fn imds_accepts_but_never_answers() {
 
 #[test]
 fn imds_answers_500() {
-    let fake = fake_with(r#"{"imds": {"status": 500}}"#);
-    let home = TempDir::new("imds-500");
-    let (code, err, took) = cli_error(
-        &home,
-        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &fake.url)],
-        &[],
-    );
+    let (fake, code, err, took) = imds_error(r#"{"imds": {"status": 500}}"#, "imds-500");
     // Measured ~0.1 s, one credentials request (max_attempts 1).
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("500"), "{err}");
@@ -244,13 +245,7 @@ fn imds_answers_500() {
 
 #[test]
 fn imds_answers_garbage_json() {
-    let fake = fake_with(r#"{"imds": {"garbage": true}}"#);
-    let home = TempDir::new("imds-garbage");
-    let (code, err, took) = cli_error(
-        &home,
-        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &fake.url)],
-        &[],
-    );
+    let (_fake, code, err, took) = imds_error(r#"{"imds": {"garbage": true}}"#, "imds-garbage");
     // Measured ~0.1 s.
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("invalid JSON"), "{err}");
@@ -281,13 +276,7 @@ fn imds_credentials_already_expired_are_extended_by_aws_config() {
 
 #[test]
 fn imds_token_endpoint_403_has_no_imdsv1_fallback() {
-    let fake = fake_with(r#"{"imds": {"imds_token_status": 403}}"#);
-    let home = TempDir::new("imds-403");
-    let (code, err, took) = cli_error(
-        &home,
-        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &fake.url)],
-        &[],
-    );
+    let (fake, code, err, took) = imds_error(r#"{"imds": {"imds_token_status": 403}}"#, "imds-403");
     // Measured ~0.04 s. aws-config does not fall back to IMDSv1 (botocore does).
     assert_eq!(code, "ProviderError", "{err}");
     assert!(err.contains("IMDS") && err.contains("forbidden"), "{err}");
