@@ -39,6 +39,23 @@ impl std::fmt::Debug for CredentialSource {
 }
 
 impl CredentialSource {
+    /// The source a binding's options name: a `profile`, explicit `credentials`, or, with
+    /// neither, the default chain. Both at once is an [`Error::InvalidArgument`].
+    pub fn from_options(
+        profile: Option<String>,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, Error> {
+        match (profile, credentials) {
+            (Some(_), Some(_)) => Err(Error::argument(
+                "credentials",
+                "pass either `profile` or `credentials`, not both",
+            )),
+            (Some(p), None) => Ok(CredentialSource::Profile(p)),
+            (None, Some(c)) => Ok(CredentialSource::Static(c)),
+            (None, None) => Ok(CredentialSource::Default),
+        }
+    }
+
     /// A human-readable name, used in errors and logs (never secret).
     pub fn describe(&self) -> String {
         match self {
@@ -296,4 +313,30 @@ fn provider_id(p: &SharedCredentialsProvider) -> usize {
     // SharedCredentialsProvider is an Arc inside; its address identifies the provider.
     let inner: &dyn ProvideCredentials = p.as_ref();
     inner as *const dyn ProvideCredentials as *const () as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_name_one_source() {
+        let creds = || Credentials::new("AKIDX", "s", None, None, "test");
+        let both = CredentialSource::from_options(Some("p".into()), Some(creds()));
+        assert_eq!(both.unwrap_err().code(), crate::ErrorCode::InvalidArgument);
+        let chosen = [
+            CredentialSource::from_options(None, None).unwrap(),
+            CredentialSource::from_options(Some("p".into()), None).unwrap(),
+            CredentialSource::from_options(None, Some(creds())).unwrap(),
+        ];
+        let names = chosen.map(|s| s.describe());
+        assert_eq!(
+            names,
+            [
+                "the default credential chain",
+                "profile \"p\"",
+                "static credentials AKIDX"
+            ]
+        );
+    }
 }

@@ -65,20 +65,9 @@ impl Signer {
         if let Some(h) = o.string("signHost")? {
             b = b.sign_host(h);
         }
-        let profile = o.string("profile")?;
-        let credentials = o.credentials("credentials")?;
-        match (profile, credentials) {
-            (Some(_), Some(_)) => {
-                return Err(invalid(
-                    env,
-                    "credentials",
-                    "pass either `profile` or `credentials`, not both",
-                ))
-            }
-            (Some(p), None) => b = b.credentials(CredentialSource::Profile(p)),
-            (None, Some(c)) => b = b.credentials(CredentialSource::Static(c)),
-            (None, None) => {}
-        }
+        let source =
+            CredentialSource::from_options(o.string("profile")?, o.credentials("credentials")?);
+        b = b.credentials(source.or_throw(env)?);
         let session_name = o.string("roleSessionName")?;
         let external_id = o.string("externalId")?;
         match o.string("roleArn")? {

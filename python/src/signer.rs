@@ -60,18 +60,11 @@ impl PySigner {
         if let Some(h) = sign_host {
             b = b.sign_host(h);
         }
-        let source = match (profile, credentials.filter(|c| !c.is_none())) {
-            (Some(_), Some(_)) => {
-                return Err(invalid_argument(
-                    "credentials",
-                    "pass either `profile` or `credentials`, not both",
-                ))
-            }
-            (Some(p), None) => CredentialSource::Profile(p),
-            (None, Some(c)) => CredentialSource::Static(convert::credentials(c)?),
-            (None, None) => CredentialSource::Default,
-        };
-        b = b.credentials(source);
+        let credentials = credentials
+            .filter(|c| !c.is_none())
+            .map(convert::credentials)
+            .transpose()?;
+        b = b.credentials(CredentialSource::from_options(profile, credentials).map_err(to_py)?);
         match role_arn {
             Some(role_arn) => {
                 b = b.assume_role(AssumeRole {
