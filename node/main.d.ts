@@ -30,7 +30,8 @@ export type PostgresSsl = boolean | 'require' | 'allow' | 'prefer' | 'verify-ful
 export interface Mysql2Settings {
   host: string;
   port: number;
-  user: string;
+  /** `signer.user`: the login user (`undefined` for a `dsql_connect` signer given none). */
+  user: string | undefined;
   ssl: Mysql2Ssl;
   authPlugins: {
     /** Sends `signer.token()` when the server asks for a cleartext password (RDS IAM). */
@@ -42,7 +43,8 @@ export interface Mysql2Settings {
 export interface PgSettings {
   host: string;
   port: number;
-  user: string;
+  /** `signer.user`: the login user (`undefined` for a `dsql_connect` signer given none). */
+  user: string | undefined;
   password: () => Promise<string>;
   ssl: PgSsl;
 }
@@ -51,7 +53,8 @@ export interface PgSettings {
 export interface PostgresSettings {
   host: string;
   port: number;
-  user: string;
+  /** `signer.user`: the login user (`undefined` for a `dsql_connect` signer given none). */
+  user: string | undefined;
   password: () => Promise<string>;
   ssl: PostgresSsl;
 }

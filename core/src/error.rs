@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::options::{Argument, Message, Param, Surface};
+
 /// Stable, language-neutral identifier of an [`Error`] kind.
 ///
 /// Bindings expose it as `.code` (Python exception attribute, Node `Error.code`); the CLI prints
@@ -63,25 +65,19 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// Everything that can go wrong while resolving credentials or producing a token.
-#[derive(Debug, Clone, thiserror::Error)]
+///
+/// `Display` renders the message with Rust's option names; a binding shows
+/// [`Error::render`] with its own [`Surface`] so every option is named as its users spell it.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// No credential source produced credentials.
-    #[error(
-        "no AWS credentials found ({detail}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
-         choose a profile with AWS_PROFILE or `profile`, or run where a role is attached \
-         (EC2 instance profile, ECS task role, EKS IRSA / Pod Identity, Lambda)"
-    )]
     NoCredentials {
         /// What the credential chain reported (never secret).
         detail: String,
     },
 
     /// The credentials on hand expired and a refresh failed.
-    #[error(
-        "the AWS credentials from {provider} have expired and could not be refreshed ({detail}); \
-         renew them (e.g. `aws sso login`, new session keys) or fix the credential source"
-    )]
     CredentialsExpired {
         /// The credential source that produced the expired credentials.
         provider: String,
@@ -90,34 +86,26 @@ pub enum Error {
     },
 
     /// No region given and none inferable from the hostname.
-    #[error(
-        "no AWS region for host `{host}`: it is not an RDS/Aurora/RDS Proxy/DSQL endpoint name, \
-         so pass `region` explicitly (e.g. region=\"us-east-1\"); if you connect through a custom \
-         DNS name or a tunnel, also pass `sign_host` with the real RDS endpoint"
-    )]
     NoRegion {
         /// The host the region could not be inferred from.
         host: String,
     },
 
     /// The endpoint cannot be signed for.
-    #[error("invalid database endpoint: {reason}")]
     InvalidEndpoint {
         /// What is wrong and how to fix it.
         reason: String,
     },
 
     /// Another argument is invalid.
-    #[error("invalid argument `{name}`: {reason}")]
     InvalidArgument {
-        /// The argument's name as the user spells it.
-        name: &'static str,
+        /// The option (or other argument) at fault.
+        argument: Argument,
         /// What is wrong and how to fix it.
-        reason: String,
+        reason: Message,
     },
 
     /// A credential provider failed.
-    #[error("credential provider {provider} failed: {detail}")]
     ProviderError {
         /// The provider (e.g. `default chain`, `profile "dev"`, `assume-role`).
         provider: String,
@@ -126,10 +114,6 @@ pub enum Error {
     },
 
     /// A credential fetch timed out.
-    #[error(
-        "fetching AWS credentials from {provider} timed out after {after:?}; check network access \
-         to the credential endpoint, or raise the timeout"
-    )]
     Timeout {
         /// The provider that did not answer.
         provider: String,
@@ -137,6 +121,64 @@ pub enum Error {
         after: Duration,
     },
 }
+
+impl Error {
+    /// The message, naming every option as `surface` spells it (`role_arn`, `roleArn`,
+    /// `--role-arn`).
+    pub fn render(&self, surface: Surface) -> String {
+        let name = |p: Param| p.spelling(surface);
+        match self {
+            Error::NoCredentials { detail } => format!(
+                "no AWS credentials found ({detail}); set AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE or `{}`, or run where a \
+                 role is attached (EC2 instance profile, ECS task role, EKS IRSA / Pod Identity, \
+                 Lambda)",
+                name(Param::Profile)
+            ),
+            Error::CredentialsExpired { provider, detail } => format!(
+                "the AWS credentials from {provider} have expired and could not be refreshed \
+                 ({detail}); renew them (e.g. `aws sso login`, new session keys) or fix the \
+                 credential source"
+            ),
+            Error::NoRegion { host } => format!(
+                "no AWS region for host `{host}`: it is not an RDS/Aurora/RDS Proxy/DSQL endpoint \
+                 name, so pass `{}` explicitly (e.g. us-east-1); if you connect through a custom \
+                 DNS name or a tunnel, also pass `{}` with the real RDS endpoint",
+                name(Param::Region),
+                name(Param::SignHost)
+            ),
+            Error::InvalidEndpoint { reason } => format!("invalid database endpoint: {reason}"),
+            Error::InvalidArgument { argument, reason } => format!(
+                "invalid argument `{}`: {}",
+                argument.spelling(surface),
+                reason.render(surface)
+            ),
+            Error::ProviderError { provider, detail } => {
+                format!("credential provider {provider} failed: {detail}")
+            }
+            Error::Timeout { provider, after } => format!(
+                "fetching AWS credentials from {provider} timed out after {after:?}; check network \
+                 access to the credential endpoint, or raise the timeout"
+            ),
+        }
+    }
+
+    /// An [`Error::InvalidArgument`] about `argument` (a [`Param`], or another argument's name).
+    pub fn invalid_argument(argument: impl Into<Argument>, reason: impl Into<Message>) -> Self {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Surface::Rust))
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl Error {
     /// The stable code of this error.
@@ -158,11 +200,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn argument(name: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidArgument {
-            name,
-            reason: reason.into(),
-        }
+    pub(crate) fn argument(argument: impl Into<Argument>, reason: impl Into<Message>) -> Self {
+        Error::invalid_argument(argument, reason)
     }
 }
 
@@ -200,5 +239,39 @@ mod tests {
             msg.contains("db.example.com") && msg.contains("region") && msg.contains("sign_host")
         );
         assert_eq!(e.code(), ErrorCode::NoRegion);
+    }
+
+    #[test]
+    fn no_region_names_the_options_in_each_surface_spelling() {
+        let e = Error::NoRegion {
+            host: "db.example.com".into(),
+        };
+        for (surface, region, sign_host, other) in [
+            (Surface::Python, "`region`", "`sign_host`", "signHost"),
+            (Surface::Node, "`region`", "`signHost`", "sign_host"),
+            (Surface::Cli, "`--region`", "`--sign-host`", "sign_host"),
+        ] {
+            let msg = e.render(surface);
+            assert!(msg.contains(region) && msg.contains(sign_host), "{msg}");
+            assert!(!msg.contains(other), "{msg}");
+        }
+    }
+
+    #[test]
+    fn invalid_argument_renders_the_param_and_the_names_in_its_reason() {
+        let e = Error::invalid_argument(
+            Param::RoleArn,
+            Message::name(Param::ExternalId)
+                .then(" needs ")
+                .then_name(Param::RoleArn),
+        );
+        assert_eq!(
+            e.render(Surface::Node),
+            "invalid argument `roleArn`: `externalId` needs `roleArn`"
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `role_arn`: `external_id` needs `role_arn`"
+        );
     }
 }

@@ -27,6 +27,7 @@ mod default_chain;
 mod endpoint;
 mod error;
 mod identity;
+mod options;
 mod runtime;
 mod sign;
 mod signer;
@@ -39,6 +40,7 @@ pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAULT_PORT};
 pub use error::{Error, ErrorCode, Result};
 pub use identity::{caller_identity_blocking, CallerIdentity};
+pub use options::{Argument, Message, Param, SignOptions, SignerOptions, Surface};
 pub use runtime::clear_caches;
 pub use sign::{
     sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,

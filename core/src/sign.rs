@@ -8,6 +8,7 @@ use aws_credential_types::Credentials;
 
 use crate::endpoint::{is_region, Endpoint};
 use crate::error::{Error, Result};
+use crate::options::Param;
 use crate::sigv4;
 
 /// Lifetime of an RDS / Aurora / RDS Proxy token; fixed by the service.
@@ -71,7 +72,7 @@ impl std::str::FromStr for TokenKind {
             "dsql_connect" => Ok(TokenKind::DsqlConnect),
             "dsql_admin" => Ok(TokenKind::DsqlAdmin),
             other => Err(Error::argument(
-                "kind",
+                Param::Kind,
                 format!(
                     "`{}` is not a token kind; use \"rds\", \"dsql_connect\" or \"dsql_admin\"",
                     other.escape_debug()
@@ -106,13 +107,13 @@ impl TokenSpec {
         let user = match (kind, user) {
             (TokenKind::Rds, None) | (TokenKind::Rds, Some("")) => {
                 return Err(Error::argument(
-                    "user",
+                    Param::User,
                     "the database user name is required for an RDS token (the user you log in as)",
                 ))
             }
             (TokenKind::Rds, Some(u)) if u.chars().any(char::is_control) => {
                 return Err(Error::argument(
-                    "user",
+                    Param::User,
                     "the user name contains control characters (CR, LF, NUL, …); remove them",
                 ))
             }
@@ -123,7 +124,7 @@ impl TokenSpec {
             Some(r) if is_region(r) => r.to_owned(),
             Some(r) => {
                 return Err(Error::argument(
-                    "region",
+                    Param::Region,
                     format!(
                         "`{}` is not an AWS region name; use the form `us-east-1`",
                         r.escape_debug()
@@ -158,7 +159,7 @@ impl TokenSpec {
                 "900 seconds (RDS fixes the lifetime of its tokens)"
             };
             return Err(Error::argument(
-                "expires_in",
+                Param::ExpiresIn,
                 format!("{expires_in:?} is not allowed; use {allowed}"),
             ));
         }

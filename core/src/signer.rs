@@ -11,15 +11,12 @@ use crate::cache::credentials::{CredentialCache, CredentialKey};
 use crate::cache::tokens::{IssuedToken, ReusePolicy, SlotKey, TokenSlot};
 use crate::clock::{clock_id, SharedClock, SystemClock};
 use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
-use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
+use crate::options::{Checked, SignerOptions};
 use crate::runtime::{generation, registry};
 use crate::sign::{TokenKind, TokenSpec};
 
 static SIGNATURES: AtomicU64 = AtomicU64::new(0);
-
-/// Longest duration any option accepts; keeps time arithmetic far from overflow.
-const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A token with what a caller may want to know about it.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,16 +67,21 @@ pub fn stats() -> Stats {
 pub struct Signer {
     connect_host: String,
     connect_port: u16,
+    /// The user the client logs in as, as given: the signed user for RDS; DSQL tokens sign
+    /// none, yet the driver still logs in as one.
+    login_user: Option<String>,
     spec: TokenSpec,
     source: CredentialSource,
     credential_key: CredentialKey,
     clock: SharedClock,
     policy: ReusePolicy,
-    handles: Handles,
+    caches: SharedCaches,
 }
 
+/// The process-wide caches this signer draws from, for the fork generation they were looked up
+/// in.
 #[derive(Clone)]
-struct Handles {
+struct SharedCaches {
     generation: u64,
     credentials: Arc<CredentialCache>,
     slot: Arc<TokenSlot>,
@@ -91,10 +93,10 @@ impl std::fmt::Debug for Signer {
             .field("host", &self.connect_host)
             .field("sign_host", &self.spec.endpoint().host())
             .field("port", &self.spec.endpoint().port())
-            .field("user", &self.spec.user())
+            .field("user", &self.login_user)
             .field("region", &self.spec.region())
             .field("kind", &self.spec.kind())
-            .field("credentials", &self.handles.credentials.name())
+            .field("credentials", &self.caches.credentials.name())
             .finish()
     }
 }
@@ -102,9 +104,31 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// Starts building a signer for `host` (`host`, `host:port` or `https://host[:port]`).
     pub fn builder(host: impl Into<String>) -> SignerBuilder {
-        SignerBuilder {
-            host: host.into(),
-            ..SignerBuilder::default()
+        SignerBuilder::from(SignerOptions::new(host))
+    }
+
+    /// The signer for options [`SignerOptions::build`] has checked.
+    pub(crate) fn from_checked(o: Checked) -> Signer {
+        let credential_key = CredentialKey {
+            source: SourceKey::of(&o.source),
+            role: o.role,
+            region: o.spec.region().to_owned(),
+            timeouts: o.timeouts,
+            refresh_ahead: o.refresh_ahead,
+            clock: clock_id(&o.clock),
+        };
+        let clock: SharedClock = o.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let caches = SharedCaches::look_up(&o.spec, &o.source, &credential_key, &clock);
+        Signer {
+            connect_host: o.connect.host().to_owned(),
+            connect_port: o.connect.port(),
+            login_user: o.login_user,
+            spec: o.spec,
+            source: o.source,
+            credential_key,
+            clock,
+            policy: o.policy,
+            caches,
         }
     }
 
@@ -123,58 +147,71 @@ impl Signer {
         self.connect_port
     }
 
+    /// The user the client logs in as, as given (`admin` for a DSQL admin token without one).
+    /// For RDS it is the user the token names; DSQL tokens name none (`spec().user()` is
+    /// empty), yet the driver still needs it.
+    pub fn user(&self) -> Option<&str> {
+        self.login_user.as_deref()
+    }
+
     /// Where the credentials come from, as errors and logs name it (never secret): e.g.
     /// `profile "prod"`, or `assume-role <arn> (from the default credential chain)`.
     pub fn credential_source_name(&self) -> &str {
-        self.handles.credentials.name()
+        self.caches.credentials.name()
     }
 
     /// A token, from the cache when one is still good.
     pub async fn token(&self) -> Result<String> {
-        let handles = self.handles();
-        let (creds, now) = self.credentials_and_now(&handles).await?;
-        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
+        let caches = self.caches();
+        let (creds, now) = self.credentials_and_now(&caches).await?;
+        Ok(String::from(&*self.issue(&caches, &creds, now)?.0.token))
     }
 
     /// A token and its expiry, from the cache when one is still good.
     pub async fn token_info(&self) -> Result<TokenInfo> {
-        let handles = self.handles();
-        let (creds, now) = self.credentials_and_now(&handles).await?;
-        self.finish(&handles, &creds, now)
+        let caches = self.caches();
+        let (creds, now) = self.credentials_and_now(&caches).await?;
+        self.token_info_at(&caches, &creds, now)
     }
 
     /// [`Self::token`] for code without an async runtime: blocks while credentials are fetched.
     pub fn token_blocking(&self) -> Result<String> {
-        let handles = self.handles();
-        let (creds, now) = self.credentials_and_now_blocking(&handles)?;
-        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
+        let caches = self.caches();
+        let (creds, now) = self.credentials_and_now_blocking(&caches)?;
+        Ok(String::from(&*self.issue(&caches, &creds, now)?.0.token))
     }
 
     /// [`Self::token_info`] for code without an async runtime.
     pub fn token_info_blocking(&self) -> Result<TokenInfo> {
-        let handles = self.handles();
-        let (creds, now) = self.credentials_and_now_blocking(&handles)?;
-        self.finish(&handles, &creds, now)
+        let caches = self.caches();
+        let (creds, now) = self.credentials_and_now_blocking(&caches)?;
+        self.token_info_at(&caches, &creds, now)
     }
 
     /// Credentials and the time to sign at. With credentials cached (nearly every call) one
     /// clock read serves both caches; after a fetch, which may take seconds, the clock is read
     /// again.
-    async fn credentials_and_now(&self, handles: &Handles) -> Result<(Credentials, SystemTime)> {
+    async fn credentials_and_now(
+        &self,
+        caches: &SharedCaches,
+    ) -> Result<(Credentials, SystemTime)> {
         let now = self.clock.now();
-        if let Some(creds) = handles.credentials.cached(now) {
+        if let Some(creds) = caches.credentials.cached(now) {
             return Ok((creds, now));
         }
-        let creds = handles.credentials.get().await?;
+        let creds = caches.credentials.get().await?;
         Ok((creds, self.clock.now()))
     }
 
-    fn credentials_and_now_blocking(&self, handles: &Handles) -> Result<(Credentials, SystemTime)> {
+    fn credentials_and_now_blocking(
+        &self,
+        caches: &SharedCaches,
+    ) -> Result<(Credentials, SystemTime)> {
         let now = self.clock.now();
-        if let Some(creds) = handles.credentials.cached(now) {
+        if let Some(creds) = caches.credentials.cached(now) {
             return Ok((creds, now));
         }
-        let creds = handles.credentials.get_blocking()?;
+        let creds = caches.credentials.get_blocking()?;
         Ok((creds, self.clock.now()))
     }
 
@@ -187,10 +224,10 @@ impl Signer {
     where
         F: FnOnce(Result<TokenInfo>) + Send + 'static,
     {
-        let handles = self.handles();
+        let caches = self.caches();
         let now = self.clock.now();
-        if let Some(creds) = handles.credentials.cached(now) {
-            return done(self.finish(&handles, &creds, now));
+        if let Some(creds) = caches.credentials.cached(now) {
+            return done(self.token_info_at(&caches, &creds, now));
         }
         match registry().runtime() {
             Ok(rt) => {
@@ -203,16 +240,21 @@ impl Signer {
 
     /// [`Self::credentials`] for code without an async runtime.
     pub fn credentials_blocking(&self) -> Result<Credentials> {
-        self.handles().credentials.get_blocking()
+        self.caches().credentials.get_blocking()
     }
 
     /// The credentials this signer would sign with now (fetched if needed).
     pub async fn credentials(&self) -> Result<Credentials> {
-        self.handles().credentials.get().await
+        self.caches().credentials.get().await
     }
 
-    fn finish(&self, handles: &Handles, creds: &Credentials, now: SystemTime) -> Result<TokenInfo> {
-        let (t, from_cache) = self.issue(handles, creds, now)?;
+    fn token_info_at(
+        &self,
+        caches: &SharedCaches,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<TokenInfo> {
+        let (t, from_cache) = self.issue(caches, creds, now)?;
         Ok(TokenInfo {
             token: String::from(&*t.token),
             expires_at: t.usable_until,
@@ -226,7 +268,7 @@ impl Signer {
     /// reused.
     fn issue(
         &self,
-        handles: &Handles,
+        handles: &SharedCaches,
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<(IssuedToken, bool)> {
@@ -254,11 +296,11 @@ impl Signer {
     }
 
     /// The shared caches; looked up again in a forked child, whose registry is new.
-    fn handles(&self) -> Cow<'_, Handles> {
-        if self.handles.generation == generation() {
-            return Cow::Borrowed(&self.handles);
+    fn caches(&self) -> Cow<'_, SharedCaches> {
+        if self.caches.generation == generation() {
+            return Cow::Borrowed(&self.caches);
         }
-        Cow::Owned(resolve(
+        Cow::Owned(SharedCaches::look_up(
             &self.spec,
             &self.source,
             &self.credential_key,
@@ -267,78 +309,84 @@ impl Signer {
     }
 }
 
-fn resolve(
-    spec: &TokenSpec,
-    source: &CredentialSource,
-    key: &CredentialKey,
-    clock: &SharedClock,
-) -> Handles {
-    let generation = generation();
-    let credentials = CredentialCache::shared(key.clone(), source, clock.clone());
-    let slot = TokenSlot::shared(SlotKey {
-        spec: spec.clone(),
-        credentials: key.clone(),
-    });
-    Handles {
-        generation,
-        credentials,
-        slot,
+impl SharedCaches {
+    /// This fork generation's credential cache and token slot for a signer's keys.
+    fn look_up(
+        spec: &TokenSpec,
+        source: &CredentialSource,
+        key: &CredentialKey,
+        clock: &SharedClock,
+    ) -> SharedCaches {
+        let generation = generation();
+        let credentials = CredentialCache::shared(key.clone(), source, clock.clone());
+        let slot = TokenSlot::shared(SlotKey {
+            spec: spec.clone(),
+            credentials: key.clone(),
+        });
+        SharedCaches {
+            generation,
+            credentials,
+            slot,
+        }
     }
 }
 
-/// Options for a [`Signer`]; start with [`Signer::builder`].
-#[derive(Default)]
+/// The idiomatic Rust way to fill in [`SignerOptions`]; start with [`Signer::builder`].
+/// [`Self::build`] is [`SignerOptions::build`]: the same checks as every binding's.
+#[derive(Clone, Debug, Default)]
 pub struct SignerBuilder {
-    host: String,
-    port: Option<u16>,
-    user: Option<String>,
-    region: Option<String>,
-    sign_host: Option<String>,
-    kind: Option<TokenKind>,
-    expires_in: Option<Duration>,
-    source: CredentialSource,
-    role: Option<AssumeRole>,
-    policy: ReusePolicy,
-    refresh_ahead: Option<Duration>,
-    timeouts: FetchTimeouts,
-    clock: Option<SharedClock>,
+    options: SignerOptions,
+}
+
+impl From<SignerOptions> for SignerBuilder {
+    fn from(options: SignerOptions) -> Self {
+        SignerBuilder { options }
+    }
 }
 
 impl SignerBuilder {
     /// The database port (default 5432, or the port given in the host).
     pub fn port(mut self, port: u16) -> Self {
-        self.port = Some(port);
+        self.options.port = Some(port);
         self
     }
     /// The database user to log in as (required for RDS tokens).
     pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = Some(user.into());
+        self.options.user = Some(user.into());
         self
     }
     /// The signing region (default: inferred from an RDS/DSQL hostname).
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.options.region = Some(region.into());
         self
     }
     /// Sign for this endpoint instead of `host`: when you connect through a tunnel, proxy or
     /// custom DNS name, the token must name the real RDS endpoint (`host[:port]`).
     pub fn sign_host(mut self, sign_host: impl Into<String>) -> Self {
-        self.sign_host = Some(sign_host.into());
+        self.options.sign_host = Some(sign_host.into());
         self
     }
     /// The token kind (default [`TokenKind::Rds`]).
     pub fn kind(mut self, kind: TokenKind) -> Self {
-        self.kind = Some(kind);
+        self.options.kind = Some(kind);
         self
     }
     /// Lifetime of DSQL tokens (default 900 s, at most 604 800 s).
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
-        self.expires_in = Some(expires_in);
+        self.options.expires_in = Some(expires_in);
         self
     }
-    /// Where credentials come from (default: the standard AWS chain).
+    /// Where credentials come from (default: the standard AWS chain); replaces any source
+    /// given before.
     pub fn credentials(mut self, source: CredentialSource) -> Self {
-        self.source = source;
+        let o = &mut self.options;
+        (o.profile, o.credentials, o.credential_provider) = (None, None, None);
+        match source {
+            CredentialSource::Profile(p) => o.profile = Some(p),
+            CredentialSource::Static(c) => o.credentials = Some(c),
+            CredentialSource::Custom(p) => o.credential_provider = Some(p),
+            _ => {}
+        }
         self
     }
     /// Use a named profile from the shared AWS config files.
@@ -347,92 +395,40 @@ impl SignerBuilder {
     }
     /// Assume a role on top of the credential source.
     pub fn assume_role(mut self, role: AssumeRole) -> Self {
-        self.role = Some(role);
+        self.options.role_arn = Some(role.role_arn);
+        self.options.role_session_name = role.session_name;
+        self.options.external_id = role.external_id;
         self
     }
     /// Reuse a token for at most this long (`Duration::ZERO`: sign for every call).
     pub fn reuse_for(mut self, reuse_for: Duration) -> Self {
-        self.policy.reuse_for = Some(reuse_for);
+        self.options.reuse_for = Some(reuse_for);
         self
     }
     /// Serve a cached token only while more than this much of its life is left (default 5 min).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
-        self.policy.refresh_margin = margin;
+        self.options.refresh_margin = Some(margin);
         self
     }
     /// Refresh expiring credentials this long before they expire (default 5 min).
     pub fn credential_refresh_ahead(mut self, ahead: Duration) -> Self {
-        self.refresh_ahead = Some(ahead);
+        self.options.credential_refresh_ahead = Some(ahead);
         self
     }
     /// Credential fetch and IMDS timeouts.
     pub fn timeouts(mut self, timeouts: FetchTimeouts) -> Self {
-        self.timeouts = timeouts;
+        self.options.fetch_timeout = Some(timeouts.fetch);
+        self.options.imds_timeout = Some(timeouts.imds);
         self
     }
     /// The time source (tests inject a [`crate::ManualClock`]).
     pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.options.clock = Some(clock);
         self
     }
 
     /// Validates everything and returns the signer. Does no I/O.
     pub fn build(self) -> Result<Signer> {
-        let kind = self.kind.unwrap_or(TokenKind::Rds);
-        let connect = Endpoint::parse(&self.host, self.port)?;
-        let signed = match &self.sign_host {
-            // A sign_host without a port signs for the connection's port.
-            Some(h) => Endpoint::parse_with_default(h, connect.port())?,
-            None => connect.clone(),
-        };
-        let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
-        if let Some(e) = self.expires_in {
-            spec = spec.with_expires_in(e)?;
-        }
-        if let Some(role) = &self.role {
-            role.validate()?;
-        }
-        for (name, d) in [
-            ("fetch_timeout", self.timeouts.fetch),
-            ("imds_timeout", self.timeouts.imds),
-        ] {
-            if d.is_zero() {
-                return Err(Error::argument(name, "a timeout must be longer than zero"));
-            }
-        }
-        for (name, d) in [
-            ("fetch_timeout", Some(self.timeouts.fetch)),
-            ("imds_timeout", Some(self.timeouts.imds)),
-            ("reuse_for", self.policy.reuse_for),
-            ("refresh_margin", Some(self.policy.refresh_margin)),
-            ("credential_refresh_ahead", self.refresh_ahead),
-        ] {
-            if d.is_some_and(|d| d > MAX_DURATION) {
-                return Err(Error::argument(
-                    name,
-                    "use at most one year (31536000 seconds)",
-                ));
-            }
-        }
-        let credential_key = CredentialKey {
-            source: SourceKey::of(&self.source),
-            role: self.role,
-            region: spec.region().to_owned(),
-            timeouts: self.timeouts,
-            refresh_ahead: self.refresh_ahead.unwrap_or(Duration::from_secs(300)),
-            clock: clock_id(&self.clock),
-        };
-        let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let handles = resolve(&spec, &self.source, &credential_key, &clock);
-        Ok(Signer {
-            connect_host: connect.host().to_owned(),
-            connect_port: connect.port(),
-            spec,
-            source: self.source,
-            credential_key,
-            clock,
-            policy: self.policy,
-            handles,
-        })
+        self.options.build()
     }
 }

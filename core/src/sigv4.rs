@@ -140,7 +140,7 @@ impl Stamp {
             .filter(|s| *s <= LAST_SIGNABLE_SECOND)
             .ok_or_else(|| {
                 Error::argument(
-                    "at",
+                    crate::options::Param::At,
                     "the signing time must be between 1970-01-01 and 9999-12-31 (UTC)",
                 )
             })?;

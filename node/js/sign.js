@@ -7,9 +7,10 @@
 // positionally to the native `signFields`, which converts and checks them exactly as `sign`
 // does. Anything else (a missing or unknown key, a non-object) goes to the native `sign`,
 // which reports it: error messages live in one place.
-
-const SIGN_KEYS = ['host', 'port', 'user', 'region', 'credentials', 'at', 'kind', 'expiresIn'];
-const CREDENTIAL_KEYS = ['accessKeyId', 'secretAccessKey', 'sessionToken', 'expiration'];
+//
+// The known keys come from the native module (the core's option table in camelCase), read
+// once at load. The positional call below passes them in that table's order; the tests check
+// that every key reaches its own slot.
 
 function onlyKnownKeys(value, known) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -20,6 +21,9 @@ function onlyKnownKeys(value, known) {
 }
 
 function makeSign(native) {
+  const keys = native.optionKeys();
+  const SIGN_KEYS = keys.sign;
+  const CREDENTIAL_KEYS = keys.credentials;
   return function sign(options) {
     const credentials = onlyKnownKeys(options, SIGN_KEYS) ? options.credentials : undefined;
     if (!onlyKnownKeys(credentials, CREDENTIAL_KEYS)) return native.sign(options);

@@ -2,6 +2,7 @@
 
 use napi::bindgen_prelude::*;
 use napi::{Env, JsError};
+use rds_iam::{Argument, Message, Surface};
 
 pub(crate) struct Code(&'static str);
 
@@ -11,10 +12,11 @@ impl AsRef<str> for Code {
     }
 }
 
-/// The error as a napi error carrying the code (becomes an `Error` with `.code`).
+/// The error as a napi error carrying the code (becomes an `Error` with `.code`), its message
+/// naming every option in JavaScript's spelling (`roleArn`, `signHost`).
 pub(crate) fn code_error(e: &rds_iam::Error) -> napi::Error<Code> {
     // `.code` is the core's stable code, spelled as `ErrorCode::as_str` spells it.
-    napi::Error::new(Code(e.code().as_str()), e.to_string())
+    napi::Error::new(Code(e.code().as_str()), e.render(Surface::Node))
 }
 
 /// A JavaScript `Error` with `.code` and the core's message, as a napi error that rethrows it.
@@ -27,14 +29,13 @@ pub(crate) fn js_error_value<'env>(env: &'env Env, e: &rds_iam::Error) -> Unknow
     JsError::from(code_error(e)).into_unknown(*env)
 }
 
-pub(crate) fn invalid(env: &Env, name: &'static str, reason: impl Into<String>) -> napi::Error {
-    js_error(
-        env,
-        &rds_iam::Error::InvalidArgument {
-            name,
-            reason: reason.into(),
-        },
-    )
+/// An `InvalidArgument` error about `argument` (an option's `Param`, or another key's name).
+pub(crate) fn invalid(
+    env: &Env,
+    argument: impl Into<Argument>,
+    reason: impl Into<Message>,
+) -> napi::Error {
+    js_error(env, &rds_iam::Error::invalid_argument(argument, reason))
 }
 
 pub(crate) fn bad_endpoint(env: &Env, reason: impl Into<String>) -> napi::Error {

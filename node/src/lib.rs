@@ -9,7 +9,8 @@
 //! - `types.rs`: the option and result shapes for the generated `index.d.ts`
 //! - `signer.rs`: the `Signer` class
 //! - `fast.rs`: lean callbacks for `token()` / `tokenSync()`, installed at load
-//! - `sign.rs`: `sign({...})` and `signFields`, its positional way in for `js/sign.js`
+//! - `sign.rs`: `sign({...})`, `signFields` (its positional way in for `js/sign.js`) and
+//!   `optionKeys` (the option names from the core's `Param` table)
 //! - this file: the module's other exports
 #![deny(clippy::all)]
 
@@ -24,7 +25,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 
-pub use sign::{sign, sign_fields};
+pub use sign::{option_keys, sign, sign_fields};
 pub use signer::Signer;
 pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
 

@@ -10,20 +10,60 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use napi::bindgen_prelude::*;
 use napi::{sys, Env, JsDate, ValueType};
-use rds_iam::{Credentials, TokenKind};
+use rds_iam::{Argument, Credentials, Message, Param, Surface, TokenKind};
 
 use crate::errors::{bad_endpoint, invalid, js_error};
 
 /// More known keys than any options object has.
 const MAX_KEYS: usize = 16;
 
-/// The keys of an explicit credentials object.
-pub(crate) const CREDENTIAL_OPTIONS: &[&str] = &[
-    "accessKeyId",
-    "secretAccessKey",
-    "sessionToken",
-    "expiration",
-];
+/// A key of an options object: an option of the core's table ([`Param`], spelt in camelCase)
+/// or a key of an explicit credentials object.
+pub(crate) trait Key: Copy + PartialEq + 'static {
+    /// The key as JavaScript spells it.
+    fn name(self) -> &'static str;
+    /// What an error about its value is about.
+    fn argument(self) -> Argument;
+}
+
+impl Key for Param {
+    fn name(self) -> &'static str {
+        self.spelling(Surface::Node)
+    }
+    fn argument(self) -> Argument {
+        Argument::Param(self)
+    }
+}
+
+/// A key of an explicit credentials object (`CREDENTIAL_KEYS`).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct CredentialKey(&'static str);
+
+impl Key for CredentialKey {
+    fn name(self) -> &'static str {
+        self.0
+    }
+    fn argument(self) -> Argument {
+        Argument::Named(self.0)
+    }
+}
+
+const ACCESS_KEY_ID: CredentialKey = CredentialKey("accessKeyId");
+const SECRET_ACCESS_KEY: CredentialKey = CredentialKey("secretAccessKey");
+const SESSION_TOKEN: CredentialKey = CredentialKey("sessionToken");
+const EXPIRATION: CredentialKey = CredentialKey("expiration");
+
+/// The keys of an explicit credentials object, in the order `signFields` takes their values.
+pub(crate) const CREDENTIAL_KEYS: &[CredentialKey] =
+    &[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, EXPIRATION];
+
+/// `key`, named in an error message.
+fn named<K: Key>(key: K) -> Message {
+    match key.argument() {
+        Argument::Param(p) => Message::name(p),
+        Argument::Named(n) => Message::text(format!("`{n}`")),
+    }
+}
 
 pub(crate) fn type_name(t: ValueType) -> &'static str {
     match t {
@@ -54,27 +94,30 @@ fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
 
 /// An options object: `undefined`/`null` properties count as absent; unknown keys are refused
 /// (a misspelt option would otherwise be ignored silently).
-pub(crate) struct Options<'env> {
+pub(crate) struct Options<'env, K: Key> {
     env: &'env Env,
-    what: &'static str,
-    known: &'static [&'static str],
+    what: Argument,
+    known: &'static [K],
     /// The value of `known[i]`, or null when the key is not in the object.
     values: [sys::napi_value; MAX_KEYS],
 }
 
-impl<'env> Options<'env> {
+impl<'env, K: Key> Options<'env, K> {
+    /// Reads `value`, which must be an object with keys from `known` only; `what` names it in
+    /// errors (`new Signer()`, `sign()`, or the option holding it).
     pub(crate) fn new(
         env: &'env Env,
-        what: &'static str,
+        what: impl Into<Argument>,
         value: Option<Unknown<'env>>,
-        known: &'static [&'static str],
+        known: &'static [K],
     ) -> napi::Result<Self> {
+        let what = what.into();
         debug_assert!(known.len() <= MAX_KEYS);
         let Some(value) = value else {
             return Err(invalid(
                 env,
                 what,
-                format!("pass an options object to {what}"),
+                format!("pass an options object to {}", what.spelling(Surface::Node)),
             ));
         };
         let t = value.get_type()?;
@@ -126,7 +169,7 @@ impl<'env> Options<'env> {
                 )?;
                 let name = &buf[..n];
                 let slot = if n < buf.len() - 1 {
-                    known.iter().position(|k| k.as_bytes() == name)
+                    known.iter().position(|k| k.name().as_bytes() == name)
                 } else {
                     None
                 };
@@ -138,7 +181,11 @@ impl<'env> Options<'env> {
                         format!(
                             "unknown option `{}`; the options are: {}",
                             key.escape_debug(),
-                            known.join(", ")
+                            known
+                                .iter()
+                                .map(|k| k.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 };
@@ -162,8 +209,8 @@ impl<'env> Options<'env> {
     /// one read another way (the caller checked that the object had no other keys).
     pub(crate) fn from_values(
         env: &'env Env,
-        what: &'static str,
-        known: &'static [&'static str],
+        what: impl Into<Argument>,
+        known: &'static [K],
         values: &[Option<Unknown<'env>>],
     ) -> Self {
         debug_assert!(known.len() <= MAX_KEYS && values.len() == known.len());
@@ -175,7 +222,7 @@ impl<'env> Options<'env> {
         }
         Options {
             env,
-            what,
+            what: what.into(),
             known,
             values: raw,
         }
@@ -186,7 +233,7 @@ impl<'env> Options<'env> {
         self.env
     }
 
-    fn raw(&self, key: &str) -> napi::Result<Option<Unknown<'env>>> {
+    fn raw(&self, key: K) -> napi::Result<Option<Unknown<'env>>> {
         let Some(i) = self.known.iter().position(|k| *k == key) else {
             return Ok(None);
         };
@@ -202,23 +249,26 @@ impl<'env> Options<'env> {
         })
     }
 
-    pub(crate) fn string(&self, key: &'static str) -> napi::Result<Option<String>> {
+    pub(crate) fn string(&self, key: K) -> napi::Result<Option<String>> {
         self.raw(key)?
-            .map(|v| as_string(self.env, key, v))
+            .map(|v| as_string(self.env, key.argument(), v))
             .transpose()
     }
 
-    pub(crate) fn required_string(&self, key: &'static str) -> napi::Result<String> {
+    pub(crate) fn required_string(&self, key: K) -> napi::Result<String> {
         self.string(key)?.ok_or_else(|| {
             invalid(
                 self.env,
-                key,
-                format!("`{key}` is required in the options of {}", self.what),
+                key.argument(),
+                named(key).then(format!(
+                    " is required in the options of {}",
+                    self.what.spelling(Surface::Node)
+                )),
             )
         })
     }
 
-    fn number(&self, key: &'static str) -> napi::Result<Option<f64>> {
+    fn number(&self, key: K) -> napi::Result<Option<f64>> {
         let Some(v) = self.raw(key)? else {
             return Ok(None);
         };
@@ -226,7 +276,7 @@ impl<'env> Options<'env> {
         if t != ValueType::Number {
             return Err(invalid(
                 self.env,
-                key,
+                key.argument(),
                 format!("expected a number, got {}", type_name(t)),
             ));
         }
@@ -235,7 +285,7 @@ impl<'env> Options<'env> {
         if !n.is_finite() {
             return Err(invalid(
                 self.env,
-                key,
+                key.argument(),
                 format!("{n} is not a finite number"),
             ));
         }
@@ -243,21 +293,29 @@ impl<'env> Options<'env> {
     }
 
     /// Seconds as a `Duration` (fractions allowed, never negative).
-    pub(crate) fn seconds(&self, key: &'static str) -> napi::Result<Option<Duration>> {
+    pub(crate) fn seconds(&self, key: K) -> napi::Result<Option<Duration>> {
         let Some(n) = self.number(key)? else {
             return Ok(None);
         };
         Duration::try_from_secs_f64(n).map(Some).map_err(|_| {
             invalid(
                 self.env,
-                key,
+                key.argument(),
                 format!("{n} is not a duration in seconds (use a number ≥ 0)"),
             )
         })
     }
 
+    pub(crate) fn date(&self, key: K) -> napi::Result<Option<SystemTime>> {
+        self.raw(key)?
+            .map(|v| as_time(self.env, key.argument(), v))
+            .transpose()
+    }
+}
+
+impl<'env> Options<'env, Param> {
     pub(crate) fn port(&self) -> napi::Result<Option<u16>> {
-        let Some(v) = self.raw("port")? else {
+        let Some(v) = self.raw(Param::Port)? else {
             return Ok(None);
         };
         let n = match v.get_type()? {
@@ -282,7 +340,7 @@ impl<'env> Options<'env> {
             t => {
                 return Err(invalid(
                     self.env,
-                    "port",
+                    Param::Port,
                     format!("expected a number, got {}", type_name(t)),
                 ))
             }
@@ -298,47 +356,43 @@ impl<'env> Options<'env> {
         Ok(Some(n as u16))
     }
 
-    pub(crate) fn date(&self, key: &'static str) -> napi::Result<Option<SystemTime>> {
-        self.raw(key)?
-            .map(|v| as_time(self.env, key, v))
-            .transpose()
-    }
-
     pub(crate) fn kind(&self) -> napi::Result<Option<TokenKind>> {
-        let Some(kind) = self.string("kind")? else {
+        let Some(kind) = self.string(Param::Kind)? else {
             return Ok(None);
         };
         kind.parse().map(Some).map_err(|e| js_error(self.env, &e))
     }
 
-    /// The explicit credentials under `key`, if given.
-    pub(crate) fn credentials(&self, key: &'static str) -> napi::Result<Option<Credentials>> {
-        let Some(v) = self.raw(key)? else {
+    /// The explicit credentials, if given.
+    pub(crate) fn credentials(&self) -> napi::Result<Option<Credentials>> {
+        let Some(v) = self.raw(Param::Credentials)? else {
             return Ok(None);
         };
-        Options::new(self.env, "credentials", Some(v), CREDENTIAL_OPTIONS)?
+        Options::new(self.env, Param::Credentials, Some(v), CREDENTIAL_KEYS)?
             .as_credentials()
             .map(Some)
     }
+}
 
-    /// These options as credentials (`CREDENTIAL_OPTIONS`).
+impl<'env> Options<'env, CredentialKey> {
+    /// These options as credentials (`CREDENTIAL_KEYS`).
     pub(crate) fn as_credentials(&self) -> napi::Result<Credentials> {
-        let access_key_id = self.required_string("accessKeyId")?;
-        let secret_access_key = self.required_string("secretAccessKey")?;
-        for (name, value) in [
-            ("accessKeyId", &access_key_id),
-            ("secretAccessKey", &secret_access_key),
+        let access_key_id = self.required_string(ACCESS_KEY_ID)?;
+        let secret_access_key = self.required_string(SECRET_ACCESS_KEY)?;
+        for (key, value) in [
+            (ACCESS_KEY_ID, &access_key_id),
+            (SECRET_ACCESS_KEY, &secret_access_key),
         ] {
             if value.is_empty() {
                 return Err(invalid(
                     self.env,
-                    name,
-                    format!("`{name}` is empty; pass the AWS key"),
+                    key.argument(),
+                    format!("`{}` is empty; pass the AWS key", key.name()),
                 ));
             }
         }
-        let session_token = self.string("sessionToken")?.filter(|t| !t.is_empty());
-        let expiration = self.date("expiration")?;
+        let session_token = self.string(SESSION_TOKEN)?.filter(|t| !t.is_empty());
+        let expiration = self.date(EXPIRATION)?;
         Ok(Credentials::new(
             access_key_id,
             secret_access_key,
@@ -349,7 +403,7 @@ impl<'env> Options<'env> {
     }
 }
 
-fn as_string(env: &Env, name: &'static str, v: Unknown) -> napi::Result<String> {
+fn as_string(env: &Env, name: Argument, v: Unknown) -> napi::Result<String> {
     let t = v.get_type()?;
     if t != ValueType::String {
         return Err(invalid(
@@ -362,7 +416,7 @@ fn as_string(env: &Env, name: &'static str, v: Unknown) -> napi::Result<String> 
     unsafe { v.cast() }
 }
 
-fn as_time(env: &Env, name: &'static str, v: Unknown) -> napi::Result<SystemTime> {
+fn as_time(env: &Env, name: Argument, v: Unknown) -> napi::Result<SystemTime> {
     if v.get_type()? != ValueType::Object || !v.is_date()? {
         return Err(invalid(env, name, "expected a Date"));
     }

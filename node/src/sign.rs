@@ -1,25 +1,29 @@
 //! `sign({...})`: one token from explicit credentials and time, no cache, no I/O.
 
-use std::time::SystemTime;
-
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use rds_iam::{Credentials, TokenKind};
+use rds_iam::{Credentials, Param, SignOptions, SignerOptions, Surface};
 
-use crate::errors::{invalid, OrThrow};
-use crate::options::{Options, CREDENTIAL_OPTIONS};
+use crate::errors::OrThrow;
+use crate::options::{Key, Options, CREDENTIAL_KEYS};
 
-const SIGN_OPTIONS: &[&str] = &[
-    "host",
-    "port",
-    "user",
-    "region",
-    "credentials",
-    "at",
-    "kind",
-    "expiresIn",
-];
+/// The options' keys, in camelCase from the core's table: `sign.js` reads them at load (so its
+/// checks and the native reading share one list) and the tests check the types against them.
+#[napi(js_name = "optionKeys", skip_typescript)]
+pub fn option_keys(env: &Env) -> napi::Result<Object<'_>> {
+    let node = |params: &[Param]| -> Vec<&'static str> {
+        params.iter().map(|p| p.spelling(Surface::Node)).collect()
+    };
+    let mut o = Object::new(env)?;
+    o.set("signer", node(SignerOptions::BINDING_PARAMS))?;
+    o.set("sign", node(SignOptions::BINDING_PARAMS))?;
+    o.set(
+        "credentials",
+        CREDENTIAL_KEYS.iter().map(|k| k.name()).collect::<Vec<_>>(),
+    )?;
+    Ok(o)
+}
 
 /// Signs one token with explicit credentials and time: no cache, no I/O. The result is
 /// byte-for-byte what botocore's `generate_db_auth_token` (or the DSQL equivalents) returns.
@@ -28,16 +32,14 @@ pub fn sign(
     env: &Env,
     #[napi(ts_arg_type = "SignOptions")] options: Unknown,
 ) -> napi::Result<String> {
-    let o = Options::new(env, "sign()", Some(options), SIGN_OPTIONS)?;
-    let credentials = o
-        .credentials("credentials")?
-        .ok_or_else(|| invalid(env, "credentials", "`credentials` is required by sign()"))?;
+    let o = Options::new(env, "sign()", Some(options), SignOptions::BINDING_PARAMS)?;
+    let credentials = o.credentials()?;
     sign_with(&o, credentials)
 }
 
 /// `sign()` for `node/js/sign.js`, which has checked that the options and the credentials
-/// objects hold only known keys and passes their values in `SIGN_OPTIONS` order (credentials
-/// spread in `CREDENTIAL_OPTIONS` order). Reading eleven arguments costs a fraction of
+/// objects hold only known keys and passes their values in `SignOptions::BINDING_PARAMS` order
+/// (credentials spread in `CREDENTIAL_KEYS` order). Reading eleven arguments costs a fraction of
 /// enumerating two objects' keys through Node-API; every conversion and error is the same.
 #[napi(js_name = "signFields", skip_typescript)]
 #[allow(clippy::too_many_arguments)]
@@ -57,8 +59,8 @@ pub fn sign_fields<'env>(
 ) -> napi::Result<String> {
     let credentials = Options::from_values(
         env,
-        "credentials",
-        CREDENTIAL_OPTIONS,
+        Param::Credentials,
+        CREDENTIAL_KEYS,
         &[
             Some(access_key_id),
             Some(secret_access_key),
@@ -71,7 +73,7 @@ pub fn sign_fields<'env>(
     let o = Options::from_values(
         env,
         "sign()",
-        SIGN_OPTIONS,
+        SignOptions::BINDING_PARAMS,
         &[
             Some(host),
             Some(port),
@@ -83,21 +85,18 @@ pub fn sign_fields<'env>(
             Some(expires_in),
         ],
     );
-    sign_with(&o, credentials)
+    sign_with(&o, Some(credentials))
 }
 
-fn sign_with(o: &Options, credentials: Credentials) -> napi::Result<String> {
-    let env = o.env();
-    let host = o.required_string("host")?;
-    let endpoint = rds_iam::Endpoint::parse(&host, o.port()?).or_throw(env)?;
-    let user = o.string("user")?;
-    let region = o.string("region")?;
-    let at = o.date("at")?.unwrap_or_else(SystemTime::now);
-    let kind = o.kind()?.unwrap_or(TokenKind::Rds);
-    let mut spec = rds_iam::TokenSpec::new(kind, endpoint, user.as_deref(), region.as_deref())
-        .or_throw(env)?;
-    if let Some(e) = o.seconds("expiresIn")? {
-        spec = spec.with_expires_in(e).or_throw(env)?;
-    }
-    rds_iam::sign(&spec, &credentials, at).or_throw(env)
+/// Reads the options (credentials read already) into the core's `SignOptions` and signs.
+fn sign_with(o: &Options<Param>, credentials: Option<Credentials>) -> napi::Result<String> {
+    let mut so = SignOptions::new(o.required_string(Param::Host)?);
+    so.port = o.port()?;
+    so.user = o.string(Param::User)?;
+    so.region = o.string(Param::Region)?;
+    so.credentials = credentials;
+    so.at = o.date(Param::At)?;
+    so.kind = o.kind()?;
+    so.expires_in = o.seconds(Param::ExpiresIn)?;
+    so.sign().or_throw(o.env())
 }

@@ -9,30 +9,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Property, PropertyAttributes};
 use napi_derive::napi;
-use rds_iam::{AssumeRole, CredentialSource, FetchTimeouts};
+use rds_iam::{Param, SignerOptions};
 
-use crate::errors::{invalid, js_error, js_error_value, OrThrow};
+use crate::errors::{js_error, js_error_value, OrThrow};
 use crate::options::Options;
 use crate::types::TokenInfo;
-
-const SIGNER_OPTIONS: &[&str] = &[
-    "host",
-    "port",
-    "user",
-    "region",
-    "signHost",
-    "profile",
-    "credentials",
-    "roleArn",
-    "roleSessionName",
-    "externalId",
-    "kind",
-    "expiresIn",
-    "reuseFor",
-    "refreshMargin",
-    "fetchTimeout",
-    "imdsTimeout",
-];
 
 /// Produces IAM auth tokens for one database endpoint and user, reusing them while they are
 /// good. Cheap to create: the caches are process-wide (shared by every `Signer` and worker
@@ -51,62 +32,29 @@ impl Signer {
         env: &Env,
         #[napi(ts_arg_type = "SignerOptions")] options: Unknown,
     ) -> napi::Result<Self> {
-        let o = Options::new(env, "new Signer()", Some(options), SIGNER_OPTIONS)?;
-        let mut b = rds_iam::Signer::builder(o.required_string("host")?);
-        if let Some(p) = o.port()? {
-            b = b.port(p);
-        }
-        if let Some(u) = o.string("user")? {
-            b = b.user(u);
-        }
-        if let Some(r) = o.string("region")? {
-            b = b.region(r);
-        }
-        if let Some(h) = o.string("signHost")? {
-            b = b.sign_host(h);
-        }
-        let source =
-            CredentialSource::from_options(o.string("profile")?, o.credentials("credentials")?);
-        b = b.credentials(source.or_throw(env)?);
-        let session_name = o.string("roleSessionName")?;
-        let external_id = o.string("externalId")?;
-        match o.string("roleArn")? {
-            Some(arn) => {
-                let mut role = AssumeRole::new(arn);
-                role.session_name = session_name;
-                role.external_id = external_id;
-                b = b.assume_role(role);
-            }
-            None if session_name.is_some() || external_id.is_some() => {
-                return Err(invalid(
-                    env,
-                    "roleArn",
-                    "`roleSessionName` and `externalId` need `roleArn`",
-                ))
-            }
-            None => {}
-        }
-        if let Some(k) = o.kind()? {
-            b = b.kind(k);
-        }
-        if let Some(e) = o.seconds("expiresIn")? {
-            b = b.expires_in(e);
-        }
-        if let Some(r) = o.seconds("reuseFor")? {
-            b = b.reuse_for(r);
-        }
-        if let Some(m) = o.seconds("refreshMargin")? {
-            b = b.refresh_margin(m);
-        }
-        let mut timeouts = FetchTimeouts::default();
-        if let Some(t) = o.seconds("fetchTimeout")? {
-            timeouts.fetch = t;
-        }
-        if let Some(t) = o.seconds("imdsTimeout")? {
-            timeouts.imds = t;
-        }
-        b = b.timeouts(timeouts);
-        let inner = b.build().or_throw(env)?;
+        let o = Options::new(
+            env,
+            "new Signer()",
+            Some(options),
+            SignerOptions::BINDING_PARAMS,
+        )?;
+        let mut so = SignerOptions::new(o.required_string(Param::Host)?);
+        so.port = o.port()?;
+        so.user = o.string(Param::User)?;
+        so.region = o.string(Param::Region)?;
+        so.sign_host = o.string(Param::SignHost)?;
+        so.profile = o.string(Param::Profile)?;
+        so.credentials = o.credentials()?;
+        so.role_arn = o.string(Param::RoleArn)?;
+        so.role_session_name = o.string(Param::RoleSessionName)?;
+        so.external_id = o.string(Param::ExternalId)?;
+        so.kind = o.kind()?;
+        so.expires_in = o.seconds(Param::ExpiresIn)?;
+        so.reuse_for = o.seconds(Param::ReuseFor)?;
+        so.refresh_margin = o.seconds(Param::RefreshMargin)?;
+        so.fetch_timeout = o.seconds(Param::FetchTimeout)?;
+        so.imds_timeout = o.seconds(Param::ImdsTimeout)?;
+        let inner = so.build().or_throw(env)?;
         Ok(Signer {
             inner: Arc::new(inner),
         })
@@ -166,10 +114,12 @@ impl Signer {
         self.inner.port()
     }
 
-    /// The database user tokens are signed for (empty for DSQL).
-    #[napi(getter)]
-    pub fn user(&self) -> String {
-        self.inner.spec().user().to_owned()
+    /// The user to log in as, as given (`'admin'` for a `dsql_admin` signer without one). DSQL
+    /// tokens name no user, but the driver still logs in as this one; `undefined` when a
+    /// `dsql_connect` signer was given none.
+    #[napi(getter, ts_return_type = "string | undefined")]
+    pub fn user(&self) -> Option<String> {
+        self.inner.user().map(str::to_owned)
     }
 
     /// The signing region.
@@ -187,13 +137,15 @@ impl Signer {
     /// What `JSON.stringify` shows: where tokens are for, never a secret.
     #[napi(
         js_name = "toJSON",
-        ts_return_type = "{ host: string; port: number; user: string; region: string; signHost: string }"
+        ts_return_type = "{ host: string; port: number; user?: string; region: string; signHost: string }"
     )]
     pub fn to_json(&self, env: &Env) -> napi::Result<Object<'_>> {
         let mut o = Object::new(env)?;
         o.set("host", self.host())?;
         o.set("port", self.port())?;
-        o.set("user", self.user())?;
+        if let Some(user) = self.user() {
+            o.set("user", user)?;
+        }
         o.set("region", self.region())?;
         o.set("signHost", self.sign_host())?;
         Ok(o)

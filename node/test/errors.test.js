@@ -3,7 +3,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert');
 const { inspect } = require('node:util');
-const { rdsIam } = require('./helpers.js');
+const { rdsIam, native } = require('./helpers.js');
 
 const { Signer, sign } = rdsIam;
 const CODES = ['NoCredentials', 'CredentialsExpired', 'NoRegion', 'InvalidEndpoint', 'InvalidArgument',
@@ -122,9 +122,7 @@ test('no input crashes the addon: odd values everywhere give coded Errors', () =
   const odd = [undefined, null, true, 0, -1, 1.5, NaN, 2 ** 53, -(2 ** 64), '', ' ', 'x'.repeat(100000),
     '\u0000', '\ud800', '💥', [], [1], {}, () => 1, Symbol('s'), 10n, new Date(NaN), new Date(8.64e15),
     Object.create(null), new Proxy({}, {}), Buffer.from('x')];
-  const keys = ['host', 'port', 'user', 'region', 'signHost', 'profile', 'credentials', 'roleArn',
-    'roleSessionName', 'externalId', 'kind', 'expiresIn', 'reuseFor', 'refreshMargin', 'fetchTimeout',
-    'imdsTimeout'];
+  const keys = native.optionKeys().signer;
   let n = 0;
   for (const key of keys) {
     for (const v of odd) {

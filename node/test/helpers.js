@@ -13,6 +13,8 @@ if (!PROJECT) {
 const requireFromProject = createRequire(path.join(PROJECT, 'package.json'));
 const PKG_ENTRY = requireFromProject.resolve('rds-iam');
 const rdsIam = requireFromProject('rds-iam');
+/** The packed package's native module itself (for what the package does not export). */
+const native = require(path.join(path.dirname(PKG_ENTRY), 'index.js'));
 
 /** Environment for a credential lookup through the default chain with fixed keys only. */
 function isolatedEnv(extra = {}) {
@@ -38,4 +40,4 @@ function useEnv(extra) {
   Object.assign(process.env, env);
 }
 
-module.exports = { REPO, PROJECT, PKG_ENTRY, rdsIam, requireFromProject, isolatedEnv, useEnv };
+module.exports = { REPO, PROJECT, PKG_ENTRY, rdsIam, native, requireFromProject, isolatedEnv, useEnv };

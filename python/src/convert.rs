@@ -10,7 +10,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyMapping, PyString};
 
-use rds_iam::{Credentials, TokenKind};
+use rds_iam::{Argument, Credentials, Param, Surface, TokenKind};
 
 use crate::errors::{invalid_argument, invalid_endpoint, to_py};
 
@@ -47,10 +47,7 @@ pub(crate) fn port(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u16>> {
 }
 
 /// A duration: seconds as `int`/`float`, or a `datetime.timedelta`; `None` when absent.
-pub(crate) fn duration(
-    name: &'static str,
-    obj: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<Duration>> {
+pub(crate) fn duration(param: Param, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(obj) = given(obj) else {
         return Ok(None);
     };
@@ -63,21 +60,24 @@ pub(crate) fn duration(
         obj.call_method0("total_seconds")?.extract()?
     } else {
         return Err(PyTypeError::new_err(format!(
-            "{name} must be seconds (int or float) or a datetime.timedelta, not {}",
+            "{} must be seconds (int or float) or a datetime.timedelta, not {}",
+            param.spelling(Surface::Python),
             type_name(obj)
         )));
     };
     // The core gives the real bounds of each option; this only refuses what is no duration.
     Duration::try_from_secs_f64(secs).map(Some).map_err(|_| {
         invalid_argument(
-            name,
+            param,
             format!("{secs} s is not a duration; use a number of seconds ≥ 0"),
         )
     })
 }
 
 /// An aware `datetime.datetime`, as the instant it names.
-pub(crate) fn time(name: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
+pub(crate) fn time(argument: impl Into<Argument>, obj: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
+    let argument = argument.into();
+    let name = argument.spelling(Surface::Python);
     if !obj.is_instance_of::<PyDateTime>() {
         return Err(PyTypeError::new_err(format!(
             "{name} must be a datetime.datetime, not {}",
@@ -86,12 +86,12 @@ pub(crate) fn time(name: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<Syste
     }
     if obj.call_method0("utcoffset")?.is_none() {
         return Err(invalid_argument(
-            name,
+            argument,
             "a naive datetime is ambiguous; pass an aware one, e.g. datetime.now(timezone.utc)",
         ));
     }
     obj.extract::<SystemTime>()
-        .map_err(|_| invalid_argument(name, "the time must be after 1970-01-01T00:00:00Z"))
+        .map_err(|_| invalid_argument(argument, "the time must be after 1970-01-01T00:00:00Z"))
 }
 
 /// `"rds"`, `"dsql_connect"` or `"dsql_admin"` (the core's names).
@@ -119,7 +119,7 @@ pub(crate) fn credentials<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Credentials>
         let Some(slot) = slot else {
             let shown = key.str().map_or_else(|_| "?".to_owned(), |s| s.to_string());
             return Err(invalid_argument(
-                "credentials",
+                Param::Credentials,
                 format!(
                     "unknown key `{}`; the keys are {}",
                     shown.escape_debug(),
@@ -155,7 +155,7 @@ pub(crate) fn credentials<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Credentials>
             ))
         }),
         None if required => Err(invalid_argument(
-            "credentials",
+            Param::Credentials,
             format!("`{key}` is required"),
         )),
         None => Ok(None),

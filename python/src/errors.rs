@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
-use rds_iam::Error;
+use rds_iam::{Argument, Error, Message, Surface};
 
 /// The exception for a core error: the `rds_iam.errors` class named by its code, with `code`
 /// and `provider` set.
@@ -33,15 +33,12 @@ fn exception<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     errors
         .bind(py)
         .getattr(class)?
-        .call((err.to_string(),), Some(&kwargs))
+        .call((err.render(Surface::Python),), Some(&kwargs))
 }
 
-/// `InvalidArgument` naming the argument.
-pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> PyErr {
-    to_py(Error::InvalidArgument {
-        name,
-        reason: reason.into(),
-    })
+/// `InvalidArgument` naming the argument (an option's `Param`, or another argument's name).
+pub(crate) fn invalid_argument(argument: impl Into<Argument>, reason: impl Into<Message>) -> PyErr {
+    to_py(Error::invalid_argument(argument, reason))
 }
 
 /// `InvalidEndpoint`.

@@ -12,14 +12,18 @@
 //! - `errors`: core errors → `rds_iam.errors` exceptions
 //! - `signer`: the `Signer` and `TokenInfo` classes
 //! - `awaitable`: `Signer.token_async()`'s asyncio future
-//! - `functions`: `sign`, `clear_caches`, `stats`, `cli_main`
+//! - `sign`: `sign(...)`, the pure signer
+//! - `caches`: `clear_caches()`, `stats()`
+//! - `cli`: `cli_main(args)`
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
 
 mod awaitable;
+mod caches;
+mod cli;
 mod convert;
 mod errors;
-mod functions;
 mod log_bridge;
+mod sign;
 mod signer;
 
 use pyo3::prelude::*;
@@ -35,10 +39,10 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     log_bridge::install();
     m.add_class::<signer::PySigner>()?;
     m.add_class::<signer::PyTokenInfo>()?;
-    m.add_function(wrap_pyfunction!(functions::sign, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::clear_caches, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::stats, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
+    m.add_function(wrap_pyfunction!(caches::clear_caches, m)?)?;
+    m.add_function(wrap_pyfunction!(caches::stats, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add("__version__", rds_iam::VERSION)?;
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", PyTuple::new(m.py(), codes)?)?;

@@ -5,17 +5,15 @@ use std::time::SystemTime;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use rds_iam::{AssumeRole, CredentialSource, FetchTimeouts, TokenInfo};
+use rds_iam::{Param, SignerOptions, TokenInfo};
 
 use crate::convert;
-use crate::errors::{invalid_argument, to_py};
+use crate::errors::to_py;
 
 /// Produces IAM auth tokens for one database endpoint and user, reusing them while they are good.
 #[pyclass(frozen, name = "Signer", module = "rds_iam")]
 pub(crate) struct PySigner {
     inner: rds_iam::Signer,
-    /// The user as given (DSQL tokens name no user, but the driver still logs in as one).
-    user: Option<String>,
 }
 
 #[pymethods]
@@ -47,57 +45,28 @@ impl PySigner {
         fetch_timeout: Option<&Bound<'_, PyAny>>,
         imds_timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut b = rds_iam::Signer::builder(host).kind(convert::kind(kind)?);
-        if let Some(p) = convert::port(port)? {
-            b = b.port(p);
-        }
-        if let Some(u) = &user {
-            b = b.user(u.clone());
-        }
-        if let Some(r) = region {
-            b = b.region(r);
-        }
-        if let Some(h) = sign_host {
-            b = b.sign_host(h);
-        }
-        let credentials = credentials
+        let mut o = SignerOptions::new(host);
+        o.port = convert::port(port)?;
+        o.user = user;
+        o.region = region;
+        o.sign_host = sign_host;
+        o.kind = Some(convert::kind(kind)?);
+        o.expires_in = convert::duration(Param::ExpiresIn, expires_in)?;
+        o.profile = profile;
+        o.credentials = credentials
             .filter(|c| !c.is_none())
             .map(convert::credentials)
             .transpose()?;
-        b = b.credentials(CredentialSource::from_options(profile, credentials).map_err(to_py)?);
-        match role_arn {
-            Some(role_arn) => {
-                b = b.assume_role(AssumeRole {
-                    role_arn,
-                    session_name: role_session_name,
-                    external_id,
-                });
-            }
-            None if role_session_name.is_some() || external_id.is_some() => {
-                return Err(invalid_argument(
-                    "role_arn",
-                    "role_session_name and external_id apply to an assumed role; pass role_arn too",
-                ))
-            }
-            None => {}
-        }
-        if let Some(d) = convert::duration("expires_in", expires_in)? {
-            b = b.expires_in(d);
-        }
-        if let Some(d) = convert::duration("reuse_for", reuse_for)? {
-            b = b.reuse_for(d);
-        }
-        if let Some(d) = convert::duration("refresh_margin", refresh_margin)? {
-            b = b.refresh_margin(d);
-        }
-        let defaults = FetchTimeouts::default();
-        b = b.timeouts(FetchTimeouts {
-            fetch: convert::duration("fetch_timeout", fetch_timeout)?.unwrap_or(defaults.fetch),
-            imds: convert::duration("imds_timeout", imds_timeout)?.unwrap_or(defaults.imds),
-        });
+        o.role_arn = role_arn;
+        o.role_session_name = role_session_name;
+        o.external_id = external_id;
+        o.reuse_for = convert::duration(Param::ReuseFor, reuse_for)?;
+        o.refresh_margin = convert::duration(Param::RefreshMargin, refresh_margin)?;
+        o.fetch_timeout = convert::duration(Param::FetchTimeout, fetch_timeout)?;
+        o.imds_timeout = convert::duration(Param::ImdsTimeout, imds_timeout)?;
         // Detached: building looks the process-wide caches up under core locks.
-        let inner = py.detach(|| b.build()).map_err(to_py)?;
-        Ok(PySigner { inner, user })
+        let inner = py.detach(|| o.build()).map_err(to_py)?;
+        Ok(PySigner { inner })
     }
 
     /// A token (the database password), from the cache while one is good.
@@ -132,10 +101,11 @@ impl PySigner {
         self.inner.port()
     }
 
-    /// The database user (as given; DSQL tokens carry none).
+    /// The user to log in as (as given, `"admin"` for a DSQL admin signer without one; DSQL
+    /// tokens carry none).
     #[getter]
     fn user(&self) -> Option<&str> {
-        self.user.as_deref()
+        self.inner.user()
     }
 
     /// The signing region.
@@ -167,7 +137,7 @@ impl PySigner {
         let spec = self.inner.spec();
         let (host, port) = (self.inner.host(), self.inner.port());
         let mut s = format!("Signer(host={}, port={port}", q(host)?);
-        if let Some(u) = &self.user {
+        if let Some(u) = self.inner.user() {
             s.push_str(&format!(", user={}", q(u)?));
         }
         s.push_str(&format!(", region={}", q(spec.region())?));

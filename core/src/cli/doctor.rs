@@ -102,14 +102,18 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     let signer = match q.builder.build() {
         Ok(s) => s,
         Err(e) => {
-            add("signer", Status::Fail, e.to_string());
+            add("signer", Status::Fail, e.render(crate::Surface::Cli));
             return out;
         }
     };
     let creds = match signer.credentials_blocking() {
         Ok(c) => c,
         Err(e) => {
-            add("credentials", Status::Fail, format!("[{}] {e}", e.code()));
+            add(
+                "credentials",
+                Status::Fail,
+                format!("[{}] {}", e.code(), e.render(crate::Surface::Cli)),
+            );
             return out;
         }
     };

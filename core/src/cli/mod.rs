@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{AssumeRole, Error, Signer, SignerBuilder, TokenKind};
+use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
 mod doctor;
 pub mod explain;
@@ -55,21 +55,19 @@ struct Common {
 }
 
 impl Common {
+    /// The signer options these flags give, for `host`.
+    fn options(&self, host: String) -> SignerOptions {
+        let mut o = SignerOptions::new(host);
+        o.region.clone_from(&self.region);
+        o.profile.clone_from(&self.profile);
+        o.role_arn.clone_from(&self.role_arn);
+        o.sign_host.clone_from(&self.sign_host);
+        o
+    }
+
+    /// [`Self::options`] for the subcommands that add the port and user as they find them.
     fn builder(&self, host: String) -> SignerBuilder {
-        let mut b = Signer::builder(host);
-        if let Some(r) = &self.region {
-            b = b.region(r)
-        }
-        if let Some(p) = &self.profile {
-            b = b.profile(p)
-        }
-        if let Some(r) = &self.role_arn {
-            b = b.assume_role(AssumeRole::new(r))
-        }
-        if let Some(h) = &self.sign_host {
-            b = b.sign_host(h)
-        }
-        b
+        SignerBuilder::from(self.options(host))
     }
 }
 
@@ -162,7 +160,7 @@ where
         }
     };
     let result = match cli.command {
-        Command::Token(a) => token(a, out).map(|()| 0),
+        Command::Token(a) => token(a, out),
         Command::Psql(a) => launch::launch(launch::Client::Psql, a.client, a.args, |h| {
             a.common.builder(h)
         }),
@@ -175,29 +173,23 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(err, "error[{}]: {e}", e.code());
+            let _ = writeln!(err, "error[{}]: {}", e.code(), e.render(Surface::Cli));
             1
         }
     }
 }
 
-fn token(a: TokenArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let kind = match (a.dsql, a.dsql_admin) {
+fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let mut o = a.common.options(a.host);
+    o.kind = Some(match (a.dsql, a.dsql_admin) {
         (_, true) => TokenKind::DsqlAdmin,
         (true, _) => TokenKind::DsqlConnect,
         _ => TokenKind::Rds,
-    };
-    let mut b = a.common.builder(a.host).kind(kind);
-    if let Some(p) = a.port {
-        b = b.port(p)
-    }
-    if let Some(u) = a.user {
-        b = b.user(u)
-    }
-    if let Some(s) = a.expires_in {
-        b = b.expires_in(Duration::from_secs(s))
-    }
-    let info = b.build()?.token_info_blocking()?;
+    });
+    o.port = a.port;
+    o.user = a.user;
+    o.expires_in = a.expires_in.map(Duration::from_secs);
+    let info = o.build()?.token_info_blocking()?;
     let written = if a.json {
         writeln!(
             out,
@@ -209,7 +201,9 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<(), Error> {
     } else {
         writeln!(out, "{}", info.token)
     };
-    written.map_err(|e| Error::argument("output", format!("cannot write the token: {e}")))
+    written
+        .map(|()| 0)
+        .map_err(|e| Error::argument("output", format!("cannot write the token: {e}")))
 }
 
 fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {

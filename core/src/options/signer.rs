@@ -1,0 +1,344 @@
+//! [`SignerOptions`]: every option of a [`Signer`] as plain data, and the one place their rules
+//! live. Python's `Signer(...)`, Node's `new Signer({...})`, the CLI and [`crate::SignerBuilder`]
+//! all fill one in and call [`SignerOptions::build`].
+
+use std::time::Duration;
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+
+use super::message::Message;
+use super::param::Param;
+use crate::cache::tokens::ReusePolicy;
+use crate::clock::SharedClock;
+use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::sign::{TokenKind, TokenSpec};
+use crate::signer::Signer;
+
+/// Longest duration any option accepts; keeps time arithmetic far from overflow.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Default for [`SignerOptions::credential_refresh_ahead`].
+const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(300);
+
+/// The database user Aurora DSQL's `DbConnectAdmin` tokens log in as.
+const DSQL_ADMIN_USER: &str = "admin";
+
+/// Everything a [`Signer`] can be given. `None` means the default; [`Self::build`] checks the
+/// whole set and names the option at fault with its [`Param`].
+///
+/// ```
+/// let mut options = rds_iam::SignerOptions::new("mydb.abc123.us-east-1.rds.amazonaws.com");
+/// options.user = Some("app_user".into());
+/// let signer = options.build()?;
+/// assert_eq!(signer.user(), Some("app_user"));
+/// # Ok::<(), rds_iam::Error>(())
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct SignerOptions {
+    /// The endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
+    pub host: String,
+    /// The database port (default 5432, or the port given in `host`).
+    pub port: Option<u16>,
+    /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
+    /// no user; it is kept as the login user ([`Signer::user`]), `admin` for
+    /// [`TokenKind::DsqlAdmin`] when not given.
+    pub user: Option<String>,
+    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
+    pub region: Option<String>,
+    /// Sign for this endpoint (`host[:port]`) instead of `host`: behind a tunnel, proxy or
+    /// custom DNS name the token must name the real RDS endpoint. Without a port it signs for
+    /// the connection's port.
+    pub sign_host: Option<String>,
+    /// The token kind (default [`TokenKind::Rds`]).
+    pub kind: Option<TokenKind>,
+    /// The lifetime of DSQL tokens (default 900 s, at most 604 800 s); RDS accepts only 900 s.
+    pub expires_in: Option<Duration>,
+    /// A named profile from the shared AWS config files (instead of the default chain).
+    pub profile: Option<String>,
+    /// Fixed credentials (instead of the default chain). Not together with `profile`.
+    pub credentials: Option<Credentials>,
+    /// A credential provider of your own (Rust only). Not together with `profile` or
+    /// `credentials`.
+    pub credential_provider: Option<SharedCredentialsProvider>,
+    /// Assume this role (`arn:aws:iam::<account>:role/<name>`) on top of the credentials.
+    pub role_arn: Option<String>,
+    /// The role session name (default `rds-iam-<unix time>`); needs `role_arn`.
+    pub role_session_name: Option<String>,
+    /// The external id the role's trust policy requires; needs `role_arn`.
+    pub external_id: Option<String>,
+    /// Reuse a token for at most this long (`Duration::ZERO`: sign for every call; default:
+    /// while more than `refresh_margin` of its life is left).
+    pub reuse_for: Option<Duration>,
+    /// Serve a cached token only while more than this much of its life is left (default 5 min).
+    pub refresh_margin: Option<Duration>,
+    /// Refresh expiring credentials this long before they expire (default 5 min).
+    pub credential_refresh_ahead: Option<Duration>,
+    /// Upper bound for one credential fetch through any provider (default 10 s, above zero).
+    pub fetch_timeout: Option<Duration>,
+    /// EC2 instance metadata (IMDS) connect and read timeout (default 1 s, above zero).
+    pub imds_timeout: Option<Duration>,
+    /// The time source (tests inject a [`crate::ManualClock`]; default the system clock).
+    pub clock: Option<SharedClock>,
+}
+
+/// What [`SignerOptions::build`] hands the [`Signer`]: every option checked, every default set.
+pub(crate) struct Checked {
+    pub(crate) connect: Endpoint,
+    pub(crate) login_user: Option<String>,
+    pub(crate) spec: TokenSpec,
+    pub(crate) source: CredentialSource,
+    pub(crate) role: Option<AssumeRole>,
+    pub(crate) policy: ReusePolicy,
+    pub(crate) refresh_ahead: Duration,
+    pub(crate) timeouts: FetchTimeouts,
+    pub(crate) clock: Option<SharedClock>,
+}
+
+impl SignerOptions {
+    /// The options a binding reads from its users, in the order Node's options objects list
+    /// them (`credential_refresh_ahead` and the Rust-only `credential_provider` and `clock` are
+    /// not offered there).
+    pub const BINDING_PARAMS: &'static [Param] = &[
+        Param::Host,
+        Param::Port,
+        Param::User,
+        Param::Region,
+        Param::SignHost,
+        Param::Profile,
+        Param::Credentials,
+        Param::RoleArn,
+        Param::RoleSessionName,
+        Param::ExternalId,
+        Param::Kind,
+        Param::ExpiresIn,
+        Param::ReuseFor,
+        Param::RefreshMargin,
+        Param::FetchTimeout,
+        Param::ImdsTimeout,
+    ];
+
+    /// Options for `host` (`host`, `host:port` or `https://host[:port]`), everything else
+    /// default.
+    pub fn new(host: impl Into<String>) -> Self {
+        SignerOptions {
+            host: host.into(),
+            ..SignerOptions::default()
+        }
+    }
+
+    /// Checks every option and returns the signer. Does no I/O.
+    pub fn build(self) -> Result<Signer> {
+        self.check().map(Signer::from_checked)
+    }
+
+    fn check(self) -> Result<Checked> {
+        let source = self.source()?;
+        let role = self.role()?;
+        let timeouts = self.timeouts()?;
+        for (param, d) in [
+            (Param::ReuseFor, self.reuse_for),
+            (Param::RefreshMargin, self.refresh_margin),
+            (Param::CredentialRefreshAhead, self.credential_refresh_ahead),
+        ] {
+            check_at_most_a_year(param, d)?;
+        }
+        let kind = self.kind.unwrap_or(TokenKind::Rds);
+        let connect = Endpoint::parse(&self.host, self.port)?;
+        let signed = match &self.sign_host {
+            Some(h) => Endpoint::parse_with_default(h, connect.port())?,
+            None => connect.clone(),
+        };
+        let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
+        if let Some(e) = self.expires_in {
+            spec = spec.with_expires_in(e)?;
+        }
+        let login_user = match (kind, self.user) {
+            (TokenKind::DsqlAdmin, None) => Some(DSQL_ADMIN_USER.to_owned()),
+            (_, user) => user,
+        };
+        let defaults = ReusePolicy::default();
+        Ok(Checked {
+            connect,
+            login_user,
+            spec,
+            source,
+            role,
+            policy: ReusePolicy {
+                reuse_for: self.reuse_for,
+                refresh_margin: self.refresh_margin.unwrap_or(defaults.refresh_margin),
+            },
+            refresh_ahead: self
+                .credential_refresh_ahead
+                .unwrap_or(DEFAULT_REFRESH_AHEAD),
+            timeouts,
+            clock: self.clock,
+        })
+    }
+
+    /// `profile`, `credentials` or a provider of one's own; with none, the default chain.
+    fn source(&self) -> Result<CredentialSource> {
+        match &self.credential_provider {
+            Some(_) if self.profile.is_some() || self.credentials.is_some() => {
+                Err(Error::argument(
+                    Param::Credentials,
+                    Message::text("pass one credential source: a provider, ")
+                        .then_name(Param::Profile)
+                        .then(" or ")
+                        .then_name(Param::Credentials),
+                ))
+            }
+            Some(p) => Ok(CredentialSource::Custom(p.clone())),
+            None => CredentialSource::from_options(self.profile.clone(), self.credentials.clone()),
+        }
+    }
+
+    /// The role to assume; its session name and external id mean nothing without it.
+    fn role(&self) -> Result<Option<AssumeRole>> {
+        let Some(role_arn) = &self.role_arn else {
+            if self.role_session_name.is_some() || self.external_id.is_some() {
+                return Err(Error::argument(
+                    Param::RoleArn,
+                    Message::name(Param::RoleSessionName)
+                        .then(" and ")
+                        .then_name(Param::ExternalId)
+                        .then(" apply to an assumed role; pass ")
+                        .then_name(Param::RoleArn)
+                        .then(" too"),
+                ));
+            }
+            return Ok(None);
+        };
+        let role = AssumeRole {
+            role_arn: role_arn.clone(),
+            session_name: self.role_session_name.clone(),
+            external_id: self.external_id.clone(),
+        };
+        role.validate()?;
+        Ok(Some(role))
+    }
+
+    /// The fetch and IMDS timeouts: above zero, at most a year.
+    fn timeouts(&self) -> Result<FetchTimeouts> {
+        let defaults = FetchTimeouts::default();
+        let fetch = self.fetch_timeout.unwrap_or(defaults.fetch);
+        let imds = self.imds_timeout.unwrap_or(defaults.imds);
+        for (param, d) in [(Param::FetchTimeout, fetch), (Param::ImdsTimeout, imds)] {
+            if d.is_zero() {
+                return Err(Error::argument(param, "a timeout must be longer than zero"));
+            }
+            check_at_most_a_year(param, Some(d))?;
+        }
+        Ok(FetchTimeouts { fetch, imds })
+    }
+}
+
+fn check_at_most_a_year(param: Param, d: Option<Duration>) -> Result<()> {
+    if d.is_some_and(|d| d > MAX_DURATION) {
+        return Err(Error::argument(
+            param,
+            "use at most one year (31536000 seconds)",
+        ));
+    }
+    Ok(())
+}
+
+impl std::fmt::Debug for SignerOptions {
+    /// Names the options given; credentials show their access key id only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("region", &self.region)
+            .field("sign_host", &self.sign_host)
+            .field("kind", &self.kind)
+            .field("profile", &self.profile)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|c| c.access_key_id()),
+            )
+            .field("role_arn", &self.role_arn)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Surface;
+
+    fn options() -> SignerOptions {
+        let mut o = SignerOptions::new("db.abc123.us-east-1.rds.amazonaws.com");
+        o.user = Some("app".into());
+        o.credentials = Some(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ));
+        o
+    }
+
+    fn invalid_param(o: SignerOptions) -> Param {
+        match o.build() {
+            Err(Error::InvalidArgument {
+                argument: crate::options::Argument::Param(p),
+                ..
+            }) => p,
+            other => panic!("expected InvalidArgument about a param, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn role_fields_need_a_role_arn_in_every_spelling() {
+        let mut o = options();
+        o.external_id = Some("x".into());
+        let e = o.clone().build().unwrap_err();
+        assert!(e.render(Surface::Node).contains(
+            "`roleSessionName` and `externalId` apply to an assumed role; pass `roleArn`"
+        ));
+        assert_eq!(invalid_param(o), Param::RoleArn);
+    }
+
+    #[test]
+    fn a_bad_session_name_names_role_session_name() {
+        let mut o = options();
+        o.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
+        o.role_session_name = Some("x".into());
+        assert_eq!(invalid_param(o), Param::RoleSessionName);
+    }
+
+    #[test]
+    fn timeouts_are_above_zero_and_durations_at_most_a_year() {
+        let mut o = options();
+        o.imds_timeout = Some(Duration::ZERO);
+        assert_eq!(invalid_param(o), Param::ImdsTimeout);
+        let mut o = options();
+        o.credential_refresh_ahead = Some(MAX_DURATION + Duration::from_secs(1));
+        assert_eq!(invalid_param(o), Param::CredentialRefreshAhead);
+    }
+
+    #[test]
+    fn one_credential_source_at_most() {
+        let mut o = options();
+        o.profile = Some("p".into());
+        assert_eq!(invalid_param(o), Param::Credentials);
+    }
+
+    #[test]
+    fn dsql_keeps_the_login_user_apart_from_the_signed_one() {
+        let mut o = options();
+        o.host = "abc.dsql.us-east-1.on.aws".into();
+        o.kind = Some(TokenKind::DsqlConnect);
+        let s = o.clone().build().unwrap();
+        assert_eq!((s.user(), s.spec().user()), (Some("app"), ""));
+        o.kind = Some(TokenKind::DsqlAdmin);
+        o.user = None;
+        assert_eq!(o.build().unwrap().user(), Some("admin"));
+    }
+}

@@ -1,0 +1,18 @@
+//! The process-wide caches: `clear_caches()` and `stats()`.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Empties the process-wide token and credential caches.
+#[pyfunction]
+pub(crate) fn clear_caches(py: Python<'_>) {
+    py.detach(rds_iam::clear_caches);
+}
+
+/// Process-wide counters: `{"signatures": tokens signed so far}`.
+#[pyfunction]
+pub(crate) fn stats(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("signatures", rds_iam::stats().signatures)?;
+    Ok(d)
+}
