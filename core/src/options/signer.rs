@@ -135,17 +135,12 @@ impl SignerOptions {
         self.check().map(Signer::from_checked)
     }
 
+    /// The checks run in the order users met them before the options model: option
+    /// combinations, then the endpoint and what the token names, then the role, timeouts and
+    /// durations (a bad host is reported as such whatever else is wrong).
     fn check(self) -> Result<Checked> {
         let source = self.source()?;
-        let role = self.role()?;
-        let timeouts = self.timeouts()?;
-        for (param, d) in [
-            (Param::ReuseFor, self.reuse_for),
-            (Param::RefreshMargin, self.refresh_margin),
-            (Param::CredentialRefreshAhead, self.credential_refresh_ahead),
-        ] {
-            check_at_most_a_year(param, d)?;
-        }
+        self.role_fields_need_a_role()?;
         let kind = self.kind.unwrap_or(TokenKind::Rds);
         let connect = Endpoint::parse(&self.host, self.port)?;
         let signed = match &self.sign_host {
@@ -155,6 +150,15 @@ impl SignerOptions {
         let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
         if let Some(e) = self.expires_in {
             spec = spec.with_expires_in(e)?;
+        }
+        let role = self.role()?;
+        let timeouts = self.timeouts()?;
+        for (param, d) in [
+            (Param::ReuseFor, self.reuse_for),
+            (Param::RefreshMargin, self.refresh_margin),
+            (Param::CredentialRefreshAhead, self.credential_refresh_ahead),
+        ] {
+            check_at_most_a_year(param, d)?;
         }
         let login_user = match (kind, self.user) {
             (TokenKind::DsqlAdmin, None) => Some(DSQL_ADMIN_USER.to_owned()),
@@ -196,20 +200,27 @@ impl SignerOptions {
         }
     }
 
-    /// The role to assume; its session name and external id mean nothing without it.
+    /// A role session name and an external id mean nothing without a role to assume.
+    fn role_fields_need_a_role(&self) -> Result<()> {
+        if self.role_arn.is_none()
+            && (self.role_session_name.is_some() || self.external_id.is_some())
+        {
+            return Err(Error::argument(
+                Param::RoleArn,
+                Message::name(Param::RoleSessionName)
+                    .then(" and ")
+                    .then_name(Param::ExternalId)
+                    .then(" apply to an assumed role; pass ")
+                    .then_name(Param::RoleArn)
+                    .then(" too"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The role to assume, checked.
     fn role(&self) -> Result<Option<AssumeRole>> {
         let Some(role_arn) = &self.role_arn else {
-            if self.role_session_name.is_some() || self.external_id.is_some() {
-                return Err(Error::argument(
-                    Param::RoleArn,
-                    Message::name(Param::RoleSessionName)
-                        .then(" and ")
-                        .then_name(Param::ExternalId)
-                        .then(" apply to an assumed role; pass ")
-                        .then_name(Param::RoleArn)
-                        .then(" too"),
-                ));
-            }
             return Ok(None);
         };
         let role = AssumeRole {
