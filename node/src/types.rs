@@ -14,7 +14,8 @@ pub struct SignerOptions {
     pub host: String,
     /// The database port (default 5432, or the port given in `host`).
     pub port: Option<u16>,
-    /// The database user to log in as (required for RDS tokens, ignored for DSQL).
+    /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
+    /// none; it stays `signer.user` for the drivers (`'admin'` for `dsql_admin` when not given).
     pub user: Option<String>,
     /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
     pub region: Option<String>,

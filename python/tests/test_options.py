@@ -50,9 +50,9 @@ def test_errors_name_options_as_python_spells_them(
 
 
 def test_sign_errors_name_python_options() -> None:
-    with pytest.raises(rds_iam.InvalidArgument, match="^invalid argument `expires_in`: "):
+    with pytest.raises(rds_iam.InvalidArgument, match=r"^invalid argument `expires_in`: "):
         rds_iam.sign(DSQL, kind="dsql_connect", credentials=CREDS, expires_in=0)
-    with pytest.raises(rds_iam.NoRegion, match="`sign_host`"):
+    with pytest.raises(rds_iam.NoRegion, match=r"`sign_host`"):
         rds_iam.sign("db.example.com", user="app", credentials=CREDS)
 
 
