@@ -23,14 +23,15 @@ mod cache;
 pub mod cli;
 mod clock;
 mod credentials;
-mod default_chain;
 mod endpoint;
 mod error;
+mod fork;
 mod identity;
 mod runtime;
 mod sign;
 mod signer;
 mod sigv4;
+pub mod sync;
 
 pub use aws_credential_types::Credentials;
 pub use cache::tokens::ReusePolicy;
@@ -39,7 +40,7 @@ pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAULT_PORT};
 pub use error::{Error, ErrorCode, Result};
 pub use identity::{caller_identity_blocking, CallerIdentity};
-pub use runtime::clear_caches;
+pub use cache::clear_caches;
 pub use sign::{
     sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,
 };

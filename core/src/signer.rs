@@ -13,7 +13,8 @@ use crate::clock::{clock_id, SharedClock, SystemClock};
 use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::runtime::{generation, registry};
+use crate::fork::generation;
+use crate::runtime::runtime;
 use crate::sign::{TokenKind, TokenSpec};
 
 static SIGNATURES: AtomicU64 = AtomicU64::new(0);
@@ -133,7 +134,7 @@ impl Signer {
     pub async fn token(&self) -> Result<String> {
         let handles = self.handles();
         let (creds, now) = self.credentials_and_now(&handles).await?;
-        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
+        Ok(String::from(&*self.issue(&handles, &creds, now)?.token))
     }
 
     /// A token and its expiry, from the cache when one is still good.
@@ -147,7 +148,7 @@ impl Signer {
     pub fn token_blocking(&self) -> Result<String> {
         let handles = self.handles();
         let (creds, now) = self.credentials_and_now_blocking(&handles)?;
-        Ok(String::from(&*self.issue(&handles, &creds, now)?.0.token))
+        Ok(String::from(&*self.issue(&handles, &creds, now)?.token))
     }
 
     /// [`Self::token_info`] for code without an async runtime.
@@ -192,7 +193,7 @@ impl Signer {
         if let Some(creds) = handles.credentials.cached(now) {
             return done(self.finish(&handles, &creds, now));
         }
-        match registry().runtime() {
+        match runtime() {
             Ok(rt) => {
                 let this = self.clone();
                 rt.spawn(async move { done(this.token_info().await) });
@@ -212,25 +213,24 @@ impl Signer {
     }
 
     fn finish(&self, handles: &Handles, creds: &Credentials, now: SystemTime) -> Result<TokenInfo> {
-        let (t, from_cache) = self.issue(handles, creds, now)?;
+        let t = self.issue(handles, creds, now)?;
         Ok(TokenInfo {
             token: String::from(&*t.token),
             expires_at: t.usable_until,
             signed_at: t.signed_at,
-            from_cache,
+            from_cache: t.from_cache,
             access_key_id: creds.access_key_id().to_owned(),
         })
     }
 
-    /// The slot's token for `creds` at `now` (signed if none is servable) and whether it was
-    /// reused.
+    /// The slot's token for `creds` at `now` (signed if none is servable; it says which).
     fn issue(
         &self,
         handles: &Handles,
         creds: &Credentials,
         now: SystemTime,
-    ) -> Result<(IssuedToken, bool)> {
-        let (t, from_cache) =
+    ) -> Result<IssuedToken> {
+        let t =
             handles
                 .slot
                 .token(creds, now, &self.policy)
@@ -241,7 +241,7 @@ impl Signer {
                     },
                     other => other,
                 })?;
-        if !from_cache {
+        if !t.from_cache {
             SIGNATURES.fetch_add(1, Ordering::Relaxed);
             log::debug!(
                 "signed a new token for {} as {} with credentials from {}",
@@ -250,7 +250,7 @@ impl Signer {
                 handles.credentials.name()
             );
         }
-        Ok((t, from_cache))
+        Ok(t)
     }
 
     /// The shared caches; looked up again in a forked child, whose registry is new.

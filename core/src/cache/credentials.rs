@@ -9,11 +9,11 @@ use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentia
 use aws_credential_types::Credentials;
 
 use crate::clock::SharedClock;
-use crate::credentials::{
-    build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts, SourceKey,
-};
+use super::registry;
+use crate::credentials::{build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts};
 use crate::error::{Error, Result};
-use crate::runtime::{lock, registry};
+use crate::runtime::runtime;
+use crate::sync::lock;
 
 /// Credentials are treated as gone this long before they expire, so a token signed with them
 /// still works when the database checks it a moment later.
@@ -156,8 +156,7 @@ impl CredentialCache {
             return Ok(c);
         }
         let this = self.clone();
-        let task = registry()
-            .runtime()?
+        let task = runtime()?
             .spawn(async move { this.fetch_if_needed().await });
         task.await.unwrap_or_else(|e| {
             Err(Error::ProviderError {
@@ -174,7 +173,7 @@ impl CredentialCache {
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let this = self.clone();
-        registry().runtime()?.spawn(async move {
+        runtime()?.spawn(async move {
             let _ = tx.send(this.fetch_if_needed().await);
         });
         rx.recv().unwrap_or_else(|_| {
@@ -240,7 +239,7 @@ impl CredentialCache {
         if recently_failed || self.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
-        let Ok(rt) = registry().runtime() else {
+        let Ok(rt) = runtime() else {
             self.refreshing.store(false, Ordering::Release);
             return;
         };
@@ -293,7 +292,7 @@ impl CredentialCache {
                 Ok(c) => {
                     // The same credentials again (aws-config's IMDS provider answers an outage
                     // with what it had): not a refresh, so back off as after a failure.
-                    let unchanged = state.current.as_ref().is_some_and(|old| same(old, c));
+                    let unchanged = state.current.as_ref().is_some_and(|old| same_credentials(old, c));
                     state.last_failure = unchanged.then_some(now);
                     state.last_error = None;
                     state.current = Some(c.clone());
@@ -330,7 +329,9 @@ impl CredentialCache {
     }
 }
 
-fn same(a: &Credentials, b: &Credentials) -> bool {
+/// The same credentials by key id, session token and expiry (a provider handing back what it
+/// had, rather than new ones).
+fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
     a.access_key_id() == b.access_key_id()
         && a.session_token() == b.session_token()
         && a.expiry() == b.expiry()
