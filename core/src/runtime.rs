@@ -80,6 +80,9 @@ mod tests {
     fn the_runtime_runs_tasks() {
         let rt = runtime().unwrap();
         assert_eq!(rt.block_on(async { 2 + 2 }), 4);
-        assert!(std::ptr::eq(rt, runtime().unwrap()), "one runtime per process");
+        assert!(
+            std::ptr::eq(rt, runtime().unwrap()),
+            "one runtime per process"
+        );
     }
 }

@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 
-use crate::cache::credentials::{CredentialCache, CredentialKey};
+use crate::cache::credentials::{CredentialCache, CredentialKey, SourceKey};
 use crate::cache::tokens::{IssuedToken, ReusePolicy, SlotKey, TokenSlot};
 use crate::clock::{clock_id, SharedClock, SystemClock};
-use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
+use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::fork::generation;
@@ -230,17 +230,16 @@ impl Signer {
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<IssuedToken> {
-        let t =
-            handles
-                .slot
-                .token(creds, now, &self.policy)
-                .map_err(|e| match e {
-                    Error::CredentialsExpired { detail, .. } => Error::CredentialsExpired {
-                        provider: handles.credentials.name().to_owned(),
-                        detail,
-                    },
-                    other => other,
-                })?;
+        let t = handles
+            .slot
+            .token(creds, now, &self.policy)
+            .map_err(|e| match e {
+                Error::CredentialsExpired { detail, .. } => Error::CredentialsExpired {
+                    provider: handles.credentials.name().to_owned(),
+                    detail,
+                },
+                other => other,
+            })?;
         if !t.from_cache {
             SIGNATURES.fetch_add(1, Ordering::Relaxed);
             log::debug!(

@@ -8,5 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 /// there a poisoned lock carries no information, and failing every later caller (or panicking
 /// across an FFI boundary) would be worse than going on.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -1,6 +1,7 @@
 //! One credential cache per credential source: refresh ahead of expiry, single-flight fetches,
 //! and serving what is still valid while a refresh fails.
 
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -8,9 +9,11 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 
-use crate::clock::SharedClock;
 use super::registry;
-use crate::credentials::{build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts};
+use crate::clock::SharedClock;
+use crate::credentials::{
+    build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts,
+};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 use crate::sync::lock;
@@ -20,6 +23,38 @@ use crate::sync::lock;
 const EXPIRY_BUFFER: Duration = Duration::from_secs(10);
 /// After a failed background refresh, wait this long before trying again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// A hashable, secret-free identity of a credential source, for the process-wide cache key.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum SourceKey {
+    Default,
+    Profile(String),
+    /// Access key id plus a hash of everything, so rotated secrets get their own entry.
+    Static(String, u64),
+    Custom(usize),
+}
+
+impl SourceKey {
+    pub(crate) fn of(source: &CredentialSource) -> Self {
+        match source {
+            CredentialSource::Default => SourceKey::Default,
+            CredentialSource::Profile(p) => SourceKey::Profile(p.clone()),
+            CredentialSource::Static(c) => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (c.access_key_id(), c.secret_access_key(), c.session_token()).hash(&mut h);
+                c.expiry().hash(&mut h);
+                SourceKey::Static(c.access_key_id().to_owned(), h.finish())
+            }
+            CredentialSource::Custom(p) => SourceKey::Custom(provider_id(p)),
+        }
+    }
+}
+
+fn provider_id(p: &SharedCredentialsProvider) -> usize {
+    // SharedCredentialsProvider is an Arc inside; its address identifies the provider.
+    let inner: &dyn ProvideCredentials = p.as_ref();
+    inner as *const dyn ProvideCredentials as *const () as usize
+}
 
 /// Everything that makes two credential caches different.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -156,8 +191,7 @@ impl CredentialCache {
             return Ok(c);
         }
         let this = self.clone();
-        let task = runtime()?
-            .spawn(async move { this.fetch_if_needed().await });
+        let task = runtime()?.spawn(async move { this.fetch_if_needed().await });
         task.await.unwrap_or_else(|e| {
             Err(Error::ProviderError {
                 provider: self.name.clone(),
@@ -292,7 +326,10 @@ impl CredentialCache {
                 Ok(c) => {
                     // The same credentials again (aws-config's IMDS provider answers an outage
                     // with what it had): not a refresh, so back off as after a failure.
-                    let unchanged = state.current.as_ref().is_some_and(|old| same_credentials(old, c));
+                    let unchanged = state
+                        .current
+                        .as_ref()
+                        .is_some_and(|old| same_credentials(old, c));
                     state.last_failure = unchanged.then_some(now);
                     state.last_error = None;
                     state.current = Some(c.clone());

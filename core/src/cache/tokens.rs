@@ -8,8 +8,8 @@ use aws_credential_types::Credentials;
 
 use super::credentials::CredentialKey;
 use super::registry;
-use crate::sync::lock;
 use crate::sign::{sign, TokenSpec};
+use crate::sync::lock;
 use crate::Result;
 
 /// Most token slots kept; past this, slots no signer holds any more are dropped first.
