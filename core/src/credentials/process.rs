@@ -22,7 +22,6 @@ use aws_credential_types::attributes::AccountId;
 use aws_credential_types::provider::{self, error::CredentialsError, future, ProvideCredentials};
 use aws_credential_types::Credentials;
 use aws_smithy_json::deserialize::{json_token_iter, token::skip_to_end, Token};
-use aws_smithy_types::date_time::{DateTime, Format};
 use aws_smithy_types::Number;
 
 use crate::sync::lock;
@@ -279,10 +278,9 @@ fn parse_output(stdout: &[u8], profile_account_id: Option<&str>) -> Result<Crede
     let secret_access_key = string("SecretAccessKey")?.ok_or("`SecretAccessKey` is missing")?;
     let expiry = string("Expiration")?
         .map(|e| {
-            DateTime::from_str(&e, Format::DateTime)
-                .ok()
-                .and_then(|d| SystemTime::try_from(d).ok())
-                .ok_or("`Expiration` is not an RFC 3339 time")
+            time::OffsetDateTime::parse(&e, &time::format_description::well_known::Rfc3339)
+                .map(SystemTime::from)
+                .map_err(|_| "`Expiration` is not an RFC 3339 time")
         })
         .transpose()?;
     let account_id = string("AccountId")?.or(profile_account_id.map(str::to_owned));
@@ -358,8 +356,8 @@ mod tests {
         let c = parse_output(full, Some("111122223333")).unwrap();
         assert_eq!(c.access_key_id(), "ASIAX");
         assert_eq!(c.session_token(), Some("t"));
-        let expected = DateTime::from_str("2099-01-02T02:04:05Z", Format::DateTime).unwrap();
-        assert_eq!(c.expiry(), Some(SystemTime::try_from(expected).unwrap()));
+        let expected = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_071_002_645);
+        assert_eq!(c.expiry(), Some(expected));
         assert_eq!(c.account_id().map(|a| a.as_str()), Some("111122223333"));
         let minimal = br#"{"version": 1, "accesskeyid": "AKIAX", "secretaccesskey": "s"}"#;
         let c = parse_output(minimal, None).unwrap();
