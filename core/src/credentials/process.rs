@@ -86,7 +86,7 @@ impl ProcessProvider {
         }
         parse_output(&output.stdout, self.account_id.as_deref()).map_err(|why| {
             CredentialsError::provider_error(format!(
-                "credential_process output could not be parsed: {why}"
+                "could not parse the credential_process output: {why}"
             ))
         })
     }
