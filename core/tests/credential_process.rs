@@ -253,4 +253,5 @@ fn a_hung_script_and_its_grandchild_are_killed_on_timeout() {
     // The next fetch starts a new script (and it is ended the same way).
     let err = signer.token_blocking().unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    let _ = std::fs::remove_dir_all(dir);
 }
