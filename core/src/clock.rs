@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::sync::lock;
+
 /// Something that tells the time. Inject a [`ManualClock`] to freeze or move time in tests.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current time.
@@ -35,19 +37,19 @@ impl ManualClock {
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = lock(&self.now);
         *now += by;
     }
 
     /// Sets the clock to `at`.
     pub fn set(&self, at: SystemTime) {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = at;
+        *lock(&self.now) = at;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+        *lock(&self.now)
     }
 }
 

@@ -15,7 +15,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::{DateTime, Format};
 
 use crate::error::{Error, Result};
-use crate::runtime::registry;
+use crate::runtime::runtime;
+use crate::sync::lock;
 
 /// The identity behind a set of credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +50,7 @@ pub fn caller_identity_blocking(
     let creds = credentials.clone();
     let region = Region::new(region.to_owned());
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    registry().runtime()?.spawn(async move {
+    runtime()?.spawn(async move {
         let call = caller_identity(creds, region);
         let result = match tokio::time::timeout(timeout, call).await {
             Ok(r) => r,
@@ -81,7 +82,7 @@ async fn caller_identity(creds: Credentials, region: Region) -> Result<CallerIde
         .map_err(|e| {
             sts_error(aws_smithy_types::error::display::DisplayErrorContext(&e).to_string())
         })?;
-    let server_time = crate::runtime::lock(&date).take();
+    let server_time = lock(&date).take();
     Ok(CallerIdentity {
         account: out.account().unwrap_or_default().to_owned(),
         arn: out.arn().unwrap_or_default().to_owned(),
@@ -118,7 +119,7 @@ impl Intercept for CaptureDate {
             .and_then(|d| DateTime::from_str(d, Format::HttpDate).ok())
             .and_then(|d| SystemTime::try_from(d).ok());
         if let Some(t) = parsed {
-            *crate::runtime::lock(&self.0) = Some(t);
+            *lock(&self.0) = Some(t);
         }
         Ok(())
     }

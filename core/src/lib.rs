@@ -17,23 +17,31 @@
 //! Tokens are byte-for-byte what botocore's `generate_db_auth_token` returns. The pure function
 //! [`sign`] signs with explicit credentials and time; [`Signer`] adds credential resolution
 //! and process-wide caching (see the crate README for the caching rules).
+//!
+//! ## Features
+//! - `cli` (default): the `rds-iam` command and its [`cli`] module, built on clap. A program
+//!   that only signs tokens turns default features off
+//!   (`rds-iam = { version = "…", default-features = false }`) and does not compile clap.
 #![deny(missing_docs)]
 
 mod cache;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod clock;
 mod credentials;
-mod default_chain;
 mod endpoint;
 mod error;
+mod fork;
 mod identity;
 mod options;
 mod runtime;
 mod sign;
 mod signer;
 mod sigv4;
+pub mod sync;
 
 pub use aws_credential_types::Credentials;
+pub use cache::clear_caches;
 pub use cache::tokens::ReusePolicy;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
@@ -41,7 +49,6 @@ pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAU
 pub use error::{Error, ErrorCode, Result};
 pub use identity::{caller_identity_blocking, CallerIdentity};
 pub use options::{Argument, Message, Param, SignOptions, SignerOptions, Surface};
-pub use runtime::clear_caches;
 pub use sign::{
     sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,
 };

@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 
-use crate::cache::credentials::{CredentialCache, CredentialKey};
+use crate::cache::credentials::{CredentialCache, CredentialKey, SourceKey};
 use crate::cache::tokens::{IssuedToken, ReusePolicy, SlotKey, TokenSlot};
 use crate::clock::{clock_id, SharedClock, SystemClock};
-use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts, SourceKey};
+use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 use crate::error::{Error, Result};
+use crate::fork::generation;
 use crate::options::{Checked, SignerOptions};
-use crate::runtime::{generation, registry};
+use crate::runtime::runtime;
 use crate::sign::{TokenKind, TokenSpec};
 
 static SIGNATURES: AtomicU64 = AtomicU64::new(0);
@@ -164,7 +165,7 @@ impl Signer {
     pub async fn token(&self) -> Result<String> {
         let caches = self.caches();
         let (creds, now) = self.credentials_and_now(&caches).await?;
-        Ok(String::from(&*self.issue(&caches, &creds, now)?.0.token))
+        Ok(String::from(&*self.issue(&caches, &creds, now)?.token))
     }
 
     /// A token and its expiry, from the cache when one is still good.
@@ -178,7 +179,7 @@ impl Signer {
     pub fn token_blocking(&self) -> Result<String> {
         let caches = self.caches();
         let (creds, now) = self.credentials_and_now_blocking(&caches)?;
-        Ok(String::from(&*self.issue(&caches, &creds, now)?.0.token))
+        Ok(String::from(&*self.issue(&caches, &creds, now)?.token))
     }
 
     /// [`Self::token_info`] for code without an async runtime.
@@ -229,7 +230,7 @@ impl Signer {
         if let Some(creds) = caches.credentials.cached(now) {
             return done(self.token_info_at(&caches, &creds, now));
         }
-        match registry().runtime() {
+        match runtime() {
             Ok(rt) => {
                 let this = self.clone();
                 rt.spawn(async move { done(this.token_info().await) });
@@ -254,45 +255,43 @@ impl Signer {
         creds: &Credentials,
         now: SystemTime,
     ) -> Result<TokenInfo> {
-        let (t, from_cache) = self.issue(caches, creds, now)?;
+        let t = self.issue(caches, creds, now)?;
         Ok(TokenInfo {
             token: String::from(&*t.token),
             expires_at: t.usable_until,
             signed_at: t.signed_at,
-            from_cache,
+            from_cache: t.from_cache,
             access_key_id: creds.access_key_id().to_owned(),
         })
     }
 
-    /// The slot's token for `creds` at `now` (signed if none is servable) and whether it was
-    /// reused.
+    /// The slot's token for `creds` at `now` (signed if none is servable; it says which).
     fn issue(
         &self,
-        handles: &SharedCaches,
+        caches: &SharedCaches,
         creds: &Credentials,
         now: SystemTime,
-    ) -> Result<(IssuedToken, bool)> {
-        let (t, from_cache) =
-            handles
-                .slot
-                .token(creds, now, &self.policy)
-                .map_err(|e| match e {
-                    Error::CredentialsExpired { detail, .. } => Error::CredentialsExpired {
-                        provider: handles.credentials.name().to_owned(),
-                        detail,
-                    },
-                    other => other,
-                })?;
-        if !from_cache {
+    ) -> Result<IssuedToken> {
+        let t = caches
+            .slot
+            .token(creds, now, &self.policy)
+            .map_err(|e| match e {
+                Error::CredentialsExpired { detail, .. } => Error::CredentialsExpired {
+                    provider: caches.credentials.name().to_owned(),
+                    detail,
+                },
+                other => other,
+            })?;
+        if !t.from_cache {
             SIGNATURES.fetch_add(1, Ordering::Relaxed);
             log::debug!(
                 "signed a new token for {} as {} with credentials from {}",
                 self.spec.endpoint(),
                 self.spec.user(),
-                handles.credentials.name()
+                caches.credentials.name()
             );
         }
-        Ok((t, from_cache))
+        Ok(t)
     }
 
     /// The shared caches; looked up again in a forked child, whose registry is new.

@@ -4,11 +4,12 @@
 //! before it is returned), or later on its runtime thread after a credential fetch (the result
 //! then goes through `loop.call_soon_threadsafe`).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+use rds_iam::sync::lock;
 use rds_iam::TokenInfo;
 
 use crate::errors::to_py;
@@ -69,10 +70,6 @@ struct Handoff {
     returned: bool,
     /// A result delivered before then, on the calling thread.
     early: Option<rds_iam::Result<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The token, or the exception to raise.

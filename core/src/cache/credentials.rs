@@ -1,6 +1,7 @@
 //! One credential cache per credential source: refresh ahead of expiry, single-flight fetches,
 //! and serving what is still valid while a refresh fails.
 
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -8,18 +9,52 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 
+use super::registry;
 use crate::clock::SharedClock;
 use crate::credentials::{
-    build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts, SourceKey,
+    build_provider, map_provider_error, AssumeRole, CredentialSource, FetchTimeouts,
 };
 use crate::error::{Error, Result};
-use crate::runtime::{lock, registry};
+use crate::runtime::runtime;
+use crate::sync::lock;
 
 /// Credentials are treated as gone this long before they expire, so a token signed with them
 /// still works when the database checks it a moment later.
 const EXPIRY_BUFFER: Duration = Duration::from_secs(10);
 /// After a failed background refresh, wait this long before trying again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// A hashable, secret-free identity of a credential source, for the process-wide cache key.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum SourceKey {
+    Default,
+    Profile(String),
+    /// Access key id plus a hash of everything, so rotated secrets get their own entry.
+    Static(String, u64),
+    Custom(usize),
+}
+
+impl SourceKey {
+    pub(crate) fn of(source: &CredentialSource) -> Self {
+        match source {
+            CredentialSource::Default => SourceKey::Default,
+            CredentialSource::Profile(p) => SourceKey::Profile(p.clone()),
+            CredentialSource::Static(c) => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (c.access_key_id(), c.secret_access_key(), c.session_token()).hash(&mut h);
+                c.expiry().hash(&mut h);
+                SourceKey::Static(c.access_key_id().to_owned(), h.finish())
+            }
+            CredentialSource::Custom(p) => SourceKey::Custom(provider_id(p)),
+        }
+    }
+}
+
+fn provider_id(p: &SharedCredentialsProvider) -> usize {
+    // SharedCredentialsProvider is an Arc inside; its address identifies the provider.
+    let inner: &dyn ProvideCredentials = p.as_ref();
+    inner as *const dyn ProvideCredentials as *const () as usize
+}
 
 /// Everything that makes two credential caches different.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -156,9 +191,7 @@ impl CredentialCache {
             return Ok(c);
         }
         let this = self.clone();
-        let task = registry()
-            .runtime()?
-            .spawn(async move { this.fetch_if_needed().await });
+        let task = runtime()?.spawn(async move { this.fetch_if_needed().await });
         task.await.unwrap_or_else(|e| {
             Err(Error::ProviderError {
                 provider: self.name.clone(),
@@ -174,7 +207,7 @@ impl CredentialCache {
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let this = self.clone();
-        registry().runtime()?.spawn(async move {
+        runtime()?.spawn(async move {
             let _ = tx.send(this.fetch_if_needed().await);
         });
         rx.recv().unwrap_or_else(|_| {
@@ -240,7 +273,7 @@ impl CredentialCache {
         if recently_failed || self.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
-        let Ok(rt) = registry().runtime() else {
+        let Ok(rt) = runtime() else {
             self.refreshing.store(false, Ordering::Release);
             return;
         };
@@ -293,7 +326,10 @@ impl CredentialCache {
                 Ok(c) => {
                     // The same credentials again (aws-config's IMDS provider answers an outage
                     // with what it had): not a refresh, so back off as after a failure.
-                    let unchanged = state.current.as_ref().is_some_and(|old| same(old, c));
+                    let unchanged = state
+                        .current
+                        .as_ref()
+                        .is_some_and(|old| same_credentials(old, c));
                     state.last_failure = unchanged.then_some(now);
                     state.last_error = None;
                     state.current = Some(c.clone());
@@ -330,7 +366,9 @@ impl CredentialCache {
     }
 }
 
-fn same(a: &Credentials, b: &Credentials) -> bool {
+/// The same credentials by key id, session token and expiry (a provider handing back what it
+/// had, rather than new ones).
+fn same_credentials(a: &Credentials, b: &Credentials) -> bool {
     a.access_key_id() == b.access_key_id()
         && a.session_token() == b.session_token()
         && a.expiry() == b.expiry()

@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 
-use crate::cache::credentials::CredentialKey;
-use crate::runtime::{lock, registry};
+use super::credentials::CredentialKey;
+use super::registry;
 use crate::sign::{sign, TokenSpec};
+use crate::sync::lock;
 use crate::Result;
 
 /// Most token slots kept; past this, slots no signer holds any more are dropped first.
@@ -44,6 +45,8 @@ pub(crate) struct IssuedToken {
     pub(crate) token: Arc<str>,
     pub(crate) signed_at: SystemTime,
     pub(crate) usable_until: SystemTime,
+    /// True when an earlier call signed it and this one reuses it.
+    pub(crate) from_cache: bool,
 }
 
 /// A signed token and what it was signed with.
@@ -69,11 +72,12 @@ impl CachedToken {
         same_identity && young_enough && margin_left
     }
 
-    fn issue(&self) -> IssuedToken {
+    fn issue(&self, from_cache: bool) -> IssuedToken {
         IssuedToken {
             token: self.token.clone(),
             signed_at: self.signed_at,
             usable_until: self.usable_until,
+            from_cache,
         }
     }
 }
@@ -108,17 +112,16 @@ impl TokenSlot {
     }
 
     /// A token for `creds` at `now`: the cached one if the policy allows, else a new signature.
-    /// Returns the token and whether it came from the cache.
     pub(crate) fn token(
         &self,
         creds: &Credentials,
         now: SystemTime,
         policy: &ReusePolicy,
-    ) -> Result<(IssuedToken, bool)> {
+    ) -> Result<IssuedToken> {
         // Signing happens under the lock so that concurrent callers produce one signature.
         let mut last = lock(&self.last);
         if let Some(t) = last.as_ref().filter(|t| t.servable(creds, now, policy)) {
-            return Ok((t.issue(), true));
+            return Ok(t.issue(true));
         }
         let token: Arc<str> = sign(&self.spec, creds, now)?.into();
         let fresh = CachedToken {
@@ -127,9 +130,9 @@ impl TokenSlot {
             usable_until: self.spec.usable_until(creds, now),
             signed_with: creds.clone(),
         };
-        let issued = fresh.issue();
+        let issued = fresh.issue(false);
         *last = Some(fresh);
-        Ok((issued, false))
+        Ok(issued)
     }
 
     pub(crate) fn clear(&self) {

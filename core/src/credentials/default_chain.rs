@@ -1,5 +1,6 @@
 //! The standard AWS chain, with its first link — environment variables — tried before the rest
-//! is built. Building the chain creates an HTTPS client that loads the system's root
+//! is built, and a profile whose credentials come from a `credential_process` (the chain's
+//! second link) served by our own process runner (see `process`). Building the chain creates an HTTPS client that loads the system's root
 //! certificates (several ms and MB); with environment credentials (Lambda, CI, local shells)
 //! that work is never needed. The order and the errors are the chain's own: only
 //! "not configured" moves on to the next links.
@@ -13,9 +14,12 @@ use aws_config::{imds, Region};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials};
 
+use super::profile::ProcessProfile;
+
 #[derive(Debug)]
 pub(crate) struct EnvFirstChain {
     env: EnvironmentVariableCredentialsProvider,
+    process: ProcessProfile,
     rest: tokio::sync::OnceCell<DefaultCredentialsChain>,
     region: Region,
     imds_timeout: Duration,
@@ -25,6 +29,7 @@ impl EnvFirstChain {
     pub(crate) fn new(region: Region, imds_timeout: Duration) -> Self {
         EnvFirstChain {
             env: EnvironmentVariableCredentialsProvider::new(),
+            process: ProcessProfile::new(None, region.clone()),
             rest: tokio::sync::OnceCell::new(),
             region,
             imds_timeout,
@@ -60,7 +65,10 @@ impl ProvideCredentials for EnvFirstChain {
         future::ProvideCredentials::new(async move {
             match self.env.provide_credentials().await {
                 Err(CredentialsError::CredentialsNotLoaded(_)) => {
-                    self.chain().await.provide_credentials().await
+                    match self.process.provider().await {
+                        Some(process) => process.provide_credentials().await,
+                        None => self.chain().await.provide_credentials().await,
+                    }
                 }
                 found => found,
             }

@@ -1,0 +1,47 @@
+//! Building the provider for a credential source (and an assumed role on top).
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::default_chain::EnvFirstChain;
+use super::profile::NamedProfile;
+use super::{AssumeRole, CredentialSource, FetchTimeouts};
+
+/// Builds the provider for `source` (and `role` on top), for signing in `region`.
+pub(crate) async fn build_provider(
+    source: &CredentialSource,
+    role: Option<&AssumeRole>,
+    region: &str,
+    timeouts: FetchTimeouts,
+    base_cache: Option<SharedCredentialsProvider>,
+) -> SharedCredentialsProvider {
+    let region = Region::new(region.to_owned());
+    if let (Some(role), Some(base)) = (role, base_cache) {
+        let conf = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(base)
+            .load()
+            .await;
+        let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
+            .configure(&conf)
+            .region(region);
+        if let Some(name) = &role.session_name {
+            builder = builder.session_name(name.clone());
+        }
+        if let Some(id) = &role.external_id {
+            builder = builder.external_id(id.clone());
+        }
+        return SharedCredentialsProvider::new(builder.build().await);
+    }
+    match source {
+        CredentialSource::Default => {
+            SharedCredentialsProvider::new(EnvFirstChain::new(region, timeouts.imds))
+        }
+        CredentialSource::Profile(name) => {
+            SharedCredentialsProvider::new(NamedProfile::new(name, region))
+        }
+        CredentialSource::Static(creds) => SharedCredentialsProvider::new(creds.clone()),
+        CredentialSource::Custom(p) => p.clone(),
+    }
+}

@@ -1,0 +1,76 @@
+//! Fork generations, and a holder that keeps one value per generation.
+//!
+//! A forked child inherits the parent's memory but none of its threads: a tokio runtime's
+//! workers are gone and any lock a parent thread held stays locked forever. A `pthread_atfork`
+//! child handler bumps the process's fork generation; a [`ForkLocal`] sees the new generation
+//! and builds a fresh value for the child. The parent's value is leaked in the child (dropping
+//! it would try to join threads that do not exist there).
+
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Once;
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static ATFORK: Once = Once::new();
+
+extern "C" fn after_fork_in_child() {
+    // Only an atomic add: async-signal-safe, as a child-side atfork handler must be.
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The fork generation the process is in now (0 until the first `fork()` after first use).
+pub(crate) fn generation() -> u64 {
+    ATFORK.call_once(|| {
+        // SAFETY: registers a plain extern "C" fn; failure only means fork safety is off.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    });
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// One value of `T` per fork generation, built on first use in each generation and never freed.
+pub(crate) struct ForkLocal<T: 'static> {
+    current: AtomicPtr<Generational<T>>,
+}
+
+struct Generational<T> {
+    generation: u64,
+    value: T,
+}
+
+impl<T: Send + Sync + 'static> ForkLocal<T> {
+    /// An empty holder, for a `static`.
+    pub(crate) const fn new() -> Self {
+        ForkLocal {
+            current: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+
+    /// The value of the current generation, built by `init` if this generation has none yet.
+    /// Two threads may both build one; only the first installed is kept and handed out.
+    pub(crate) fn get_or_init(&'static self, init: impl Fn() -> T) -> &'static T {
+        loop {
+            let generation = generation();
+            let current = self.current.load(Ordering::Acquire);
+            // SAFETY: installed values are leaked, never freed, so a non-null pointer stays valid.
+            if let Some(held) = unsafe { current.as_ref() } {
+                if held.generation == generation {
+                    return &held.value;
+                }
+            }
+            let fresh = Box::into_raw(Box::new(Generational {
+                generation,
+                value: init(),
+            }));
+            if self
+                .current
+                .compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                // Another thread installed one first; ours was never shared.
+                // SAFETY: `fresh` came from Box::into_raw above and nobody else saw it.
+                drop(unsafe { Box::from_raw(fresh) });
+            }
+        }
+    }
+}
