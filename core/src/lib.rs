@@ -31,6 +31,8 @@ mod runtime;
 mod sign;
 mod signer;
 mod sigv4;
+pub mod tls;
+mod tls_file;
 
 pub use aws_credential_types::Credentials;
 pub use cache::tokens::ReusePolicy;
