@@ -13,6 +13,7 @@
 //! - `signer`: the `Signer` and `TokenInfo` classes
 //! - `awaitable`: `Signer.token_async()`'s asyncio future
 //! - `functions`: `sign`, `clear_caches`, `stats`, `cli_main`
+//! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
 
 mod awaitable;
@@ -21,6 +22,7 @@ mod errors;
 mod functions;
 mod log_bridge;
 mod signer;
+mod tls;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -39,6 +41,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::clear_caches, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stats, m)?)?;
     m.add_function(wrap_pyfunction!(functions::cli_main, m)?)?;
+    tls::register(m)?;
     m.add("__version__", rds_iam::VERSION)?;
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", PyTuple::new(m.py(), codes)?)?;
