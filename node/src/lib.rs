@@ -10,6 +10,7 @@
 //! - `signer.rs`: the `Signer` class
 //! - `fast.rs`: lean callbacks for `token()` / `tokenSync()`, installed at load
 //! - `sign.rs`: `sign({...})` and `signFields`, its positional way in for `js/sign.js`
+//! - `tls.rs`: `caBundlePem()` and `tlsCovered(host)` from the core's `tls` module
 //! - this file: the module's other exports
 #![deny(clippy::all)]
 
@@ -18,6 +19,7 @@ mod fast;
 mod options;
 mod sign;
 mod signer;
+mod tls;
 mod types;
 
 use napi::bindgen_prelude::*;
@@ -26,6 +28,7 @@ use napi_derive::napi;
 
 pub use sign::{sign, sign_fields};
 pub use signer::Signer;
+pub use tls::{ca_bundle_pem, tls_covered};
 pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
 
 /// Module init, after the generated exports: puts the fast token callbacks in place.
