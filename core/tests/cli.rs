@@ -356,8 +356,13 @@ fn psql_launcher_logs_in_without_the_token_in_argv() {
     );
 }
 
+/// The mysql launcher tests run one at a time: one checks that no option file is left in the
+/// shared temp directory, which another test's running mysql would still hold.
+static MYSQL_LAUNCHES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn mysql_launcher_logs_in_with_the_cleartext_plugin() {
+    let _one = MYSQL_LAUNCHES.lock().unwrap_or_else(|p| p.into_inner());
     let db = Iamdb::up();
     let home = TempDir::new("mysql");
     let port = db.get("IAMDB_MYSQL_PORT");
@@ -468,7 +473,10 @@ fn launchers_verify_the_server_by_default() {
         "-e",
         "select 1",
     ];
-    let out = launch(&db, &[], &mysql);
+    let out = {
+        let _one = MYSQL_LAUNCHES.lock().unwrap_or_else(|p| p.into_inner());
+        launch(&db, &[], &mysql)
+    };
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.to_lowercase().contains("certificate"), "{err}");
