@@ -167,6 +167,46 @@ mod tests {
         assert_eq!(coverage("10.0.0.5").covered, None);
     }
 
+    /// Each certificate's DER hashes to the fingerprint in its header, and the current root
+    /// families are all there (`scripts/update-rds-ca.mjs --check` checks validity and expiry).
+    #[test]
+    fn bundle_headers_match_their_certificates() {
+        use sha2::{Digest, Sha256};
+        for pem in [CA_BUNDLE_PEM, PUBLIC_ROOTS_PEM] {
+            let mut count = 0;
+            for block in pem.split("# Subject: ").skip(1) {
+                let fp = block
+                    .split("# SHA-256: ")
+                    .nth(1)
+                    .unwrap()
+                    .lines()
+                    .next()
+                    .unwrap();
+                let b64: String = block
+                    .split("-----BEGIN CERTIFICATE-----")
+                    .nth(1)
+                    .and_then(|r| r.split("-----END CERTIFICATE-----").next())
+                    .unwrap()
+                    .split_whitespace()
+                    .collect();
+                let der = aws_smithy_types::base64::decode(&b64).unwrap();
+                let hex: Vec<String> = Sha256::digest(&der)
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect();
+                assert_eq!(hex.join(":"), fp);
+                count += 1;
+            }
+            assert_eq!(count, pem.matches("BEGIN CERTIFICATE").count());
+        }
+        for family in ["RSA2048 G1", "RSA4096 G1", "ECC384 G1"] {
+            assert!(
+                CA_BUNDLE_PEM.contains(&format!("Root CA {family}")),
+                "{family}"
+            );
+        }
+    }
+
     #[test]
     fn covered_regions_come_from_the_bundle() {
         let r = covered_regions();
