@@ -526,3 +526,39 @@ fn psql_through_a_tunnel_checks_the_certificate_against_the_sign_host() {
     assert!(!out.status.success());
     assert!(err.contains("does not match host name"), "{err}");
 }
+
+#[test]
+fn doctor_says_which_trust_and_whether_the_endpoint_is_covered() {
+    let fake = FakeAws::start();
+    let home = TempDir::new("doctor-tls");
+    let mut env = ENV_KEYS.to_vec();
+    env.push(("AWS_ENDPOINT_URL_STS", fake.url.as_str()));
+    let (_, r) = doctor(&home, &env, &[]);
+    let tls = check(&r, "tls", "ok");
+    assert!(tls.contains("verify-full against"), "{tls}");
+    assert!(tls.contains("RDS certificate: the shipped RDS CA bundle has the us-east-1 roots"));
+
+    let args = [
+        "doctor",
+        "--host",
+        "127.0.0.1",
+        "--sign-host",
+        "db.abc.cn-north-1.rds.amazonaws.com.cn",
+        "--user",
+        "app",
+        "--json",
+    ];
+    let (out, _) = cli(&home, &env, &args);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tls = check(&r, "tls", "warn");
+    assert!(
+        tls.contains(
+            "certificate name checked: db.abc.cn-north-1.rds.amazonaws.com.cn (not 127.0.0.1)"
+        ),
+        "{tls}"
+    );
+    assert!(
+        tls.contains("has no cn-north-1 roots") && tls.contains("pass it as `ca`"),
+        "{tls}"
+    );
+}
