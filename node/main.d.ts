@@ -2,7 +2,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Signer } from './index';
 
-export { Signer, sign, clearCaches, stats, VERSION } from './index';
+export { Signer, sign, clearCaches, stats, VERSION, tlsCovered } from './index';
 export type { SignerOptions, SignOptions, CredentialsInput, TokenInfo, Stats } from './index';
 
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */
@@ -26,6 +26,38 @@ export type PgSsl = boolean | TlsConnectionOptions;
 /** postgres.js's `ssl`. */
 export type PostgresSsl = boolean | 'require' | 'allow' | 'prefer' | 'verify-full' | TlsConnectionOptions;
 
+/**
+ * The Amazon RDS root CA certificates (PEM) shipped with the package: what `ca` must hold to
+ * verify an RDS / Aurora endpoint. `rdsIam.tls()` adds them to Node's root CAs.
+ */
+export declare const caBundle: string;
+
+/** What `rdsIam.tls()` and the driver helpers take. */
+export interface TlsInput {
+  /** Replaces the default trust (Node's CAs + `caBundle`): a private CA, or a region the bundle lacks. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** `false` encrypts without checking the server (logs one warning); default `true`. */
+  verify?: boolean;
+}
+
+/** What `rdsIam.tls()` takes: `TlsInput` plus the name to check the certificate against. */
+export interface TlsOptionsInput extends TlsInput {
+  /** Check the certificate against this name (a tunnel: the real endpoint), whatever was dialled. */
+  servername?: string;
+}
+
+/**
+ * `tls.connect` options that verify the server: `ca` = Node's root CAs + the RDS bundle (or
+ * `options.ca`), `rejectUnauthorized: true`, and `servername` / `checkServerIdentity` for a
+ * tunnel. With `verify: false`, `{ rejectUnauthorized: false }` and one warning.
+ */
+export declare function tls(options?: TlsOptionsInput): TlsConnectionOptions;
+
+/** What the driver helpers take: their driver's own `ssl` (used as is), or `ca` / `verify`. */
+export interface HelperOptions<Ssl> extends TlsInput {
+  ssl?: Ssl;
+}
+
 /** mysql2 settings: spread into `mysql.createPool({ ... })` / `createConnection({ ... })`. */
 export interface Mysql2Settings {
   host: string;
@@ -33,6 +65,8 @@ export interface Mysql2Settings {
   /** `signer.user`: the login user (`undefined` for a `dsql_connect` signer given none). */
   user: string | undefined;
   ssl: Mysql2Ssl;
+  /** Set for a tunnel (signHost differs from host): dials the signer's host while `host` is the signHost. */
+  stream?: () => import('node:net').Socket;
   authPlugins: {
     /** Sends `signer.token()` when the server asks for a cleartext password (RDS IAM). */
     mysql_clear_password: () => (pluginData?: Buffer) => Promise<Buffer>;
@@ -62,11 +96,11 @@ export interface PostgresSettings {
 /**
  * `mysql.createPool({ ...rdsIam.mysql2(signer), database })`: a token for every new connection
  * through a custom `mysql_clear_password` plugin (mysql2 ≥ 3.22 refuses the built-in one unless
- * enabled), and TLS on (`ssl: {}`, verified against Node's CAs) unless `options.ssl` is given —
- * for RDS pass its CA bundle, e.g. `{ ssl: { ca } }`.
+ * enabled), and TLS that verifies the server and its name (Node's CAs + the RDS bundle; the
+ * signHost for a tunnel) unless `options.ssl` is given. `{ ca }` for a private CA.
  */
-export declare function mysql2(signer: Signer, options?: { ssl?: Mysql2Ssl }): Mysql2Settings;
-/** `new pg.Pool({ ...rdsIam.pg(signer), database })`: token per connection, TLS on (`ssl: true`). */
-export declare function pg(signer: Signer, options?: { ssl?: PgSsl }): PgSettings;
-/** `postgres({ ...rdsIam.postgres(signer), database })`: token per connection, TLS on (`'verify-full'`). */
-export declare function postgres(signer: Signer, options?: { ssl?: PostgresSsl }): PostgresSettings;
+export declare function mysql2(signer: Signer, options?: HelperOptions<Mysql2Ssl>): Mysql2Settings;
+/** `new pg.Pool({ ...rdsIam.pg(signer), database })`: token per connection, verifying TLS (`rdsIam.tls()`). */
+export declare function pg(signer: Signer, options?: HelperOptions<PgSsl>): PgSettings;
+/** `postgres({ ...rdsIam.postgres(signer), database })`: token per connection, verifying TLS (`rdsIam.tls()`). */
+export declare function postgres(signer: Signer, options?: HelperOptions<PostgresSsl>): PostgresSettings;

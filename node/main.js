@@ -1,8 +1,13 @@
 'use strict';
 // The package entry (CommonJS): the generated native loader's API plus the driver helpers.
 const native = require('./index.js');
-const drivers = require('./js/drivers.js');
+const { makeDrivers } = require('./js/drivers.js');
 const { makeSign } = require('./js/sign.js');
+const { makeTls } = require('./js/tls.js');
+
+const caBundle = native.caBundlePem();
+const tls = makeTls(caBundle);
+const drivers = makeDrivers(tls);
 
 module.exports = {
   Signer: native.Signer,
@@ -10,6 +15,9 @@ module.exports = {
   clearCaches: native.clearCaches,
   stats: native.stats,
   VERSION: native.VERSION,
+  caBundle,
+  tls,
+  tlsCovered: native.tlsCovered,
   mysql2: drivers.mysql2,
   pg: drivers.pg,
   postgres: drivers.postgres,

@@ -39,6 +39,8 @@ mod sign;
 mod signer;
 mod sigv4;
 pub mod sync;
+pub mod tls;
+mod tls_file;
 
 pub use aws_credential_types::Credentials;
 pub use cache::clear_caches;

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use support::{cli, repo, FakeAws, TempDir};
 
@@ -296,6 +296,7 @@ fn psql_launcher_logs_in_without_the_token_in_argv() {
         ("AWS_ACCESS_KEY_ID", db.get("IAMDB_ACCESS_KEY_ID")),
         ("AWS_SECRET_ACCESS_KEY", db.get("IAMDB_SECRET_ACCESS_KEY")),
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("PGSSLROOTCERT", db.get("IAMDB_CA_FILE")),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let port = db.get("IAMDB_PG_PORT");
@@ -355,8 +356,13 @@ fn psql_launcher_logs_in_without_the_token_in_argv() {
     );
 }
 
+/// The mysql launcher tests run one at a time: one checks that no option file is left in the
+/// shared temp directory, which another test's running mysql would still hold.
+static MYSQL_LAUNCHES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn mysql_launcher_logs_in_with_the_cleartext_plugin() {
+    let _one = MYSQL_LAUNCHES.lock().unwrap_or_else(|p| p.into_inner());
     let db = Iamdb::up();
     let home = TempDir::new("mysql");
     let port = db.get("IAMDB_MYSQL_PORT");
@@ -381,6 +387,7 @@ fn mysql_launcher_logs_in_with_the_cleartext_plugin() {
         &port,
         "-u",
         &user,
+        &format!("--ssl-ca={}", db.get("IAMDB_CA_FILE")),
         "-N",
         "-e",
         "select current_user()",
@@ -403,5 +410,155 @@ fn mysql_launcher_logs_in_with_the_cleartext_plugin() {
     assert!(
         leftovers.is_empty(),
         "the option file with the token must be removed: {leftovers:?}"
+    );
+}
+
+/// The environment of a launcher test: iamdb's static key and nothing else.
+fn iamdb_env(db: &Iamdb) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", db.get("IAMDB_ACCESS_KEY_ID")),
+        ("AWS_SECRET_ACCESS_KEY", db.get("IAMDB_SECRET_ACCESS_KEY")),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
+fn launch(db: &Iamdb, extra_env: &[(&'static str, String)], args: &[&str]) -> Output {
+    let home = TempDir::new("launch-tls");
+    let mut env = iamdb_env(db);
+    env.extend(extra_env.iter().cloned());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    cli(&home, &env, args).0
+}
+
+#[test]
+fn launchers_verify_the_server_by_default() {
+    let db = Iamdb::up();
+    let (pg, my, user) = (
+        db.get("IAMDB_PG_PORT"),
+        db.get("IAMDB_MYSQL_PORT"),
+        db.get("IAMDB_USER"),
+    );
+    let psql = [
+        "psql",
+        "--region",
+        "us-east-1",
+        "--",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &pg,
+        "-U",
+        &user,
+        "-d",
+        "iamdb",
+        "-Atc",
+        "select 1",
+    ];
+    let out = launch(&db, &[], &psql);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("certificate verify failed"), "{err}");
+    let mysql = [
+        "mysql",
+        "--region",
+        "us-east-1",
+        "--",
+        "-h",
+        "127.0.0.1",
+        "-P",
+        &my,
+        "-u",
+        &user,
+        "-N",
+        "-e",
+        "select 1",
+    ];
+    let out = {
+        let _one = MYSQL_LAUNCHES.lock().unwrap_or_else(|p| p.into_inner());
+        launch(&db, &[], &mysql)
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+}
+
+#[test]
+fn psql_through_a_tunnel_checks_the_certificate_against_the_sign_host() {
+    let db = Iamdb::up();
+    let (pg, user, rds) = (
+        db.get("IAMDB_PG_PORT"),
+        db.get("IAMDB_USER"),
+        db.get("IAMDB_RDS_HOST"),
+    );
+    let ca = [("PGSSLROOTCERT", db.get("IAMDB_CA_FILE"))];
+    let run = |sign_host: &str| {
+        let sign = format!("{sign_host}:{pg}");
+        let args = [
+            "psql",
+            "--sign-host",
+            &sign,
+            "--",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &pg,
+            "-U",
+            &user,
+            "-d",
+            "iamdb",
+            "-Atc",
+            "select current_user, inet_server_addr()",
+        ];
+        launch(&db, &ca, &args)
+    };
+    let out = run(&rds);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{user}|127.0.0.1")
+    );
+    let out = run("db.cluster-other.us-east-1.rds.amazonaws.com");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("does not match host name"), "{err}");
+}
+
+#[test]
+fn doctor_says_which_trust_and_whether_the_endpoint_is_covered() {
+    let fake = FakeAws::start();
+    let home = TempDir::new("doctor-tls");
+    let mut env = ENV_KEYS.to_vec();
+    env.push(("AWS_ENDPOINT_URL_STS", fake.url.as_str()));
+    let (_, r) = doctor(&home, &env, &[]);
+    let tls = check(&r, "tls", "ok");
+    assert!(tls.contains("verify-full against"), "{tls}");
+    assert!(tls.contains("RDS certificate: the shipped RDS CA bundle has the us-east-1 roots"));
+
+    let args = [
+        "doctor",
+        "--host",
+        "127.0.0.1",
+        "--sign-host",
+        "db.abc.cn-north-1.rds.amazonaws.com.cn",
+        "--user",
+        "app",
+        "--json",
+    ];
+    let (out, _) = cli(&home, &env, &args);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tls = check(&r, "tls", "warn");
+    assert!(
+        tls.contains(
+            "certificate name checked: db.abc.cn-north-1.rds.amazonaws.com.cn (not 127.0.0.1)"
+        ),
+        "{tls}"
+    );
+    assert!(
+        tls.contains("has no cn-north-1 roots") && tls.contains("pass it as `ca`"),
+        "{tls}"
     );
 }

@@ -11,6 +11,7 @@
 //! - `fast.rs`: lean callbacks for `token()` / `tokenSync()`, installed at load
 //! - `sign.rs`: `sign({...})`, `signFields` (its positional way in for `js/sign.js`) and
 //!   `optionKeys` (the option names from the core's `Param` table)
+//! - `tls.rs`: `caBundlePem()` and `tlsCovered(host)` from the core's `tls` module
 //! - this file: the module's other exports
 #![deny(clippy::all)]
 
@@ -19,6 +20,7 @@ mod fast;
 mod options;
 mod sign;
 mod signer;
+mod tls;
 mod types;
 
 use napi::bindgen_prelude::*;
@@ -27,6 +29,7 @@ use napi_derive::napi;
 
 pub use sign::{option_keys, sign, sign_fields};
 pub use signer::Signer;
+pub use tls::{ca_bundle_pem, tls_covered};
 pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
 
 /// Module init, after the generated exports: puts the fast token callbacks in place.

@@ -206,17 +206,19 @@ test('temporary credentials from STS (roleArn): session-token tokens log in', as
   assert.strictEqual((await fake.counts()).sts_AssumeRole, 1, 'both signers share the assumed credentials');
 });
 
-test('mysql2 helper: TLS on by default, the cleartext plugin answers with the token', async () => {
+test('mysql2 helper: verifying TLS by default, the cleartext plugin answers with the token', async () => {
   const signer = signerFor('mysql2');
   const settings = rdsIam.mysql2(signer);
-  assert.deepStrictEqual(settings.ssl, {});
+  assert.strictEqual(settings.ssl.rejectUnauthorized, true);
+  assert.strictEqual(settings.ssl.verifyIdentity, true);
+  assert.ok(settings.ssl.ca.includes(rdsIam.caBundle));
   assert.deepStrictEqual([settings.host, settings.port, settings.user], [db.host, db.mysqlPort, db.user]);
   const answer = await settings.authPlugins.mysql_clear_password({})(Buffer.alloc(0));
   assert.strictEqual(answer.toString(), `${await signer.token()}\0`);
   assert.deepStrictEqual(rdsIam.mysql2(signer, { ssl: false }).ssl, false);
-  assert.strictEqual(rdsIam.pg(signer).ssl, true);
+  assert.deepStrictEqual(rdsIam.pg(signer).ssl, rdsIam.tls());
   assert.strictEqual(rdsIam.pg(signer).password, signer.password);
-  assert.strictEqual(rdsIam.postgres(signer).ssl, 'verify-full');
+  assert.deepStrictEqual(rdsIam.postgres(signer).ssl, rdsIam.tls());
   assert.throws(() => rdsIam.mysql2({}), (e) => e.code === 'InvalidArgument');
   // without TLS the server refuses (REQUIRE SSL / hostnossl reject): the helper default matters
   const plain = mysql.createPool({ ...settings, ssl: undefined, database: db.database });
@@ -224,10 +226,10 @@ test('mysql2 helper: TLS on by default, the cleartext plugin answers with the to
   await plain.end();
 });
 
-test('the helpers\' settings log in as given (pg and postgres.js helpers, CA passed)', async () => {
+test('the helpers\' settings log in as given (pg and postgres.js helpers, { ca } passed)', async () => {
   const signer = signerFor('pg');
-  const pool = new pg.Pool({ ...rdsIam.pg(signer, { ssl: { ca } }), database: db.database });
-  const sql = postgres({ ...rdsIam.postgres(signer, { ssl: { ca } }), database: db.database, onnotice: () => {} });
+  const pool = new pg.Pool({ ...rdsIam.pg(signer, { ca }), database: db.database });
+  const sql = postgres({ ...rdsIam.postgres(signer, { ca }), database: db.database, onnotice: () => {} });
   try {
     assert.strictEqual((await pool.query('SELECT current_user AS u')).rows[0].u, db.user);
     assert.strictEqual((await sql`SELECT current_user AS u`)[0].u, db.user);

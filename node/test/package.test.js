@@ -26,7 +26,7 @@ test('the tarball holds the entry points, the loader, the types and the addon on
   };
   walk(installed);
   for (const f of ['package.json', 'node/main.js', 'node/main.mjs', 'node/main.d.ts', 'node/index.js',
-    'node/index.d.ts', 'node/cli.js', 'node/js/drivers.js', 'node/rds-iam.linux-x64-gnu.node']) {
+    'node/index.d.ts', 'node/cli.js', 'node/js/drivers.js', 'node/js/tls.js', 'node/rds-iam.linux-x64-gnu.node']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
   for (const f of files) {
@@ -58,12 +58,12 @@ test('CommonJS and ESM imports give the same objects', () => {
   const out = JSON.parse(execFileSync(process.execPath, ['esm-check.mjs'], { cwd: PROJECT, encoding: 'utf8' }));
   assert.deepStrictEqual(out, {
     same: true,
-    keys: ['Signer', 'VERSION', 'clearCaches', 'default', 'mysql2', 'pg', 'postgres', 'sign', 'stats'],
+    keys: ['Signer', 'VERSION', 'caBundle', 'clearCaches', 'default', 'mysql2', 'pg', 'postgres', 'sign', 'stats', 'tls', 'tlsCovered'],
     token: 'db.abc.us-east-1.rds.amazonaws.com:5432/',
   });
   const cjsKeys = execFileSync(process.execPath, ['-p', "Object.keys(require('rds-iam')).sort().join()"],
     { cwd: PROJECT, encoding: 'utf8' }).trim();
-  assert.strictEqual(cjsKeys, 'Signer,VERSION,clearCaches,mysql2,pg,postgres,sign,stats');
+  assert.strictEqual(cjsKeys, 'Signer,VERSION,caBundle,clearCaches,mysql2,pg,postgres,sign,stats,tls,tlsCovered');
 });
 
 test('util.inspect, JSON.stringify and errors never show a secret', async () => {

@@ -1,6 +1,6 @@
 // Type-checked by `make node-test` (tsc --noEmit, strict) against the installed package, as a
 // CommonJS (types.ts) and an ESM (types.mts) consumer. Never executed.
-import { Signer, sign, stats, clearCaches, mysql2, pg as pgSettings, postgres as postgresSettings, VERSION } from 'rds-iam';
+import { Signer, sign, stats, clearCaches, mysql2, pg as pgSettings, postgres as postgresSettings, VERSION, caBundle, tls, tlsCovered } from 'rds-iam';
 import type { SignerOptions, TokenInfo, Stats } from 'rds-iam';
 import pg from 'pg';
 import postgres from 'postgres';
@@ -49,7 +49,15 @@ async function main(): Promise<void> {
   const my = mysql.createPool({ ...mysql2(signer), database: 'app' });
   const my2 = mysql.createPool({ ...mysql2(signer, { ssl: { ca: 'PEM' } }), database: 'app' });
   const db = knex({ client: 'pg', connection: { host: signer.host, user: 'app', password: signer.password } });
-  void [pool, pool2, sql, sql2, my, my2, db];
+  const pem: string = caBundle;
+  const verified = tls({ ca: [pem], servername: 'db.abc.us-east-1.rds.amazonaws.com' });
+  const loose = tls({ verify: false });
+  const covered: boolean | null = tlsCovered('db.abc.us-east-1.rds.amazonaws.com');
+  const pool3 = new pg.Pool({ ...pgSettings(signer, { ca: pem }), ssl: verified, database: 'app' });
+  const sql3 = postgres({ ...postgresSettings(signer, { verify: false }), database: 'app' });
+  const my3 = mysql.createPool({ ...mysql2(signer, { ca: Buffer.from(pem) }), database: 'app' });
+  const db2 = knex({ client: 'pg', connection: { ...pgSettings(signer), database: 'app' } });
+  void [pool, pool2, sql, sql2, my, my2, db, loose, covered, pool3, sql3, my3, db2];
 
   // @ts-expect-error: kind is one of three strings
   new Signer({ host: 'h', kind: 'mysql' });

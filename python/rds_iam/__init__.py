@@ -8,7 +8,8 @@
 ``signer.token()`` returns the password to log in with; it is signed once and reused while it is
 good (process-wide), so calling it for every new connection is cheap. Driver helpers live in
 ``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2`` and
-``rds_iam.pymysql``.
+``rds_iam.pymysql``; they verify the server's certificate by default against the system roots
+plus the Amazon RDS CA bundle shipped in the package (``ca_bundle_path()``, ``ssl_context()``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from rds_iam.errors import (
 # Importing `typing` for one TypedDict would double the import time: it is loaded on first use.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from rds_iam._tls import ca_bundle_path, ssl_context
     from rds_iam._typing import Credentials
 
 __all__ = [
@@ -52,8 +54,10 @@ __all__ = [
     "Timeout",
     "TokenInfo",
     "__version__",
+    "ca_bundle_path",
     "clear_caches",
     "sign",
+    "ssl_context",
     "stats",
 ]
 
@@ -66,6 +70,12 @@ if not TYPE_CHECKING:  # for type checkers, `Credentials` is imported above
 
             globals()["Credentials"] = Credentials
             return Credentials
+        if name in ("ca_bundle_path", "ssl_context"):  # `ssl` and `logging` load on first use
+            from rds_iam import _tls
+
+            value = getattr(_tls, name)
+            globals()[name] = value
+            return value
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:

@@ -8,7 +8,9 @@ from typing import Optional, Union, final
 from rds_iam._typing import Credentials, Kind, Seconds, Stats
 
 __all__ = [
+    "CA_BUNDLE_PEM",
     "ERROR_CODES",
+    "PUBLIC_ROOTS_PEM",
     "Signer",
     "TokenInfo",
     "__version__",
@@ -16,10 +18,13 @@ __all__ = [
     "cli_main",
     "sign",
     "stats",
+    "trust_file",
 ]
 
 __version__: str
 ERROR_CODES: tuple[str, ...]
+CA_BUNDLE_PEM: str
+PUBLIC_ROOTS_PEM: str
 
 @final
 class Signer:
@@ -88,3 +93,4 @@ def sign(
 def clear_caches() -> None: ...
 def stats() -> Stats: ...
 def cli_main(args: list[str]) -> int: ...
+def trust_file() -> str: ...

@@ -6,7 +6,10 @@
 ...                       kwargs={"dbname": "app"})                            # doctest: +SKIP
 
 Every new physical connection gets a token from ``signer`` (cached and reused while good), so a
-pool keeps connecting after the first token has expired. ``sslmode`` defaults to ``require``.
+pool keeps connecting after the first token has expired. TLS defaults to ``sslmode=verify-full``
+with ``sslrootcert`` = the system roots plus the shipped RDS CA bundle (for a tunnel, checked
+against the signer's ``sign_host``); ``ca=`` names another root file, ``ssl_verify=False`` only
+encrypts, and your own ``sslmode`` / ``sslrootcert`` / PGSSLMODE win.
 """
 
 from __future__ import annotations

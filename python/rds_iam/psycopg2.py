@@ -5,7 +5,8 @@
 
 psycopg2's own pools call ``psycopg2.connect`` with the arguments they were created with, so a
 password given to them is frozen; these pools put a fresh (cached) token in each time.
-``sslmode`` defaults to ``require``.
+TLS defaults to ``sslmode=verify-full`` with the system roots plus the shipped RDS CA bundle, as
+in :mod:`rds_iam.psycopg` (``ca=``, ``ssl_verify=False``; your own ``sslmode`` wins).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 >>> conn = rds_iam.pymysql.connect(signer, database="app")                     # doctest: +SKIP
 
-PyMySQL answers the server's ``mysql_clear_password`` request with the token; TLS is required
-(without a CA check, like libpq's ``sslmode=require``) unless you pass TLS options yourself,
-e.g. ``ssl_ca="global-bundle.pem", ssl_verify_identity=True`` to verify the server.
+PyMySQL answers the server's ``mysql_clear_password`` request with the token over TLS that
+checks the server (system roots plus the shipped RDS CA bundle, host name included; for a tunnel
+against the signer's ``sign_host``). ``ca=`` replaces the trust (a private CA),
+``ssl_verify=False`` only encrypts; PyMySQL TLS options of your own (``ssl``, ``ssl_ca``, …) win.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ __all__ = ["connect", "connect_kwargs"]
 
 
 def connect_kwargs(signer: Signer, **kwargs: Any) -> dict[str, Any]:
-    """Keyword arguments for ``pymysql.connect``: host, port, user, a token, TLS on."""
+    """Keyword arguments for ``pymysql.connect``: host, port, user, a token, verified TLS."""
     params = dict(kwargs)
+    verify, ca = _defaults.tls_choice(params)
     _defaults.endpoint(signer, params)
     params["password"] = signer.token()
-    _defaults.mysql_tls(params)
+    _defaults.mysql_tls(signer, params, verify, ca)
     return params
 
 

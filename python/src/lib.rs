@@ -15,6 +15,7 @@
 //! - `sign`: `sign(...)`, the pure signer
 //! - `caches`: `clear_caches()`, `stats()`
 //! - `cli`: `cli_main(args)`
+//! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
 
 mod awaitable;
@@ -25,6 +26,7 @@ mod errors;
 mod log_bridge;
 mod sign;
 mod signer;
+mod tls;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -43,6 +45,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(caches::clear_caches, m)?)?;
     m.add_function(wrap_pyfunction!(caches::stats, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
+    tls::register(m)?;
     m.add("__version__", rds_iam::VERSION)?;
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", PyTuple::new(m.py(), codes)?)?;

@@ -52,7 +52,9 @@ def assumed_credentials(session: str) -> dict[str, str]:
 
 
 def pg_login(db: Any, signer: rds_iam.Signer) -> Any:
-    with rds_iam.psycopg.connect(signer, dbname=db.database, connect_timeout=10) as conn:
+    with rds_iam.psycopg.connect(
+        signer, dbname=db.database, connect_timeout=10, ca=db.ca_file
+    ) as conn:
         return conn.execute("SELECT current_user").fetchone()[0]
 
 

@@ -42,9 +42,9 @@ def short_reuse(db: Any, port: int) -> rds_iam.Signer:
 
 def test_psycopg_connect(db: Any, pg_signer: rds_iam.Signer) -> None:
     mark = db.mark()
-    with rds_iam.psycopg.connect(pg_signer, dbname=db.database) as conn:
+    with rds_iam.psycopg.connect(pg_signer, dbname=db.database, ca=db.ca_file) as conn:
         assert conn.execute(PG_WHO).fetchone() == (db.user,)
-        assert conn.info.get_parameters()["sslmode"] == "require"
+        assert conn.info.get_parameters()["sslmode"] == "verify-full"
     assert len(accepted(db, mark, "pg")) == 1
 
 
@@ -59,7 +59,7 @@ def test_psycopg_connect_with_conninfo_keeps_the_callers_choices(
 
 def test_psycopg_connect_async(db: Any, pg_signer: rds_iam.Signer) -> None:
     async def main() -> Any:
-        conn = await rds_iam.psycopg.connect_async(pg_signer, dbname=db.database)
+        conn = await rds_iam.psycopg.connect_async(pg_signer, dbname=db.database, ca=db.ca_file)
         async with conn:
             cur = await conn.execute(PG_WHO)
             return await cur.fetchone()
@@ -73,7 +73,7 @@ def test_psycopg_pool_kwargs_one_signature_for_many_connections(
     from psycopg_pool import ConnectionPool
 
     before, mark = signatures(), db.mark()
-    kwargs = rds_iam.psycopg.pool_kwargs(pg_signer, dbname=db.database)
+    kwargs = rds_iam.psycopg.pool_kwargs(pg_signer, dbname=db.database, ca=db.ca_file)
     with ConnectionPool(kwargs=kwargs, min_size=4, max_size=4, open=True) as pool:
         pool.wait(timeout=30)
         conns = [pool.getconn() for _ in range(4)]
@@ -90,7 +90,10 @@ def test_psycopg_connection_class_pool(db: Any, pg_signer: rds_iam.Signer) -> No
     before = signatures()
     cls = rds_iam.psycopg.connection_class(pg_signer)
     with ConnectionPool(
-        connection_class=cls, kwargs={"dbname": db.database}, min_size=3, open=True
+        connection_class=cls,
+        kwargs={"dbname": db.database, "ca": db.ca_file},
+        min_size=3,
+        open=True,
     ) as pool:
         pool.wait(timeout=30)
         with pool.connection() as conn:
@@ -104,14 +107,17 @@ def test_psycopg_async_pools(db: Any, pg_signer: rds_iam.Signer) -> None:
 
     async def main() -> set[Any]:
         seen = set()
-        kwargs = rds_iam.psycopg.async_pool_kwargs(pg_signer, dbname=db.database)
+        kwargs = rds_iam.psycopg.async_pool_kwargs(pg_signer, dbname=db.database, ca=db.ca_file)
         pool = AsyncConnectionPool(kwargs=kwargs, min_size=2, open=False)
         async with pool, pool.connection() as conn:
             seen.add(await (await conn.execute(PG_WHO)).fetchone())
         cls = rds_iam.psycopg.async_connection_class(pg_signer)
         async with (
             AsyncConnectionPool(
-                connection_class=cls, kwargs={"dbname": db.database}, min_size=2, open=False
+                connection_class=cls,
+                kwargs={"dbname": db.database, "ca": db.ca_file},
+                min_size=2,
+                open=False,
             ) as pool,
             pool.connection() as conn,
         ):
@@ -128,8 +134,10 @@ def test_psycopg_pool_keeps_connecting_past_max_age(db: Any, short_max_age: int)
     from psycopg_pool import NullConnectionPool
 
     signer = short_reuse(db, db.pg_port)
-    frozen = rds_iam.psycopg.connect_kwargs(signer, dbname=db.database, connect_timeout=10)
-    kwargs = rds_iam.psycopg.pool_kwargs(signer, dbname=db.database)
+    frozen = rds_iam.psycopg.connect_kwargs(
+        signer, dbname=db.database, connect_timeout=10, ca=db.ca_file
+    )
+    kwargs = rds_iam.psycopg.pool_kwargs(signer, dbname=db.database, ca=db.ca_file)
     with NullConnectionPool(kwargs=kwargs, max_size=1, open=True) as pool:
         with pool.connection() as conn:
             conn.execute(PG_WHO)
@@ -169,13 +177,13 @@ def test_asyncpg_password_is_the_token_async_method(db: Any, pg_signer: rds_iam.
 
 def test_asyncpg_helpers(db: Any, pg_signer: rds_iam.Signer) -> None:
     async def main() -> tuple[Any, Any]:
-        conn = await rds_iam.asyncpg.connect(pg_signer, database=db.database)
+        conn = await rds_iam.asyncpg.connect(pg_signer, database=db.database, ca=db.ca_file)
         try:
             one = await conn.fetchval(PG_WHO)
         finally:
             await conn.close()
         async with rds_iam.asyncpg.create_pool(
-            pg_signer, database=db.database, min_size=4, max_size=4
+            pg_signer, database=db.database, min_size=4, max_size=4, ca=db.ca_file
         ) as pool:
             conns = [await pool.acquire() for _ in range(4)]
             many = {await c.fetchval(PG_WHO) for c in conns}
@@ -194,7 +202,7 @@ def test_asyncpg_pool_keeps_connecting_past_max_age(db: Any, short_max_age: int)
 
     async def main() -> Any:
         async with rds_iam.asyncpg.create_pool(
-            signer, database=db.database, min_size=1, max_size=1
+            signer, database=db.database, min_size=1, max_size=1, ca=db.ca_file
         ) as pool:
             await pool.fetchval(PG_WHO)
             await asyncio.sleep(short_max_age + 1.5)
@@ -226,7 +234,7 @@ def test_sqlalchemy_engine(db: Any, dialect: str, server: str, who: str) -> None
 
     signer = rds_iam.Signer(db.host, db.port(server), db.user, region=db.region)
     engine = create_engine(engine_url(db, dialect, db.port(server)), pool_size=3)
-    rds_iam.sqlalchemy.attach(engine, signer)
+    rds_iam.sqlalchemy.attach(engine, signer, ca=db.ca_file)
     before, mark = signatures(), db.mark()
     try:
         conns = [engine.connect() for _ in range(3)]
@@ -245,7 +253,7 @@ def test_sqlalchemy_async_engine(db: Any, pg_signer: rds_iam.Signer) -> None:
 
     async def main() -> Any:
         engine = create_async_engine(engine_url(db, "postgresql+asyncpg", db.pg_port))
-        rds_iam.sqlalchemy.attach(engine, pg_signer)
+        rds_iam.sqlalchemy.attach(engine, pg_signer, ca=db.ca_file)
         try:
             async with engine.connect() as conn:
                 return (await conn.execute(text(PG_WHO))).scalar()
@@ -260,7 +268,7 @@ def test_sqlalchemy_pool_keeps_connecting_past_max_age(db: Any, short_max_age: i
 
     signer = short_reuse(db, db.pg_port)
     engine = create_engine(engine_url(db, "postgresql+psycopg", db.pg_port), pool_recycle=1)
-    rds_iam.sqlalchemy.attach(engine, signer)
+    rds_iam.sqlalchemy.attach(engine, signer, ca=db.ca_file)
     try:
         with engine.connect() as conn:
             conn.execute(text(PG_WHO))
@@ -277,12 +285,12 @@ def test_sqlalchemy_pool_keeps_connecting_past_max_age(db: Any, short_max_age: i
 
 
 def test_psycopg2_connect(db: Any, pg_signer: rds_iam.Signer) -> None:
-    conn = rds_iam.psycopg2.connect(pg_signer, dbname=db.database)
+    conn = rds_iam.psycopg2.connect(pg_signer, dbname=db.database, ca=db.ca_file)
     try:
         with conn.cursor() as cur:
             cur.execute(PG_WHO)
             assert cur.fetchone() == (db.user,)
-        assert conn.get_dsn_parameters()["sslmode"] == "require"
+        assert conn.get_dsn_parameters()["sslmode"] == "verify-full"
     finally:
         conn.close()
 
@@ -290,7 +298,7 @@ def test_psycopg2_connect(db: Any, pg_signer: rds_iam.Signer) -> None:
 @pytest.mark.parametrize("make", [rds_iam.psycopg2.threaded_pool, rds_iam.psycopg2.simple_pool])
 def test_psycopg2_pools(db: Any, pg_signer: rds_iam.Signer, make: Callable[..., Any]) -> None:
     before = signatures()
-    pool = make(pg_signer, 3, 3, dbname=db.database)
+    pool = make(pg_signer, 3, 3, dbname=db.database, ca=db.ca_file)
     try:
         conns = [pool.getconn() for _ in range(3)]
         for c in conns:
@@ -304,7 +312,9 @@ def test_psycopg2_pools(db: Any, pg_signer: rds_iam.Signer, make: Callable[..., 
 
 
 def test_psycopg2_pool_keeps_connecting_past_max_age(db: Any, short_max_age: int) -> None:
-    pool = rds_iam.psycopg2.threaded_pool(short_reuse(db, db.pg_port), 0, 1, dbname=db.database)
+    pool = rds_iam.psycopg2.threaded_pool(
+        short_reuse(db, db.pg_port), 0, 1, dbname=db.database, ca=db.ca_file
+    )
     try:
         pool.putconn(pool.getconn(), close=True)
         wait_past_max_age(short_max_age)
@@ -322,7 +332,9 @@ def test_psycopg2_pool_keeps_connecting_past_max_age(db: Any, short_max_age: int
 
 def test_pymysql_connect(db: Any, mysql_signer: rds_iam.Signer) -> None:
     mark = db.mark()
-    conn = rds_iam.pymysql.connect(mysql_signer, database=db.database, connect_timeout=10)
+    conn = rds_iam.pymysql.connect(
+        mysql_signer, database=db.database, connect_timeout=10, ca=db.ca_file
+    )
     with conn, conn.cursor() as cur:
         cur.execute(MY_WHO)
         assert cur.fetchone() == (db.user,)
@@ -342,9 +354,9 @@ def test_pymysql_verified_tls(db: Any, mysql_signer: rds_iam.Signer) -> None:
 
 def test_pymysql_past_max_age(db: Any, short_max_age: int) -> None:
     signer = short_reuse(db, db.mysql_port)
-    rds_iam.pymysql.connect(signer, database=db.database).close()
+    rds_iam.pymysql.connect(signer, database=db.database, ca=db.ca_file).close()
     wait_past_max_age(short_max_age)
-    conn = rds_iam.pymysql.connect(signer, database=db.database)
+    conn = rds_iam.pymysql.connect(signer, database=db.database, ca=db.ca_file)
     with conn, conn.cursor() as cur:
         cur.execute(MY_WHO)
         assert cur.fetchone() == (db.user,)

@@ -4,6 +4,7 @@ Never executed; it only has to type-check against the installed wheel's stubs.""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from datetime import datetime, timedelta, timezone
 
 import rds_iam
@@ -61,6 +62,10 @@ def typed() -> None:
     pool.closeall()
     my = rds_iam.pymysql.connect(signer, database="app")
     my.close()
+    bundle: str = rds_iam.ca_bundle_path()
+    ctx: ssl.SSLContext = rds_iam.ssl_context(verify=True, ca=bundle, server_hostname="db")
+    loose: ssl.SSLContext = rds_iam.ssl_context(False)
+    print(ctx, loose, rds_iam._native.trust_file(), len(rds_iam._native.CA_BUNDLE_PEM))
 
 
 async def typed_async(signer: rds_iam.Signer) -> None:

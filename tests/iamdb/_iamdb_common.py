@@ -20,6 +20,9 @@ REGION = "us-east-1"
 ACCESS_KEY_ID = "AKIAIAMDBTEST0000001"
 SECRET_ACCESS_KEY = "iamdb/TestSecretKey0000000000000000000001"
 MYSQL_ADMIN = ("iamdb_admin", "iamdb_admin_pw")
+#: The RDS-style name the servers' certificate carries (next to 127.0.0.1 and localhost), so that
+#: drivers can dial 127.0.0.1 with sign_host=RDS_HOST and verify the certificate against it.
+RDS_HOST = "db.cluster-iamdb.us-east-1.rds.amazonaws.com"
 CONFIG = os.path.join(DIR, "config.json")
 LOG = os.path.join(DIR, "validator.log")
 SETTINGS = os.path.join(DIR, "settings.json")
@@ -174,9 +177,18 @@ def remove_pam_services():
 
 
 def make_tls():
-    """A throw-away CA and a server cert for 127.0.0.1/localhost, signed by it."""
+    """A throw-away CA and the servers' certificate, signed by it: CN=RDS_HOST, with
+    subjectAltNames RDS_HOST, 127.0.0.1 and localhost (PostgreSQL and MariaDB present one
+    certificate per server, no SNI choice, so one certificate carries every name)."""
     ca, key = os.path.join(TLS, "ca.pem"), os.path.join(TLS, "server.key")
-    if os.path.exists(ca) and os.path.exists(os.path.join(TLS, "server.pem")):
+    names = f"subjectAltName=DNS:{RDS_HOST},IP:127.0.0.1,DNS:localhost\n"
+    ext = os.path.join(TLS, "server.ext")
+    try:
+        with open(ext) as f:
+            current = f.read().startswith(names)
+    except OSError:
+        current = False
+    if current and os.path.exists(ca) and os.path.exists(os.path.join(TLS, "server.pem")):
         return
     os.makedirs(TLS, exist_ok=True)
     os.chmod(TLS, 0o755)
@@ -185,11 +197,10 @@ def make_tls():
                "-subj", "/CN=iamdb test CA", "-keyout", os.path.join(TLS, "ca.key"), "-out", ca,
                "-addext", "basicConstraints=critical,CA:TRUE",
                "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-    run(ssl + ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+    run(ssl + ["req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={RDS_HOST}",
                "-keyout", key, "-out", os.path.join(TLS, "server.csr")])
-    ext = os.path.join(TLS, "server.ext")
     with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+        f.write(names + "basicConstraints=CA:FALSE\n"
                 "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
     run(ssl + ["x509", "-req", "-in", os.path.join(TLS, "server.csr"), "-CA", ca,
                "-CAkey", os.path.join(TLS, "ca.key"), "-CAcreateserial", "-days", "3650",
@@ -224,7 +235,7 @@ def save_config(c):
 
 
 def fresh_config(pg_port, mysql_port):
-    ep = lambda p: [f"127.0.0.1:{p}", f"localhost:{p}"]  # noqa: E731
+    ep = lambda p: [f"127.0.0.1:{p}", f"localhost:{p}", f"{RDS_HOST}:{p}"]  # noqa: E731
     save_config({
         "log": LOG, "regions": [REGION], "max_age": 900,
         "servers": {"pg": {"endpoints": ep(pg_port)}, "mysql": {"endpoints": ep(mysql_port)}},
@@ -249,6 +260,7 @@ def settings(s):
         "IAMDB_PG_PORT": str(s["pg_port"]),
         "IAMDB_MYSQL_PORT": str(s["mysql_port"]),
         "IAMDB_CA_FILE": os.path.join(TLS, "ca.pem"),
+        "IAMDB_RDS_HOST": RDS_HOST,
         "IAMDB_USER": USER,
         "IAMDB_DATABASE": DATABASE,
         "IAMDB_REGION": REGION,

@@ -29,6 +29,7 @@ function settings(env) {
     pgPort: Number(env.IAMDB_PG_PORT),
     mysqlPort: Number(env.IAMDB_MYSQL_PORT),
     caFile: env.IAMDB_CA_FILE,
+    rdsHost: env.IAMDB_RDS_HOST,
     user: env.IAMDB_USER,
     database: env.IAMDB_DATABASE,
     region: env.IAMDB_REGION,

@@ -31,6 +31,7 @@ class IamDb:
         self.pg_port = int(env["IAMDB_PG_PORT"])
         self.mysql_port = int(env["IAMDB_MYSQL_PORT"])
         self.ca_file = env["IAMDB_CA_FILE"]
+        self.rds_host = env["IAMDB_RDS_HOST"]
         self.user = env["IAMDB_USER"]
         self.database = env["IAMDB_DATABASE"]
         self.region = env["IAMDB_REGION"]

@@ -230,3 +230,22 @@ def test_rust_cli_token_logs_in(iamdb):
     assert len(lines) == 1
     assert lines[0].startswith(f"127.0.0.1:{iamdb.pg_port}/?Action=connect&DBUser={iamdb.user}&")
     assert attempt(iamdb, "pg", lines[0]) == (iamdb.user, [("accept", None)])
+
+
+def test_certificate_names_the_rds_host_and_tunnels_verify_against_it(iamdb):
+    """Dial 127.0.0.1 and check the certificate against IAMDB_RDS_HOST (libpq's host= for the
+    name, hostaddr= for the address), with a token signed for that name."""
+    tok = token(iamdb, "pg", host=iamdb.rds_host)
+    mark = iamdb.mark()
+    with psycopg.connect(host=iamdb.rds_host, hostaddr=iamdb.host, port=iamdb.pg_port,
+                         user=iamdb.user, dbname=iamdb.database, password=tok,
+                         sslmode="verify-full", sslrootcert=iamdb.ca_file,
+                         connect_timeout=10) as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == iamdb.user
+    assert [(e["outcome"], e["endpoint"]) for e in iamdb.log_since(mark)] == \
+        [("accept", f"{iamdb.rds_host}:{iamdb.pg_port}")]
+    with pytest.raises(psycopg.OperationalError, match="does not match"):
+        psycopg.connect(host="db.cluster-other.us-east-1.rds.amazonaws.com",
+                        hostaddr=iamdb.host, port=iamdb.pg_port, user=iamdb.user,
+                        dbname=iamdb.database, password=tok, sslmode="verify-full",
+                        sslrootcert=iamdb.ca_file, connect_timeout=10)

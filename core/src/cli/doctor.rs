@@ -188,13 +188,45 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
         }
         Err(e) => add("token", Status::Fail, e.to_string()),
     }
-    add("tls", Status::Info, "IAM auth needs TLS: sslmode=require (PostgreSQL), --ssl / ssl (MySQL); the rds-iam helpers turn it on".into());
+    let (status, detail) = tls_note(&endpoint, signed);
+    add("tls", status, detail);
     add(
         "database",
         Status::Info,
         database_sql(&signer, q.mysql, &q.user),
     );
     out
+}
+
+/// Which trust the helpers and `rds-iam psql|mysql` will verify the server with, and whether
+/// it covers the endpoint's certificate family.
+fn tls_note(dialled: &Endpoint, signed: &str) -> (Status, String) {
+    let trust = match crate::tls::system_roots_file() {
+        Some(p) => format!("system roots ({}) + the shipped RDS CA bundle", p.display()),
+        None => {
+            "the shipped RDS CA bundle + Amazon's public roots (no system CA file found)".into()
+        }
+    };
+    let name = if dialled.host().eq_ignore_ascii_case(signed) {
+        String::new()
+    } else {
+        format!(
+            ", certificate name checked: {signed} (not {})",
+            dialled.host()
+        )
+    };
+    let cov = crate::tls::coverage(signed);
+    let status = match cov.covered {
+        Some(true) => Status::Pass,
+        Some(false) => Status::Warn,
+        None => Status::Info,
+    };
+    let detail = format!(
+        "verify-full against {trust}{name}; {} certificate: {}",
+        cov.family.as_str(),
+        cov.note
+    );
+    (status, detail)
 }
 
 /// What the default chain will see, in its order, and the classic traps.

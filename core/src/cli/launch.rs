@@ -1,6 +1,9 @@
 //! `rds-iam psql …` / `rds-iam mysql …`: run the real client with a fresh token, never on its
 //! command line (where `ps` shows it): psql gets it in `PGPASSWORD`, mysql in a private option
-//! file that is removed when the client exits.
+//! file that is removed when the client exits. Both verify the server (see `launch_tls`).
+
+#[path = "launch_tls.rs"]
+mod tls;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -89,11 +92,12 @@ pub(crate) fn launch(
         Client::Psql => 5432,
         Client::Mysql => 3306,
     };
-    let token = builder(host)
-        .port(t.port.unwrap_or(default_port))
-        .user(user)
-        .build()?
-        .token_blocking()?;
+    let port = t.port.unwrap_or(default_port);
+    let signer = builder(host.clone()).port(port).user(user).build()?;
+    let token = signer.token_blocking()?;
+    let signed = signer.spec().endpoint().host().to_owned();
+    let tunnel = (!signed.eq_ignore_ascii_case(&host)).then_some(signed.as_str());
+    let trust = || crate::tls::trust_file().map(|p| p.display().to_string());
     let spawn_err = |p: &str, e: std::io::Error| {
         Error::argument(
             "client",
@@ -104,10 +108,8 @@ pub(crate) fn launch(
         Client::Psql => {
             let program = program.unwrap_or_else(|| "psql".into());
             let mut cmd = Command::new(&program);
-            cmd.args(&args).env("PGPASSWORD", &token);
-            if std::env::var_os("PGSSLMODE").is_none() {
-                cmd.env("PGSSLMODE", "require");
-            }
+            let tls = tls::psql(&args, &host, port, tunnel, trust)?;
+            cmd.args(&tls.args).env("PGPASSWORD", &token).envs(tls.env);
             let status = cmd.status().map_err(|e| spawn_err(&program, e))?;
             Ok(status.code().unwrap_or(1))
         }
@@ -125,16 +127,8 @@ pub(crate) fn launch(
             if !mariadb {
                 full.push("--enable-cleartext-plugin".into());
             }
-            if !args.iter().any(|a| a.starts_with("--ssl")) {
-                full.push(
-                    if mariadb {
-                        "--ssl"
-                    } else {
-                        "--ssl-mode=REQUIRED"
-                    }
-                    .into(),
-                );
-            }
+            let tls = tls::mysql(&args, mariadb, tunnel.is_some(), trust)?;
+            full.extend(tls.into_iter().map(OsString::from));
             full.extend(args.into_iter().map(OsString::from));
             let status = Command::new(&program)
                 .args(full)

@@ -1,0 +1,61 @@
+'use strict';
+// TLS options for database connections: RDS and Aurora certificates chain to Amazon RDS's own
+// roots, which Node's root CAs lack, so the default trust is Node's CAs + the RDS bundle the
+// package ships. RDS Proxy and Aurora DSQL use public CAs that Node's CAs already hold.
+const nodeTls = require('node:tls');
+
+let warned = false;
+
+/** Node's default CAs (with NODE_EXTRA_CA_CERTS where this Node can list them). */
+function defaultCas() {
+  return typeof nodeTls.getCACertificates === 'function'
+    ? nodeTls.getCACertificates('default')
+    : nodeTls.rootCertificates;
+}
+
+function warnUnverified() {
+  if (!warned) {
+    warned = true;
+    process.emitWarning('rds-iam: verify: false: TLS without checking the server certificate; '
+      + 'an IAM token is a password anyone on the path can replay for 15 minutes',
+    { code: 'RDS_IAM_TLS_UNVERIFIED' });
+  }
+}
+
+/** The name a tunnel's certificate must carry: the signer's signHost when it differs. */
+function tunnelName(signer) {
+  const name = signer.signHost;
+  return typeof name === 'string' && name.toLowerCase() !== String(signer.host).toLowerCase()
+    ? name : undefined;
+}
+
+function makeTls(caBundle) {
+  /**
+   * `tls.connect` options that verify the server: `ca` = Node's CAs + the RDS bundle (or
+   * `options.ca`), `rejectUnauthorized: true`, and with `servername` the certificate is checked
+   * against that name whatever address was dialled. `verify: false` encrypts only (one warning).
+   */
+  return function tls(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      const err = new TypeError('invalid argument `options`: rdsIam.tls() takes { ca, verify, servername }');
+      err.code = 'InvalidArgument';
+      throw err;
+    }
+    if (options.verify === false) {
+      warnUnverified();
+      return { rejectUnauthorized: false };
+    }
+    const out = {
+      ca: options.ca !== undefined ? options.ca : [...defaultCas(), caBundle],
+      rejectUnauthorized: true,
+    };
+    if (options.servername) {
+      const name = options.servername;
+      out.servername = name;
+      out.checkServerIdentity = (_dialled, cert) => nodeTls.checkServerIdentity(name, cert);
+    }
+    return out;
+  };
+}
+
+module.exports = { makeTls, tunnelName };
