@@ -17,11 +17,15 @@ if ! cmp -s "$ROOT/scripts/dist/requirements.txt" "$stamp"; then
   cp "$ROOT/scripts/dist/requirements.txt" "$stamp"
 fi
 
+# DIST_APT=0: build only (the release workflow's build jobs), no emulation tools.
+[[ ${DIST_APT:-1} == 0 ]] && exit 0
+sudo=()
+((EUID == 0)) || sudo=(sudo)
 missing=()
 for pkg in qemu-user-static mmdebstrap binutils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}"
 fi
