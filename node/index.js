@@ -15,19 +15,26 @@ function platformOfTriple(triple) {
   return `${os}-${arch}-${abi}`;
 }
 
+/** musl or glibc, decided in the generated loader's order: /usr/bin/ldd, then process.report. */
+function isMusl() {
+  try {
+    return require('node:fs').readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
+  } catch {
+    try {
+      return !process.report.getReport().header.glibcVersionRuntime;
+    } catch {
+      return false;
+    }
+  }
+}
+
 /** This process's platform in the same naming (linux-x64-gnu, linux-arm64-musl, darwin-arm64). */
 function currentPlatform() {
   const { platform, arch } = process;
   if (platform === 'darwin') return `darwin-${arch}`;
   if (platform === 'win32') return `win32-${arch}-msvc`;
   if (platform !== 'linux') return `${platform}-${arch}`;
-  let glibc = true;
-  try {
-    glibc = Boolean(process.report.getReport().header.glibcVersionRuntime);
-  } catch {
-    // no report: assume glibc, the loader itself also looks at /usr/bin/ldd
-  }
-  return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`;
+  return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
 }
 
 function loadError(cause) {

@@ -30,23 +30,34 @@ def command(case: dict) -> list[str]:
     if case["kind"] == "rds":
         args += ["--port", str(case["port"]), "--user", case["user"]]
     else:
-        args += ["--dsql-admin" if case["kind"] == "dsql_admin" else "--dsql",
-                 "--expires-in", str(case["expires_in"])]
+        args += [
+            "--dsql-admin" if case["kind"] == "dsql_admin" else "--dsql",
+            "--expires-in",
+            str(case["expires_in"]),
+        ]
     return args
 
 
 def environment(case: dict) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=case["access_key_id"], AWS_SECRET_ACCESS_KEY=case["secret_access_key"],
-               AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent/rds-iam-cli/config",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent/rds-iam-cli/credentials")
+    env.update(
+        AWS_ACCESS_KEY_ID=case["access_key_id"],
+        AWS_SECRET_ACCESS_KEY=case["secret_access_key"],
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/nonexistent/rds-iam-cli/config",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/rds-iam-cli/credentials",
+    )
     if case["session_token"] is not None:
         env["AWS_SESSION_TOKEN"] = case["session_token"]
     return env
 
 
 def expected_at_signing_time(case: dict, token: str) -> str:
-    date = next(p.split("=", 1)[1] for p in token.split("?", 1)[-1].split("&") if p.startswith("X-Amz-Date="))
+    date = next(
+        p.split("=", 1)[1]
+        for p in token.split("?", 1)[-1].split("&")
+        if p.startswith("X-Amz-Date=")
+    )
     at = datetime.strptime(date, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
     return derive({**case, "time": at})[1]
 
@@ -56,20 +67,33 @@ def main() -> int:
     parser.add_argument("--runner", default="", help="command prefix, e.g. qemu-aarch64-static")
     parser.add_argument("binary")
     ns = parser.parse_args()
-    cases = [c for f in ("rds.json", "dsql.json") for c in json.loads((VECTORS / f).read_text())["cases"]]
+    cases = [
+        c for f in ("rds.json", "dsql.json") for c in json.loads((VECTORS / f).read_text())["cases"]
+    ]
     # RDS tokens always last 900 s, which the CLI does not take as an option.
     cases = [c for c in cases if c["kind"] != "rds" or c["expires_in"] == 900]
     prefix = [*shlex.split(ns.runner), ns.binary]
     failed = []
     for case in cases:
-        run = subprocess.run([*prefix, *command(case)], env=environment(case), capture_output=True, text=True)
+        run = subprocess.run(
+            [*prefix, *command(case)], env=environment(case), capture_output=True, text=True
+        )
         token = run.stdout.strip()
-        if run.returncode != 0 or "X-Amz-Date=" not in token or token != expected_at_signing_time(case, token):
+        if (
+            run.returncode != 0
+            or "X-Amz-Date=" not in token
+            or token != expected_at_signing_time(case, token)
+        ):
             failed.append(case["name"])
-            print(f"cli_vectors.py: {case['name']}: status {run.returncode}: {run.stderr.strip()[:300]}")
-    print(f"cli_vectors.py: {ns.binary}{' under ' + ns.runner if ns.runner else ''}: "
-          f"vectors {len(cases) - len(failed)}/{len(cases)} byte for byte"
-          + (f"; MISMATCH: {', '.join(failed)}" if failed else ""))
+            print(
+                f"cli_vectors.py: {case['name']}: status {run.returncode}: "
+                f"{run.stderr.strip()[:300]}"
+            )
+    print(
+        f"cli_vectors.py: {ns.binary}{' under ' + ns.runner if ns.runner else ''}: "
+        f"vectors {len(cases) - len(failed)}/{len(cases)} byte for byte"
+        + (f"; MISMATCH: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -43,7 +43,9 @@ class Elf:
 
     @property
     def libc(self) -> str:
-        if any("musl" in n for n in self.needed) or (self.interpreter and "musl" in self.interpreter):
+        if any("musl" in n for n in self.needed) or (
+            self.interpreter and "musl" in self.interpreter
+        ):
             return "musl"
         if any(n.startswith("libc.so") for n in self.needed) or self.glibc:
             return "glibc"
@@ -81,8 +83,13 @@ def read_elf(name: str, data: bytes) -> Elf | None:
                     m = re.fullmatch(r"GLIBC_(\d+(?:\.\d+)*)", aux.name)
                     if m:
                         versions.append(tuple(int(x) for x in m.group(1).split(".")))
-    return Elf(name, MACHINES.get(elf["e_machine"], elf["e_machine"]), interpreter, needed,
-               max(versions) if versions else None)
+    return Elf(
+        name,
+        MACHINES.get(elf["e_machine"], elf["e_machine"]),
+        interpreter,
+        needed,
+        max(versions) if versions else None,
+    )
 
 
 def members(path: Path) -> list[tuple[str, bytes]]:
@@ -105,11 +112,17 @@ def check_elfs(a: Artifact, files: list[tuple[str, bytes]], problems: list[str])
         if e.machine != a.expect_machine:
             problems.append(f"{a.path.name}: {e.name} is {e.machine}, expected {a.expect_machine}")
         if e.libc != a.expect_libc:
-            problems.append(f"{a.path.name}: {e.name} links {e.libc} ({e.needed}), expected {a.expect_libc}")
+            problems.append(
+                f"{a.path.name}: {e.name} links {e.libc} ({e.needed}), expected {a.expect_libc}"
+            )
         if e.glibc and e.glibc > GLIBC_FLOOR:
-            problems.append(f"{a.path.name}: {e.name} needs GLIBC_{'.'.join(map(str, e.glibc))} > 2.17")
+            problems.append(
+                f"{a.path.name}: {e.name} needs GLIBC_{'.'.join(map(str, e.glibc))} > 2.17"
+            )
         if a.expect_libc == "static" and (e.interpreter or e.needed):
-            problems.append(f"{a.path.name}: not static (interpreter {e.interpreter}, needs {e.needed})")
+            problems.append(
+                f"{a.path.name}: not static (interpreter {e.interpreter}, needs {e.needed})"
+            )
     if a.packed > MAX_PACKED:
         problems.append(f"{a.path.name}: {a.packed / 1e6:.2f} MB packed, over the 4 MB target")
 
@@ -121,26 +134,41 @@ def wheel(path: Path, problems: list[str]) -> Artifact:
         return Artifact(path, "?", "?")
     a = Artifact(path, m.group(2), "glibc" if m.group(1) == "manylinux2014" else "musl")
     check_elfs(a, members(path), problems)
-    show = subprocess.run([str(Path(sys.executable).parent / "auditwheel"), "show", str(path)],
-                          capture_output=True, text=True)
+    show = subprocess.run(
+        [str(Path(sys.executable).parent / "auditwheel"), "show", str(path)],
+        capture_output=True,
+        text=True,
+    )
     text = " ".join(show.stdout.split())
-    want = f"manylinux_2_17_{m.group(2)}" if m.group(1) == "manylinux2014" else f"musllinux_1_2_{m.group(2)}"
-    agrees = show.returncode == 0 and f'consistent with the following platform tag: "{want}"' in text
+    want = (
+        f"manylinux_2_17_{m.group(2)}"
+        if m.group(1) == "manylinux2014"
+        else f"musllinux_1_2_{m.group(2)}"
+    )
+    agrees = (
+        show.returncode == 0 and f'consistent with the following platform tag: "{want}"' in text
+    )
     a.notes.append(f"auditwheel: {want}" if agrees else "auditwheel: DISAGREES")
     if not agrees:
-        problems.append(f"{path.name}: auditwheel show does not give {want}:\n{show.stdout}{show.stderr}")
+        problems.append(
+            f"{path.name}: auditwheel show does not give {want}:\n{show.stdout}{show.stderr}"
+        )
     return a
 
 
 def npm_package(path: Path, problems: list[str]) -> Artifact | None:
     files = members(path)
     pkg = json.loads(dict(files)["package/package.json"])
-    if "cpu" not in pkg:  # the main package: JS only, optionalDependencies on every platform package
+    # the main package: JS only, optionalDependencies on every platform package
+    if "cpu" not in pkg:
         if any(n.endswith(".node") for n, _ in files):
             problems.append(f"{path.name}: the main package carries a .node file")
         deps = pkg.get("optionalDependencies", {})
         if len(deps) != len(pkg["napi"]["targets"]) or set(deps.values()) != {pkg["version"]}:
-            problems.append(f"{path.name}: optionalDependencies {deps} do not list every target at {pkg['version']}")
+            problems.append(
+                f"{path.name}: optionalDependencies {deps} "
+                f"do not list every target at {pkg['version']}"
+            )
         a = Artifact(path, "-", "-", path.stat().st_size, sum(len(d) for _, d in files))
         a.notes.append(f"main: {len(deps)} optionalDependencies at {pkg['version']}")
         return a
@@ -148,7 +176,9 @@ def npm_package(path: Path, problems: list[str]) -> Artifact | None:
     a = Artifact(path, NODE_CPU.get(cpu[0], cpu[0]), "glibc" if libc == ["glibc"] else "musl")
     a.notes.append(f"os={pkg['os']} cpu={cpu} libc={libc}")
     if pkg["os"] != ["linux"] or len(cpu) != 1 or libc not in (["glibc"], ["musl"]):
-        problems.append(f"{path.name}: os/cpu/libc {pkg['os']}/{cpu}/{libc} do not name one Linux platform")
+        problems.append(
+            f"{path.name}: os/cpu/libc {pkg['os']}/{cpu}/{libc} do not name one Linux platform"
+        )
     check_elfs(a, files, problems)
     return a
 
@@ -166,18 +196,28 @@ def describe(a: Artifact) -> str:
     if elf:
         glibc = f"GLIBC_{'.'.join(map(str, elf.glibc))}" if elf.glibc else "no GLIBC_"
         facts = f"{elf.machine} {elf.libc} interp={elf.interpreter or '-'} {glibc}"
-    return (f"{a.path.parent.name}/{a.path.name:<62} {a.packed / 1e6:6.2f} MB {a.unpacked / 1e6:6.2f} MB  "
-            f"{facts}  {'; '.join(a.notes)}")
+    return (
+        f"{a.path.parent.name}/{a.path.name:<62} "
+        f"{a.packed / 1e6:6.2f} MB {a.unpacked / 1e6:6.2f} MB  "
+        f"{facts}  {'; '.join(a.notes)}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=Path(__file__).resolve().parents[2] / "dist")
-    parser.add_argument("--only", type=Path, nargs="+", help="check these artifacts, not all of dist/")
+    parser.add_argument(
+        "--only", type=Path, nargs="+", help="check these artifacts, not all of dist/"
+    )
     ns = parser.parse_args()
     problems: list[str] = []
-    found = ns.only or sorted([*(ns.dist / "python").glob("*.whl"), *(ns.dist / "npm").glob("*.tgz"),
-                               *(ns.dist / "cli").glob("rds-iam-*")])
+    found = ns.only or sorted(
+        [
+            *(ns.dist / "python").glob("*.whl"),
+            *(ns.dist / "npm").glob("*.tgz"),
+            *(ns.dist / "cli").glob("rds-iam-*"),
+        ]
+    )
     artifacts = []
     for p in found:
         if p.suffix == ".whl":
@@ -188,12 +228,20 @@ def main() -> int:
             artifacts.append(cli(p, problems))
     sdists = [] if ns.only else sorted((ns.dist / "python").glob("*.tar.gz"))
     if not ns.only:
-        counts = tuple(len([p for p in found if test(p)]) for test in
-                       (lambda p: p.suffix == ".whl", lambda p: p.name.endswith(".tgz"),
-                        lambda p: p.parent.name == "cli")) + (len(sdists),)
+        kinds = (
+            lambda p: p.suffix == ".whl",
+            lambda p: p.name.endswith(".tgz"),
+            lambda p: p.parent.name == "cli",
+        )
+        counts = (*(len([p for p in found if kind(p)]) for kind in kinds), len(sdists))
         if counts != (4, 5, 2, 1):
-            problems.append(f"expected 4 wheels, 5 npm tarballs, 2 CLIs and 1 sdist; found {counts}")
-    print(f"{'artifact':<69} {'packed':>9} {'unpacked':>9}  ELF machine, libc, interpreter, highest GLIBC_")
+            problems.append(
+                f"expected 4 wheels, 5 npm tarballs, 2 CLIs and 1 sdist; found {counts}"
+            )
+    print(
+        f"{'artifact':<69} {'packed':>9} {'unpacked':>9}  "
+        "ELF machine, libc, interpreter, highest GLIBC_"
+    )
     for a in artifacts:
         print(describe(a))
     for s in sdists:
