@@ -33,8 +33,9 @@ for plat in linux-arm64-gnu linux-x64-gnu; do
   project="$work/node-$plat"
   mkdir -p "$project"
   printf '{ "name": "rds-iam-dist-run", "private": true }\n' > "$project/package.json"
-  cpu="${plat#linux-}"; cpu="${cpu%-gnu}"
-  (cd "$project" && npm install --silent --no-audit --no-fund --no-package-lock --cpu="$cpu" --os=linux --libc=glibc \
+  # --force: npm refuses a direct dependency for another cpu (EBADPLATFORM) even with --cpu=arm64
+  force=(); [[ $plat == linux-arm64-gnu ]] && force=(--force)
+  (cd "$project" && npm install --silent --no-audit --no-fund --no-package-lock "${force[@]}" \
     "$DIST/npm/rds-iam-$version.tgz" "$DIST/npm/rds-iam-$plat-$version.tgz")
   if [[ $plat == linux-arm64-gnu ]]; then
     timed "${qemu[@]}" "$ARM64_ROOT/usr/bin/node" "$ROOT/scripts/dist/smoke.js" "$project"
