@@ -43,11 +43,11 @@ class Elf:
 
     @property
     def libc(self) -> str:
-        if any("musl" in n for n in self.needed) or (
-            self.interpreter and "musl" in self.interpreter
-        ):
+        """glibc's soname is libc.so.6; musl's is libc.so (zig's link) or libc.musl-<arch>.so.1."""
+        musl = ("musl" in n or n == "libc.so" for n in self.needed)
+        if any(musl) or (self.interpreter and "musl" in self.interpreter):
             return "musl"
-        if any(n.startswith("libc.so") for n in self.needed) or self.glibc:
+        if "libc.so.6" in self.needed or self.glibc:
             return "glibc"
         return "static" if not self.interpreter and not self.needed else "none"
 
