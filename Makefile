@@ -57,3 +57,4 @@ include tests/iamdb/iamdb.mk
 include python/python.mk
 include node/node.mk
 include tests/checks.mk
+include scripts/dist/dist.mk

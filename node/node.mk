@@ -2,7 +2,7 @@
 # Included by the root Makefile. Tests run against the PACKED package installed in a temp
 # project ($(NODE_TEST_DIR)), never against the source tree.
 NODE_TEST_DIR := $(CURDIR)/target/node-test
-NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node
+NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node --js binding.js
 
 .PHONY: node-deps node-build node-pack node-test node-bench
 
@@ -15,11 +15,13 @@ node-deps: node_modules/.rds-iam-installed ## npm ci (dev tools and the drivers 
 node-build: node-deps ## npm ci, then one release build of the Node addon (napi CLI)
 	$(NAPI_BUILD) --release
 
-node-pack: node-build ## npm pack, installed into a temp project (target/node-test)
+# The main package and this machine's platform package, packed and installed as from the registry
+# (scripts/dist/npm-pack.js: the same packing as `make dist`; it fails when versions differ).
+node-pack: node-build ## npm pack (main + this platform's package), installed into a temp project (target/node-test)
 	rm -rf $(NODE_TEST_DIR) && mkdir -p $(NODE_TEST_DIR)
-	npm pack --silent --pack-destination $(NODE_TEST_DIR) > $(NODE_TEST_DIR)/tarball.txt
+	node scripts/dist/npm-pack.js --out $(NODE_TEST_DIR) --local --main > $(NODE_TEST_DIR)/tarballs.txt
 	cd $(NODE_TEST_DIR) && printf '{ "name": "rds-iam-test-project", "private": true }\n' > package.json \
-	  && npm install --no-audit --no-fund --no-package-lock ./$$(tail -n1 tarball.txt)
+	  && npm install --no-audit --no-fund --no-package-lock $$(cat tarballs.txt)
 	node node/test/setup-types.js $(NODE_TEST_DIR)
 
 node-test: node-pack ## Node tests (node:test) and tsc --noEmit, against the packed package

@@ -16,7 +16,7 @@ test('the tests load the installed tarball, not the source tree', () => {
   assert.strictEqual(fs.realpathSync(installed), installed, 'a copy, not a link to the repo');
 });
 
-test('the tarball holds the entry points, the loader, the types and the addon only', () => {
+test('the tarball holds the entry points, the loader and the types; the addon is in the platform package', () => {
   const files = [];
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -26,12 +26,14 @@ test('the tarball holds the entry points, the loader, the types and the addon on
   };
   walk(installed);
   for (const f of ['package.json', 'node/main.js', 'node/main.mjs', 'node/main.d.ts', 'node/index.js',
-    'node/index.d.ts', 'node/cli.js', 'node/js/drivers.js', 'node/js/tls.js', 'node/rds-iam.linux-x64-gnu.node']) {
+    'node/binding.js', 'node/index.d.ts', 'node/cli.js', 'node/js/drivers.js', 'node/js/tls.js']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
   for (const f of files) {
-    assert.doesNotMatch(f, /\.rs$|Cargo|\/test\/|^node\/npm\//, `should not be packed: ${f}`);
+    assert.doesNotMatch(f, /\.rs$|Cargo|\/test\/|^node\/npm\/|\.node$/, `should not be packed: ${f}`);
   }
+  const platform = path.join(PROJECT, 'node_modules', 'rds-iam-linux-x64-gnu');
+  assert.deepStrictEqual(fs.readdirSync(platform).sort(), ['README.md', 'package.json', 'rds-iam.linux-x64-gnu.node']);
 });
 
 test('package.json version = Cargo workspace version = the native VERSION', () => {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what `make dist` / `make dist-check` need on a fresh machine, each only when missing:
+# the Rust std of the cross targets, the Python-packaged tools (zig, maturin, cargo-zigbuild,
+# auditwheel) in target/dist-venv, and Debian's qemu-user-static, mmdebstrap and binutils.
+source "$(dirname "$0")/env.sh"
+
+installed="$(rustup target list --installed)"
+for t in "${RUST_TARGETS[@]}"; do
+  grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+
+stamp="$DIST_VENV/.requirements.txt"
+if ! cmp -s "$ROOT/scripts/dist/requirements.txt" "$stamp"; then
+  test -x "$DIST_VENV/bin/python" || python3 -m venv "$DIST_VENV"
+  "$DIST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$ROOT/scripts/dist/requirements.txt"
+  cp "$ROOT/scripts/dist/requirements.txt" "$stamp"
+fi
+
+# DIST_APT=0: build only (the release workflow's build jobs), no emulation tools.
+[[ ${DIST_APT:-1} == 0 ]] && exit 0
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+missing=()
+for pkg in qemu-user-static mmdebstrap binutils; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}"
+fi
