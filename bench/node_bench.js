@@ -84,7 +84,7 @@ async function main () {
     startup('ours', `const m = require('./node/main.js'); await new m.Signer({ host: '${HOST}', user: 'app' }).token()`, env),
     startup('aws_sdk', `const { Signer } = require('@aws-sdk/rds-signer'); await new Signer({ hostname: '${HOST}', port: 5432, username: 'app', region: 'us-east-1' }).getAuthToken()`, env))
   // Installed footprint: each package alone in a fresh project.
-  for (const [name, spec] of [['ours', process.env.RDS_IAM_TARBALL], ['aws_sdk', '@aws-sdk/rds-signer@' + require('@aws-sdk/rds-signer/package.json').version]]) {
+  for (const [name, spec] of [['ours', process.env.RDS_IAM_TARBALL], ['aws_sdk', `@aws-sdk/rds-signer@${require('@aws-sdk/rds-signer/package.json').version}`]]) {
     if (!spec) continue
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'rds-iam-bench-'))
     fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"b","private":true}')

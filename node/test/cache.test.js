@@ -17,7 +17,7 @@ before(async () => {
   fake = await start();
   useEnv({ AWS_ENDPOINT_URL_STS: fake.url, AWS_REGION: 'us-east-1' });
 });
-after(() => fake && fake.stop());
+after(() => fake?.stop());
 
 const signatures = () => stats().signatures;
 

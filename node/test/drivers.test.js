@@ -50,7 +50,7 @@ const DRIVERS = {
     connectAll: async (pool, n) => {
       const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
       const users = await Promise.all(clients.map(async (c) => (await c.query('SELECT current_user AS u')).rows[0].u));
-      clients.forEach((c) => c.release(true));
+      for (const c of clients) c.release(true);
       return users;
     },
     close: (pool) => pool.end(),
@@ -64,7 +64,7 @@ const DRIVERS = {
     connectAll: async (sql, n) => {
       const reserved = await Promise.all(Array.from({ length: n }, () => sql.reserve()));
       const users = await Promise.all(reserved.map(async (r) => (await r`SELECT current_user AS u`)[0].u));
-      reserved.forEach((r) => r.release());
+      for (const r of reserved) r.release();
       await sleep(600); // idle_timeout closes them, so the next round opens new connections
       return users;
     },
@@ -79,7 +79,7 @@ const DRIVERS = {
     connectAll: async (pool, n) => {
       const conns = await Promise.all(Array.from({ length: n }, () => pool.getConnection()));
       const users = await Promise.all(conns.map(async (c) => (await c.query('SELECT CURRENT_USER() AS u'))[0][0].u.split('@')[0]));
-      conns.forEach((c) => c.destroy());
+      for (const c of conns) c.destroy();
       return users;
     },
     close: (pool) => pool.end(),

@@ -28,4 +28,4 @@ const tsconfig = {
   },
   files: ['types.ts', 'types.mts'],
 };
-fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
+fs.writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);

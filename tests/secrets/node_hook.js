@@ -13,7 +13,7 @@ const cp = require('node:child_process');
 const OUT = process.env.SECRETS_NODE_OUT || path.join(__dirname, '../../target/secrets/node-shown.txt');
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 const write = (kind, text) => fs.appendFileSync(OUT, `=== node ${kind}\n${text}\n`);
-const safe = (f) => { try { return f(); } catch (e) { return `<failed: ${e && e.message}>`; } };
+const safe = (f) => { try { return f(); } catch (e) { return `<failed: ${e?.message}>`; } };
 
 function recordError(where, e) {
   if (!e || typeof e !== 'object') return write(`error (${where})`, String(e));
@@ -68,8 +68,9 @@ function wrapPackage(exp) {
 }
 
 const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  const exp = load.apply(this, arguments);
+Module._load = function (...args) {
+  const [request, parent, isMain] = args;
+  const exp = load.apply(this, args);
   const file = safe(() => Module._resolveFilename(request, parent, isMain));
   if (typeof file === 'string' && /[\\/]rds-iam[\\/](node[\\/])?index\.js$/.test(file)) return wrapPackage(exp);
   return exp;
@@ -79,19 +80,21 @@ Module._load = function (request, parent, isMain) {
 const label = (file, args) => [path.basename(String(file)), ...(args || []).slice(0, 1)].join(' ');
 function recordChild(file, args, r) {
   for (const name of ['stdout', 'stderr']) {
-    const data = r && r[name];
-    if (data && data.length) write(`subprocess ${name} argv=${label(file, args)}`, String(data));
+    const data = r?.[name];
+    if (data?.length) write(`subprocess ${name} argv=${label(file, args)}`, String(data));
   }
 }
 const { spawnSync, execFileSync } = cp;
-cp.spawnSync = function (file, args, opts) {
-  const r = spawnSync.apply(this, arguments);
+cp.spawnSync = function (...argv) {
+  const [file, args] = argv;
+  const r = spawnSync.apply(this, argv);
   recordChild(file, Array.isArray(args) ? args : [], r);
   return r;
 };
-cp.execFileSync = function (file, args, opts) {
+cp.execFileSync = function (...argv) {
+  const [file, args] = argv;
   try {
-    const out = execFileSync.apply(this, arguments);
+    const out = execFileSync.apply(this, argv);
     recordChild(file, Array.isArray(args) ? args : [], { stdout: out });
     return out;
   } catch (e) { recordChild(file, Array.isArray(args) ? args : [], e); throw e; }
