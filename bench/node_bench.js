@@ -57,6 +57,13 @@ const CHILD = (body) => `const t = process.hrtime.bigint();
   const hwm = require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1]
   console.log(ms, hwm) })()`
 
+// The require alone, in a fresh process (median of ROUNDS).
+function requireMs (key, file) {
+  const code = `const t = process.hrtime.bigint(); require(${JSON.stringify(file)}); console.log(Number(process.hrtime.bigint() - t) / 1e6)`
+  const runs = Array.from({ length: ROUNDS }, () => Number(execFileSync(process.execPath, ['-e', code], { cwd: ROOT })))
+  return { [key]: median(runs) }
+}
+
 function startup (name, body, env) {
   const walls = []; const rss = []
   for (let r = 0; r < ROUNDS; r++) {
@@ -78,8 +85,14 @@ async function main () {
   await signer.token()
   res.node_cached_us = await perCallAsyncUs(() => signer.token(), QUICK ? 5000 : 50000)
   res.node_cached_sync_us = perCallUs(() => signer.tokenSync(), QUICK ? 20000 : 200000)
+  res.node_cached_password_us = await perCallAsyncUs(() => signer.password(), QUICK ? 5000 : 50000)
+  // A Signer that never reuses a token: cached credentials, a fresh signature per call.
+  const noReuse = new rdsIam.Signer({ host: HOST, port: 5432, user: 'app', credentials, reuseFor: 0 })
+  res.node_reuse_for_0_us = await perCallAsyncUs(() => noReuse.token(), QUICK ? 500 : 5000)
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_REGION: 'us-east-1' }
   Object.assign(res,
+    requireMs('node_require_ms', path.join(ROOT, 'node', 'main.js')),
+    requireMs('aws_sdk_require_ms', require.resolve('@aws-sdk/rds-signer')),
     startup('bare', '', env),
     startup('ours', `const m = require('./node/main.js'); await new m.Signer({ host: '${HOST}', user: 'app' }).token()`, env),
     startup('aws_sdk', `const { Signer } = require('@aws-sdk/rds-signer'); await new Signer({ hostname: '${HOST}', port: 5432, username: 'app', region: 'us-east-1' }).getAuthToken()`, env))

@@ -4,7 +4,7 @@
 NODE_TEST_DIR := $(CURDIR)/target/node-test
 NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node
 
-.PHONY: node-deps node-build node-pack node-test node-bench
+.PHONY: node-deps node-build node-pack node-test
 
 node_modules/.rds-iam-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,6 +25,3 @@ node-pack: node-build ## npm pack, installed into a temp project (target/node-te
 node-test: node-pack ## Node tests (node:test) and tsc --noEmit, against the packed package
 	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node --test node/test/*.test.js
 	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json
-
-node-bench: node-pack ## rds-iam (packed) vs @aws-sdk/rds-signer: require time, per-call cost (JSON)
-	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node node/bench.js

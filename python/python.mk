@@ -10,7 +10,7 @@ PY_TEST_PY    := $(CURDIR)/$(PY_TEST_VENV)/bin/python
 PY_PIP        := --quiet --disable-pip-version-check
 PY_WHEEL_GLOB := dist/rds_iam-*-abi3-*.whl
 
-.PHONY: python-build python-test python-lint python-bench
+.PHONY: python-build python-test python-lint
 
 $(VENV)/.python-dev: $(PY_DEV_REQS) $(PY_TEST_REQS) | venv
 	$(VENV_PY) -m pip install $(PY_PIP) -r $(PY_DEV_REQS)
@@ -36,7 +36,3 @@ python-test: python-build python-lint ## Wheel in a fresh venv: stubtest, mypy -
 	cd $(PY_TEST_VENV) && $(PY_TEST_PY) -m mypy --config-file $(CURDIR)/pyproject.toml \
 		$(CURDIR)/python/tests/typed_usage.py
 	$(PY_TEST_PY) -m pytest -q -W error -p no:cacheprovider python/tests
-
-python-bench: python-build ## Per-call cost of rds_iam vs boto3's generate_db_auth_token
-	$(VENV_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
-	cd $(VENV) && $(VENV_PY) $(CURDIR)/python/tests/bench_tokens.py
