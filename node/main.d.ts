@@ -6,25 +6,33 @@ export { Signer, sign, clearCaches, stats, VERSION } from './index';
 export type { SignerOptions, SignOptions, CredentialsInput, TokenInfo, Stats } from './index';
 
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */
-export type Mysql2Ssl = string | {
-  pfx?: string;
-  key?: string | string[] | Buffer | Buffer[];
-  passphrase?: string;
-  cert?: string | string[] | Buffer | Buffer[];
-  ca?: string | string[] | Buffer | Buffer[];
-  crl?: string | string[];
-  ciphers?: string;
-  rejectUnauthorized?: boolean;
-  verifyIdentity?: boolean;
-  minVersion?: string;
-  maxVersion?: string;
-};
+export type Mysql2Ssl =
+  | string
+  | {
+      pfx?: string;
+      key?: string | string[] | Buffer | Buffer[];
+      passphrase?: string;
+      cert?: string | string[] | Buffer | Buffer[];
+      ca?: string | string[] | Buffer | Buffer[];
+      crl?: string | string[];
+      ciphers?: string;
+      rejectUnauthorized?: boolean;
+      verifyIdentity?: boolean;
+      minVersion?: string;
+      maxVersion?: string;
+    };
 
 /** pg's `ssl`: `true` (verify against Node's CAs) or `tls.connect` options. */
 export type PgSsl = boolean | TlsConnectionOptions;
 
 /** postgres.js's `ssl`. */
-export type PostgresSsl = boolean | 'require' | 'allow' | 'prefer' | 'verify-full' | TlsConnectionOptions;
+export type PostgresSsl =
+  | boolean
+  | 'require'
+  | 'allow'
+  | 'prefer'
+  | 'verify-full'
+  | TlsConnectionOptions;
 
 /** mysql2 settings: spread into `mysql.createPool({ ... })` / `createConnection({ ... })`. */
 export interface Mysql2Settings {
