@@ -22,6 +22,11 @@ node-pack: node-build ## npm pack, installed into a temp project (target/node-te
 	  && npm install --no-audit --no-fund --no-package-lock ./$$(tail -n1 tarball.txt)
 	node node/test/setup-types.js $(NODE_TEST_DIR)
 
-node-test: node-pack ## Node tests (node:test) and tsc --noEmit, against the packed package
-	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node --test node/test/*.test.js
+# node --test runs with the secrets hook preloaded (and the secrets probe), NODE_DEBUG on: its one
+# run is also `make secrets-scan`'s input.
+node-test: node-pack | system-packages ## Node tests (node:test) and tsc --noEmit, against the packed package (output in target/secrets/node-suite.txt)
+	rm -f $(SECRETS_DIR)/node-*
+	$(call iamdb_dir,node) RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) SECRETS_NODE_OUT=$(SECRETS_DIR)/node-shown.txt \
+	  NODE_DEBUG=rds-iam,rds_iam,http,tls SECRETS_DIR=$(SECRETS_DIR) tests/secrets/run_captured.sh node \
+	  node --require ./tests/secrets/node_hook.js --test node/test/*.test.js tests/secrets/probe.test.js
 	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json

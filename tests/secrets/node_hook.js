@@ -1,5 +1,5 @@
 'use strict';
-// Preloaded (`node --require`) into the Node test runs of `make secrets-scan`: records what the
+// Preloaded (`node --require`) into `make node-test`'s run (secrets-scan's input): records what the
 // rds-iam package SHOWS — every error its functions, constructor and methods throw or reject with
 // (message, stack, code, util.inspect, JSON.stringify), util.inspect/JSON.stringify of every
 // Signer made, and what each captured child process printed (spawnSync / execFileSync: the CLI) —

@@ -1,5 +1,5 @@
 'use strict';
-// Secrets probe for the Node package (issue 8), run by `make secrets-scan` with node_hook.js
+// Secrets probe for the Node package (issue 8), run by `make node-test` with node_hook.js
 // preloaded (which records every error, Signer and CLI output into target/secrets/): drives the
 // error paths with KNOWN secrets as inputs and asserts that nothing shown holds them.
 const test = require('node:test');
