@@ -9,13 +9,16 @@ shift
 out=${SECRETS_DIR:?SECRETS_DIR must name the capture folder}/$name-suite.txt
 mkdir -p "$SECRETS_DIR"
 echo "$name: $* > ${out#"$PWD"/}"
+started=$SECONDS
 "$@" >"$out" 2>&1
 status=$?
+took=$((SECONDS - started))
 if [ "$status" = 0 ]; then
   # cargo test's, pytest's and node --test's result lines
   grep -E '^test result: |^ℹ (tests|pass|fail) |^[0-9]+ passed' "$out" | sed "s/^/$name: /" | tail -n 40
+  echo "$name: passed in ${took}s"
 else
   tail -n 80 "$out"
-  echo "$name: FAILED (exit $status); its whole output is in $out"
+  echo "$name: FAILED (exit $status) after ${took}s; its whole output is in $out"
 fi
 exit "$status"
