@@ -63,6 +63,9 @@ def calls() -> dict[str, float]:
     signer = rds_iam.Signer(HOST, 5432, "app", credentials=KEYS)
     signer.token()
     cached = per_call_us(signer.token, 20000 if QUICK else 200000)
+    # A Signer that never reuses a token: cached credentials, a fresh signature per call.
+    no_reuse = rds_iam.Signer(HOST, 5432, "app", credentials=KEYS, reuse_for=0)
+    reuse_for_0 = per_call_us(no_reuse.token, 500 if QUICK else 5000)
 
     async def many(n: int) -> None:
         for _ in range(n):
@@ -77,6 +80,7 @@ def calls() -> dict[str, float]:
         "boto3_fresh_us": boto_fresh,
         "py_cached_us": cached,
         "py_cached_async_us": cached_async,
+        "py_reuse_for_0_us": reuse_for_0,
     }
 
 
@@ -114,6 +118,29 @@ def startup() -> dict[str, float]:
             rss.append(int(r.stdout.split()[-1]) / 1024)
         out[f"py_process_{name}_ms"] = statistics.median(walls)
         out[f"py_process_{name}_rss_mb"] = statistics.median(rss)
+    return out
+
+
+IMPORT = "import time; t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
+
+
+def imports() -> dict[str, float]:
+    """The import alone, in a fresh interpreter (median of ROUNDS)."""
+    out: dict[str, float] = {}
+    for key, module in (("py_import_ms", "rds_iam"), ("boto3_import_ms", "boto3")):
+        runs = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", IMPORT.format(module)],
+                    env=ENV,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for _ in range(ROUNDS)
+        ]
+        out[key] = statistics.median(runs) * 1e3
     return out
 
 
@@ -189,6 +216,7 @@ if __name__ == "__main__":
     result = {
         **calls(),
         **startup(),
+        **imports(),
         **storm(),
         "py_installed_mb": installed_mb(["rds-iam"]),
         "boto3_installed_mb": installed_mb(["boto3"]),

@@ -23,6 +23,8 @@ ROWS = [
     ("Python fresh signature", "py_fresh_us", "boto3_fresh_us", "µs", "≤ 6 µs"),
     ("Python cached token()", "py_cached_us", "boto3_fresh_us", "µs", "≤ 0.5 µs"),
     ("Python cached token_async()", "py_cached_async_us", "boto3_fresh_us", "µs", None),
+    ("Python import alone", "py_import_ms", "boto3_import_ms", "ms", None),
+    ("Python token(), reuse_for=0", "py_reuse_for_0_us", "boto3_fresh_us", "µs", None),
     (
         "Python import + first token",
         "py_process_ours_ms",
@@ -44,6 +46,9 @@ ROWS = [
     ("Node fresh signature", "node_fresh_us", "aws_sdk_fresh_us", "µs", "≤ 6 µs"),
     ("Node cached token() Promise", "node_cached_us", "aws_sdk_fresh_us", "µs", "≤ 1 µs"),
     ("Node cached tokenSync()", "node_cached_sync_us", "aws_sdk_fresh_us", "µs", "≤ 0.3 µs"),
+    ("Node cached password()", "node_cached_password_us", "aws_sdk_fresh_us", "µs", None),
+    ("Node token(), reuseFor: 0", "node_reuse_for_0_us", "aws_sdk_fresh_us", "µs", None),
+    ("Node require alone", "node_require_ms", "aws_sdk_require_ms", "ms", None),
     ("Node require + first token", "node_process_ours_ms", "node_process_aws_sdk_ms", "ms", None),
     ("  (bare node)", "node_process_bare_ms", None, "ms", None),
     ("Node peak RSS", "node_process_ours_rss_mb", "node_process_aws_sdk_rss_mb", "MB", None),

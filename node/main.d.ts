@@ -6,25 +6,33 @@ export { Signer, sign, clearCaches, stats, VERSION, tlsCovered } from './index';
 export type { SignerOptions, SignOptions, CredentialsInput, TokenInfo, Stats } from './index';
 
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */
-export type Mysql2Ssl = string | {
-  pfx?: string;
-  key?: string | string[] | Buffer | Buffer[];
-  passphrase?: string;
-  cert?: string | string[] | Buffer | Buffer[];
-  ca?: string | string[] | Buffer | Buffer[];
-  crl?: string | string[];
-  ciphers?: string;
-  rejectUnauthorized?: boolean;
-  verifyIdentity?: boolean;
-  minVersion?: string;
-  maxVersion?: string;
-};
+export type Mysql2Ssl =
+  | string
+  | {
+      pfx?: string;
+      key?: string | string[] | Buffer | Buffer[];
+      passphrase?: string;
+      cert?: string | string[] | Buffer | Buffer[];
+      ca?: string | string[] | Buffer | Buffer[];
+      crl?: string | string[];
+      ciphers?: string;
+      rejectUnauthorized?: boolean;
+      verifyIdentity?: boolean;
+      minVersion?: string;
+      maxVersion?: string;
+    };
 
 /** pg's `ssl`: `true` (verify against Node's CAs) or `tls.connect` options. */
 export type PgSsl = boolean | TlsConnectionOptions;
 
 /** postgres.js's `ssl`. */
-export type PostgresSsl = boolean | 'require' | 'allow' | 'prefer' | 'verify-full' | TlsConnectionOptions;
+export type PostgresSsl =
+  | boolean
+  | 'require'
+  | 'allow'
+  | 'prefer'
+  | 'verify-full'
+  | TlsConnectionOptions;
 
 /**
  * The Amazon RDS root CA certificates (PEM) shipped with the package: what `ca` must hold to
@@ -103,4 +111,7 @@ export declare function mysql2(signer: Signer, options?: HelperOptions<Mysql2Ssl
 /** `new pg.Pool({ ...rdsIam.pg(signer), database })`: token per connection, verifying TLS (`rdsIam.tls()`). */
 export declare function pg(signer: Signer, options?: HelperOptions<PgSsl>): PgSettings;
 /** `postgres({ ...rdsIam.postgres(signer), database })`: token per connection, verifying TLS (`rdsIam.tls()`). */
-export declare function postgres(signer: Signer, options?: HelperOptions<PostgresSsl>): PostgresSettings;
+export declare function postgres(
+  signer: Signer,
+  options?: HelperOptions<PostgresSsl>,
+): PostgresSettings;

@@ -1,5 +1,17 @@
 // The package entry for `import`: the same objects as require('rds-iam') (one native module).
 import rdsIam from './main.js';
 
-export const { Signer, sign, clearCaches, stats, VERSION, caBundle, tls, tlsCovered, mysql2, pg, postgres } = rdsIam;
+export const {
+  Signer,
+  sign,
+  clearCaches,
+  stats,
+  VERSION,
+  caBundle,
+  tls,
+  tlsCovered,
+  mysql2,
+  pg,
+  postgres,
+} = rdsIam;
 export default rdsIam;

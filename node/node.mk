@@ -4,7 +4,7 @@
 NODE_TEST_DIR := $(CURDIR)/target/node-test
 NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node --js binding.js
 
-.PHONY: node-deps node-build node-pack node-test node-bench
+.PHONY: node-deps node-build node-pack node-test
 
 node_modules/.rds-iam-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -24,9 +24,11 @@ node-pack: node-build ## npm pack (main + this platform's package), installed in
 	  && npm install --no-audit --no-fund --no-package-lock $$(cat tarballs.txt)
 	node node/test/setup-types.js $(NODE_TEST_DIR)
 
-node-test: node-pack ## Node tests (node:test) and tsc --noEmit, against the packed package
-	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node --test node/test/*.test.js
+# node --test runs with the secrets hook preloaded (and the secrets probe), NODE_DEBUG on: its one
+# run is also `make secrets-scan`'s input.
+node-test: node-pack | system-packages ## Node tests (node:test) and tsc --noEmit, against the packed package (output in target/secrets/node-suite.txt)
+	rm -f $(SECRETS_DIR)/node-*
+	$(call iamdb_dir,node) RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) SECRETS_NODE_OUT=$(SECRETS_DIR)/node-shown.txt \
+	  NODE_DEBUG=rds-iam,rds_iam,http,tls SECRETS_DIR=$(SECRETS_DIR) tests/secrets/run_captured.sh node \
+	  node --require ./tests/secrets/node_hook.js --test node/test/*.test.js tests/secrets/probe.test.js
 	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json
-
-node-bench: node-pack ## rds-iam (packed) vs @aws-sdk/rds-signer: require time, per-call cost (JSON)
-	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) node node/bench.js

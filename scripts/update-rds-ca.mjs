@@ -64,14 +64,16 @@ function render(certs, title, source) {
     `# ${certs.length} certificates.`,
     '',
   ];
-  const body = certs.map((c) => [
-    `# Subject: ${oneLine(c.subject)}`,
-    `# SHA-256: ${c.fingerprint256}`,
-    `# Not after: ${new Date(c.validTo).toISOString()}`,
-    `# Source: ${source}`,
-    c.toString().trim(),
-    '',
-  ].join('\n'));
+  const body = certs.map((c) =>
+    [
+      `# Subject: ${oneLine(c.subject)}`,
+      `# SHA-256: ${c.fingerprint256}`,
+      `# Not after: ${new Date(c.validTo).toISOString()}`,
+      `# Source: ${source}`,
+      c.toString().trim(),
+      '',
+    ].join('\n'),
+  );
   return `${head.join('\n')}\n${body.join('\n')}`;
 }
 
@@ -87,7 +89,9 @@ function unique(pems, keep, now) {
     }
     seen.set(cert.fingerprint256, cert);
   }
-  const certs = [...seen.values()].sort((a, b) => cn(a).localeCompare(cn(b)) || a.fingerprint256.localeCompare(b.fingerprint256));
+  const certs = [...seen.values()].sort(
+    (a, b) => cn(a).localeCompare(cn(b)) || a.fingerprint256.localeCompare(b.fingerprint256),
+  );
   return { certs, dropped };
 }
 
@@ -102,9 +106,21 @@ export function generate(now = Date.now()) {
     rds,
     pub,
     files: {
-      [RDS_BUNDLE]: render(rds.certs, 'Amazon RDS root CA certificates (every region the source covers)', source),
-      [PYTHON_COPY]: render(rds.certs, 'Amazon RDS root CA certificates (every region the source covers)', source),
-      [PUBLIC_ROOTS]: render(pub.certs, 'Public roots RDS Proxy and Aurora DSQL certificates chain to (Amazon Trust Services, Starfield)', source),
+      [RDS_BUNDLE]: render(
+        rds.certs,
+        'Amazon RDS root CA certificates (every region the source covers)',
+        source,
+      ),
+      [PYTHON_COPY]: render(
+        rds.certs,
+        'Amazon RDS root CA certificates (every region the source covers)',
+        source,
+      ),
+      [PUBLIC_ROOTS]: render(
+        pub.certs,
+        'Public roots RDS Proxy and Aurora DSQL certificates chain to (Amazon Trust Services, Starfield)',
+        source,
+      ),
     },
   };
 }
@@ -127,7 +143,8 @@ export function audit(certs, { now = Date.now(), families = FAMILIES } = {}) {
     if (seen.has(c.fingerprint256)) problems.push(`${name}: duplicate ${c.fingerprint256}`);
     seen.add(c.fingerprint256);
     const end = new Date(c.validTo).getTime();
-    if (end <= now) problems.push(`${name}: expired ${c.validTo}; run node scripts/update-rds-ca.mjs`);
+    if (end <= now)
+      problems.push(`${name}: expired ${c.validTo}; run node scripts/update-rds-ca.mjs`);
     else if (end - now < YEAR_MS) warnings.push(`${name}: expires ${c.validTo} (within a year)`);
   }
   for (const f of families) {
@@ -137,7 +154,8 @@ export function audit(certs, { now = Date.now(), families = FAMILIES } = {}) {
   const regions = new Set(certs.filter((c) => family(c)).map(region));
   for (const r of regions) {
     for (const f of families) {
-      if (!certs.some((c) => region(c) === r && family(c) === f)) problems.push(`${r}: no rds-ca-${f} root`);
+      if (!certs.some((c) => region(c) === r && family(c) === f))
+        problems.push(`${r}: no rds-ca-${f} root`);
     }
   }
   return { problems, warnings };
@@ -156,7 +174,10 @@ function main() {
       } catch {
         // reported below
       }
-      if (old !== text) problems.push(`${path} is not what the generator writes today; run node scripts/update-rds-ca.mjs`);
+      if (old !== text)
+        problems.push(
+          `${path} is not what the generator writes today; run node scripts/update-rds-ca.mjs`,
+        );
       const a = audit(parseBundle(old || ''), { families: path === PUBLIC_ROOTS ? [] : FAMILIES });
       problems.push(...a.problems.map((p) => `${path}: ${p}`));
       if (path !== PYTHON_COPY) warnings.push(...a.warnings);
@@ -171,7 +192,9 @@ function main() {
     process.exit(1);
   }
   const dropped = rds.dropped.length + pub.dropped.length;
-  console.log(`${check ? 'checked' : 'wrote'}: ${rds.certs.length} RDS roots, ${pub.certs.length} public roots (${dropped} expired left out)`);
+  console.log(
+    `${check ? 'checked' : 'wrote'}: ${rds.certs.length} RDS roots, ${pub.certs.length} public roots (${dropped} expired left out)`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

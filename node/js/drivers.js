@@ -16,9 +16,9 @@ function checkSigner(signer, helper) {
 
 function makeDrivers(tls) {
   /** The caller's `ssl` as given, else verifying options (`ca`, `verify: false` to only encrypt). */
-  function ssl(signer, options, servername) {
+  function ssl(options, servername) {
     if (options && options.ssl !== undefined) return options.ssl;
-    return tls({ ca: options && options.ca, verify: options && options.verify, servername });
+    return tls({ ca: options?.ca, verify: options?.verify, servername });
   }
 
   /**
@@ -32,12 +32,16 @@ function makeDrivers(tls) {
    */
   function mysql2(signer, options = {}) {
     checkSigner(signer, 'mysql2');
-    const name = options.ssl === undefined && options.verify !== false ? tunnelName(signer) : undefined;
+    const name =
+      options.ssl === undefined && options.verify !== false ? tunnelName(signer) : undefined;
     const settings = {
       host: name || signer.host,
       port: signer.port,
       user: signer.user,
-      ssl: options.ssl !== undefined ? options.ssl : { ...ssl(signer, options), verifyIdentity: options.verify !== false },
+      ssl:
+        options.ssl !== undefined
+          ? options.ssl
+          : { ...ssl(options), verifyIdentity: options.verify !== false },
       authPlugins: {
         mysql_clear_password: () => () => signer.token().then((t) => Buffer.from(`${t}\0`)),
       },
@@ -57,7 +61,7 @@ function makeDrivers(tls) {
       port: signer.port,
       user: signer.user,
       password: signer.password,
-      ssl: ssl(signer, options, tunnelName(signer)),
+      ssl: ssl(options, tunnelName(signer)),
     };
   }
 
@@ -72,7 +76,7 @@ function makeDrivers(tls) {
       port: signer.port,
       user: signer.user,
       password: signer.password,
-      ssl: ssl(signer, options, tunnelName(signer)),
+      ssl: ssl(options, tunnelName(signer)),
     };
   }
 

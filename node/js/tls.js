@@ -16,9 +16,11 @@ function defaultCas() {
 function warnUnverified() {
   if (!warned) {
     warned = true;
-    process.emitWarning('rds-iam: verify: false: TLS without checking the server certificate; '
-      + 'an IAM token is a password anyone on the path can replay for 15 minutes',
-    { code: 'RDS_IAM_TLS_UNVERIFIED' });
+    process.emitWarning(
+      'rds-iam: verify: false: TLS without checking the server certificate; ' +
+        'an IAM token is a password anyone on the path can replay for 15 minutes',
+      { code: 'RDS_IAM_TLS_UNVERIFIED' },
+    );
   }
 }
 
@@ -26,7 +28,8 @@ function warnUnverified() {
 function tunnelName(signer) {
   const name = signer.signHost;
   return typeof name === 'string' && name.toLowerCase() !== String(signer.host).toLowerCase()
-    ? name : undefined;
+    ? name
+    : undefined;
 }
 
 function makeTls(caBundle) {
@@ -37,7 +40,9 @@ function makeTls(caBundle) {
    */
   return function tls(options = {}) {
     if (options === null || typeof options !== 'object') {
-      const err = new TypeError('invalid argument `options`: rdsIam.tls() takes { ca, verify, servername }');
+      const err = new TypeError(
+        'invalid argument `options`: rdsIam.tls() takes { ca, verify, servername }',
+      );
       err.code = 'InvalidArgument';
       throw err;
     }

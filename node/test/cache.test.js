@@ -17,7 +17,7 @@ before(async () => {
   fake = await start();
   useEnv({ AWS_ENDPOINT_URL_STS: fake.url, AWS_REGION: 'us-east-1' });
 });
-after(() => fake && fake.stop());
+after(() => fake?.stop());
 
 const signatures = () => stats().signatures;
 
@@ -62,11 +62,15 @@ test('worker_threads share the process-wide cache: one signature, equal tokens',
     const go = workerData.sync ? Promise.resolve(s.tokenSync()) : s.token();
     go.then((token) => parentPort.postMessage({ token, signatures: stats().signatures }),
       (e) => parentPort.postMessage({ error: e.code + ': ' + e.message }));`;
-  const run = (sync) => new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { entry: PKG_ENTRY, sync, options: { ...endpoint, credentials } } });
-    w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-    w.once('error', reject);
-  });
+  const run = (sync) =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(code, {
+        eval: true,
+        workerData: { entry: PKG_ENTRY, sync, options: { ...endpoint, credentials } },
+      });
+      w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+      w.once('error', reject);
+    });
   const results = await Promise.all([run(false), run(true), run(false), run(true)]);
   const mine = await new Signer({ ...endpoint, credentials }).token();
   assert.deepStrictEqual(new Set(results.map((r) => r.token)), new Set([mine]));
@@ -85,7 +89,11 @@ test('many concurrent token() calls during a slow credential fetch → one fetch
   });
   const before = signatures();
   const t0 = Date.now();
-  const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? s.tokenInfo().then((x) => x.token) : s.token())));
+  const tokens = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      i % 3 === 0 ? s.tokenInfo().then((x) => x.token) : s.token(),
+    ),
+  );
   assert.ok(Date.now() - t0 >= 700, 'the fetch was slow');
   assert.strictEqual(new Set(tokens).size, 1);
   assert.match(tokens[0], /X-Amz-Credential=ASIAASSUMED000000001%2F/);
@@ -102,14 +110,21 @@ test('a credential fetch that fails rejects every waiting caller with ProviderEr
   clearCaches();
   await fake.reset();
   await fake.configure({ sts: { error_code: 'AccessDenied', status: 403 } });
-  const s = new Signer({ ...endpoint, credentials, roleArn: 'arn:aws:iam::123456789012:role/denied' });
+  const s = new Signer({
+    ...endpoint,
+    credentials,
+    roleArn: 'arn:aws:iam::123456789012:role/denied',
+  });
   const results = await Promise.allSettled(Array.from({ length: 20 }, () => s.token()));
   for (const r of results) {
     assert.strictEqual(r.status, 'rejected');
     assert.ok(r.reason instanceof Error);
     assert.strictEqual(r.reason.code, 'ProviderError', r.reason.message);
   }
-  assert.throws(() => s.tokenSync(), (e) => e.code === 'ProviderError');
+  assert.throws(
+    () => s.tokenSync(),
+    (e) => e.code === 'ProviderError',
+  );
   await fake.configure({ sts: null });
 });
 
@@ -117,7 +132,12 @@ test('a hanging credential endpoint gives Timeout after fetchTimeout', async () 
   clearCaches();
   await fake.reset();
   await fake.configure({ sts: { hang: true } });
-  const s = new Signer({ ...endpoint, credentials, roleArn: 'arn:aws:iam::123456789012:role/hang', fetchTimeout: 0.5 });
+  const s = new Signer({
+    ...endpoint,
+    credentials,
+    roleArn: 'arn:aws:iam::123456789012:role/hang',
+    fetchTimeout: 0.5,
+  });
   const t0 = Date.now();
   await assert.rejects(s.token(), (e) => e.code === 'Timeout');
   assert.ok(Date.now() - t0 < 5000);
@@ -131,7 +151,10 @@ test('no credentials anywhere → NoCredentials', async () => {
   delete process.env.AWS_ACCESS_KEY_ID;
   delete process.env.AWS_SECRET_ACCESS_KEY;
   try {
-    await assert.rejects(s.token(), (e) => e.code === 'NoCredentials' && /AWS_ACCESS_KEY_ID/.test(e.message));
+    await assert.rejects(
+      s.token(),
+      (e) => e.code === 'NoCredentials' && /AWS_ACCESS_KEY_ID/.test(e.message),
+    );
   } finally {
     if (saved.id) process.env.AWS_ACCESS_KEY_ID = saved.id;
     if (saved.secret) process.env.AWS_SECRET_ACCESS_KEY = saved.secret;

@@ -6,8 +6,15 @@ const { inspect } = require('node:util');
 const { rdsIam, native } = require('./helpers.js');
 
 const { Signer, sign } = rdsIam;
-const CODES = ['NoCredentials', 'CredentialsExpired', 'NoRegion', 'InvalidEndpoint', 'InvalidArgument',
-  'ProviderError', 'Timeout'];
+const CODES = [
+  'NoCredentials',
+  'CredentialsExpired',
+  'NoRegion',
+  'InvalidEndpoint',
+  'InvalidArgument',
+  'ProviderError',
+  'Timeout',
+];
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const base = { host: 'db.abc.us-east-1.rds.amazonaws.com', user: 'app', credentials: creds };
 
@@ -46,8 +53,14 @@ test('new Signer(bad options) throws the right code', () => {
     [{ ...base, region: 'mars' }, 'InvalidArgument'],
     [{ ...base, kind: 'mysql' }, 'InvalidArgument'],
     [{ ...base, expiresIn: 60 }, 'InvalidArgument'],
-    [{ ...base, kind: 'dsql_connect', host: 'x.dsql.us-east-1.on.aws', expiresIn: 604801 }, 'InvalidArgument'],
-    [{ ...base, kind: 'dsql_connect', host: 'x.dsql.us-east-1.on.aws', expiresIn: 1.5 }, 'InvalidArgument'],
+    [
+      { ...base, kind: 'dsql_connect', host: 'x.dsql.us-east-1.on.aws', expiresIn: 604801 },
+      'InvalidArgument',
+    ],
+    [
+      { ...base, kind: 'dsql_connect', host: 'x.dsql.us-east-1.on.aws', expiresIn: 1.5 },
+      'InvalidArgument',
+    ],
     [{ ...base, reuseFor: -1 }, 'InvalidArgument'],
     [{ ...base, reuseFor: NaN }, 'InvalidArgument'],
     [{ ...base, reuseFor: Infinity }, 'InvalidArgument'],
@@ -64,17 +77,24 @@ test('new Signer(bad options) throws the right code', () => {
     [{ ...base, credentials: { ...creds, secret: 'typo' } }, 'InvalidArgument'],
     [{ ...base, profile: 'dev' }, 'InvalidArgument'],
     [{ ...base, roleArn: 'not-an-arn' }, 'InvalidArgument'],
-    [{ ...base, roleArn: 'arn:aws:iam::123456789012:role/r', roleSessionName: 'x' }, 'InvalidArgument'],
+    [
+      { ...base, roleArn: 'arn:aws:iam::123456789012:role/r', roleSessionName: 'x' },
+      'InvalidArgument',
+    ],
     [{ ...base, roleSessionName: 'session' }, 'InvalidArgument'],
     [{ ...base, password: 'nope' }, 'InvalidArgument'],
     [{ ...base, Host: 'typo' }, 'InvalidArgument'],
   ];
   for (const [options, code] of cases) {
-    assert.strictEqual(codeOf(() => new Signer(options)), code, JSON.stringify(options));
+    assert.strictEqual(
+      codeOf(() => new Signer(options)),
+      code,
+      JSON.stringify(options),
+    );
   }
 });
 
-test('the codes are the core\'s, and messages say what to do', () => {
+test("the codes are the core's, and messages say what to do", () => {
   try {
     new Signer({ host: 'db.example.com', user: 'app' });
     assert.fail('no error');
@@ -86,7 +106,14 @@ test('the codes are the core\'s, and messages say what to do', () => {
 });
 
 test('sign(bad options) throws the right code', () => {
-  const ok = { host: 'db', port: 5432, user: 'u', region: 'us-east-1', credentials: creds, at: new Date(0) };
+  const ok = {
+    host: 'db',
+    port: 5432,
+    user: 'u',
+    region: 'us-east-1',
+    credentials: creds,
+    at: new Date(0),
+  };
   assert.strictEqual(typeof sign(ok), 'string');
   const cases = [
     [undefined, 'InvalidArgument'],
@@ -100,7 +127,11 @@ test('sign(bad options) throws the right code', () => {
     [{ ...ok, credentials: { ...creds, expiration: new Date(0) } }, 'CredentialsExpired'],
   ];
   for (const [options, code] of cases) {
-    assert.strictEqual(codeOf(() => sign(options)), code, JSON.stringify(options));
+    assert.strictEqual(
+      codeOf(() => sign(options)),
+      code,
+      JSON.stringify(options),
+    );
   }
 });
 
@@ -110,30 +141,74 @@ test('token() rejects with a coded Error; tokenSync() throws the same', async ()
   await assert.rejects(s.token(), (e) => e instanceof Error && e.code === 'CredentialsExpired');
   await assert.rejects(s.tokenInfo(), (e) => e.code === 'CredentialsExpired');
   await assert.rejects(s.password(), (e) => e.code === 'CredentialsExpired');
-  assert.strictEqual(codeOf(() => s.tokenSync()), 'CredentialsExpired');
+  assert.strictEqual(
+    codeOf(() => s.tokenSync()),
+    'CredentialsExpired',
+  );
 });
 
 test('a missing profile is a coded error, not a crash', async () => {
-  const s = new Signer({ host: 'db.abc.us-east-1.rds.amazonaws.com', user: 'u', profile: 'no-such-profile-rds-iam' });
+  const s = new Signer({
+    host: 'db.abc.us-east-1.rds.amazonaws.com',
+    user: 'u',
+    profile: 'no-such-profile-rds-iam',
+  });
   await assert.rejects(s.token(), (e) => e instanceof Error && CODES.includes(e.code));
 });
 
 test('no input crashes the addon: odd values everywhere give coded Errors', () => {
-  const odd = [undefined, null, true, 0, -1, 1.5, NaN, 2 ** 53, -(2 ** 64), '', ' ', 'x'.repeat(100000),
-    '\u0000', '\ud800', '💥', [], [1], {}, () => 1, Symbol('s'), 10n, new Date(NaN), new Date(8.64e15),
-    Object.create(null), new Proxy({}, {}), Buffer.from('x')];
+  const odd = [
+    undefined,
+    null,
+    true,
+    0,
+    -1,
+    1.5,
+    NaN,
+    2 ** 53,
+    -(2 ** 64),
+    '',
+    ' ',
+    'x'.repeat(100000),
+    '\u0000',
+    '\ud800',
+    '💥',
+    [],
+    [1],
+    {},
+    () => 1,
+    Symbol('s'),
+    10n,
+    new Date(NaN),
+    new Date(8.64e15),
+    Object.create(null),
+    new Proxy({}, {}),
+    Buffer.from('x'),
+  ];
   const keys = native.optionKeys().signer;
   let n = 0;
   for (const key of keys) {
     for (const v of odd) {
-      for (const fn of [() => new Signer({ ...base, [key]: v }), () => sign({ ...base, region: 'us-east-1', [key]: v })]) {
+      for (const fn of [
+        () => new Signer({ ...base, [key]: v }),
+        () => sign({ ...base, region: 'us-east-1', [key]: v }),
+      ]) {
         const code = codeOf(fn);
-        assert.ok(code === 'no error' || CODES.includes(code), `${key}=${inspect(v).slice(0, 30)} → ${code}`);
+        assert.ok(
+          code === 'no error' || CODES.includes(code),
+          `${key}=${inspect(v).slice(0, 30)} → ${code}`,
+        );
         n += 1;
       }
     }
     for (const v of odd) {
-      const code = codeOf(() => new Signer({ ...base, credentials: { ...creds, [key === 'host' ? 'accessKeyId' : 'secretAccessKey']: v } }));
+      const code = codeOf(
+        () =>
+          new Signer({
+            ...base,
+            credentials: { ...creds, [key === 'host' ? 'accessKeyId' : 'secretAccessKey']: v },
+          }),
+      );
       assert.ok(code === 'no error' || CODES.includes(code));
     }
   }
@@ -146,6 +221,14 @@ test('no input crashes the addon: odd values everywhere give coded Errors', () =
 test('a throwing getter in the options propagates its own error', () => {
   const boom = new Error('boom');
   const options = { ...base };
-  Object.defineProperty(options, 'region', { enumerable: true, get() { throw boom; } });
-  assert.throws(() => new Signer(options), (e) => e === boom);
+  Object.defineProperty(options, 'region', {
+    enumerable: true,
+    get() {
+      throw boom;
+    },
+  });
+  assert.throws(
+    () => new Signer(options),
+    (e) => e === boom,
+  );
 });

@@ -7,8 +7,10 @@ const path = require('node:path');
 const REPO = path.resolve(__dirname, '../..');
 const PROJECT = process.env.RDS_IAM_TEST_PROJECT;
 if (!PROJECT) {
-  throw new Error('RDS_IAM_TEST_PROJECT is not set: run the Node tests with `make node-test`, '
-    + 'which packs the package and installs it into a temp project');
+  throw new Error(
+    'RDS_IAM_TEST_PROJECT is not set: run the Node tests with `make node-test`, ' +
+      'which packs the package and installs it into a temp project',
+  );
 }
 const requireFromProject = createRequire(path.join(PROJECT, 'package.json'));
 const PKG_ENTRY = requireFromProject.resolve('rds-iam');
@@ -40,4 +42,13 @@ function useEnv(extra) {
   Object.assign(process.env, env);
 }
 
-module.exports = { REPO, PROJECT, PKG_ENTRY, rdsIam, native, requireFromProject, isolatedEnv, useEnv };
+module.exports = {
+  REPO,
+  PROJECT,
+  PKG_ENTRY,
+  rdsIam,
+  native,
+  requireFromProject,
+  isolatedEnv,
+  useEnv,
+};

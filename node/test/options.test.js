@@ -27,7 +27,10 @@ function messageOf(fn) {
 
 /** The fields of `interface name` in the generated index.d.ts. */
 function declaredFields(name) {
-  const dts = fs.readFileSync(path.join(path.dirname(require.resolve('./helpers.js')), '..', 'index.d.ts'), 'utf8');
+  const dts = fs.readFileSync(
+    path.join(path.dirname(require.resolve('./helpers.js')), '..', 'index.d.ts'),
+    'utf8',
+  );
   const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))[1];
   return [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]);
 }
@@ -42,7 +45,14 @@ test('the declared option types list exactly the keys of the core table', () => 
 });
 
 test('sign() passes every key to its own slot: a bad value is reported under its own name', () => {
-  const ok = { host: 'db', port: 5432, user: 'u', region: 'us-east-1', credentials: creds, at: new Date(0) };
+  const ok = {
+    host: 'db',
+    port: 5432,
+    user: 'u',
+    region: 'us-east-1',
+    credentials: creds,
+    at: new Date(0),
+  };
   assert.strictEqual(typeof sign(ok), 'string');
   for (const key of keys.sign) {
     const msg = messageOf(() => sign({ ...ok, [key]: Symbol('bad') }));
@@ -64,21 +74,43 @@ test('new Signer() reads every key of the table under its own name', () => {
 test('errors name options as JavaScript spells them', () => {
   const cases = [
     [{ ...base, roleArn: 'not-an-arn' }, /^invalid argument `roleArn`: /],
-    [{ ...base, roleArn: 'arn:aws:iam::123456789012:role/r', roleSessionName: 'x' }, /^invalid argument `roleSessionName`/],
-    [{ ...base, externalId: 'x' }, /^invalid argument `roleArn`: `roleSessionName` and `externalId` apply to an assumed role; pass `roleArn` too$/],
+    [
+      { ...base, roleArn: 'arn:aws:iam::123456789012:role/r', roleSessionName: 'x' },
+      /^invalid argument `roleSessionName`/,
+    ],
+    [
+      { ...base, externalId: 'x' },
+      /^invalid argument `roleArn`: `roleSessionName` and `externalId` apply to an assumed role; pass `roleArn` too$/,
+    ],
     [{ ...base, reuseFor: -1 }, /^invalid argument `reuseFor`/],
     [{ ...base, refreshMargin: 1e9 }, /^invalid argument `refreshMargin`: use at most one year/],
-    [{ ...base, fetchTimeout: 0 }, /^invalid argument `fetchTimeout`: a timeout must be longer than zero$/],
+    [
+      { ...base, fetchTimeout: 0 },
+      /^invalid argument `fetchTimeout`: a timeout must be longer than zero$/,
+    ],
     [{ ...base, kind: 'dsql_connect', host: DSQL, expiresIn: 0 }, /^invalid argument `expiresIn`/],
-    [{ ...base, host: 'db.example.com' }, /pass `region` explicitly.*also pass `signHost` with the real RDS endpoint/],
-    [{ ...base, profile: 'dev' }, /^invalid argument `credentials`: pass either `profile` or `credentials`/],
+    [
+      { ...base, host: 'db.example.com' },
+      /pass `region` explicitly.*also pass `signHost` with the real RDS endpoint/,
+    ],
+    [
+      { ...base, profile: 'dev' },
+      /^invalid argument `credentials`: pass either `profile` or `credentials`/,
+    ],
   ];
   for (const [options, want] of cases) {
     const msg = messageOf(() => new Signer(options));
     assert.match(msg, want);
-    assert.doesNotMatch(msg, /role_arn|role_session_name|external_id|reuse_for|refresh_margin|fetch_timeout|expires_in|sign_host|session_name/, msg);
+    assert.doesNotMatch(
+      msg,
+      /role_arn|role_session_name|external_id|reuse_for|refresh_margin|fetch_timeout|expires_in|sign_host|session_name/,
+      msg,
+    );
   }
-  assert.match(messageOf(() => sign({ ...base, region: 'us-east-1', credentials: undefined })), /^invalid argument `credentials`/);
+  assert.match(
+    messageOf(() => sign({ ...base, region: 'us-east-1', credentials: undefined })),
+    /^invalid argument `credentials`/,
+  );
 });
 
 test('a DSQL signer keeps the login user, and the pg / postgres.js helpers hand it over', async () => {
@@ -86,7 +118,10 @@ test('a DSQL signer keeps the login user, and the pg / postgres.js helpers hand 
   assert.strictEqual(custom.user, 'app');
   assert.match(custom.tokenSync(), /Action=DbConnect&/);
   assert.strictEqual(custom.toJSON().user, 'app');
-  assert.strictEqual(new Signer({ host: DSQL, kind: 'dsql_admin', credentials: creds }).user, 'admin');
+  assert.strictEqual(
+    new Signer({ host: DSQL, kind: 'dsql_admin', credentials: creds }).user,
+    'admin',
+  );
   const anonymous = new Signer({ host: DSQL, kind: 'dsql_connect', credentials: creds });
   assert.strictEqual(anonymous.user, undefined);
   assert.ok(!('user' in anonymous.toJSON()));

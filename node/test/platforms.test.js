@@ -11,7 +11,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { PROJECT } = require('./helpers.js');
 
-const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 'rds-iam', 'package.json'), 'utf8'));
+const pkg = JSON.parse(
+  fs.readFileSync(path.join(PROJECT, 'node_modules', 'rds-iam', 'package.json'), 'utf8'),
+);
 
 /** require('rds-iam') from `project` with the platform/arch faked; the error's fields as JSON. */
 function loadWith(project, fake = {}) {
@@ -26,11 +28,29 @@ function loadWith(project, fake = {}) {
 
 test('the main package lists every platform package at its own version', () => {
   const names = Object.keys(pkg.optionalDependencies).sort();
-  assert.deepStrictEqual(names, ['darwin-arm64', 'darwin-x64', 'linux-arm64-gnu', 'linux-arm64-musl',
-    'linux-x64-gnu', 'linux-x64-musl', 'win32-x64-msvc'].map((p) => `rds-iam-${p}`));
+  assert.deepStrictEqual(
+    names,
+    [
+      'darwin-arm64',
+      'darwin-x64',
+      'linux-arm64-gnu',
+      'linux-arm64-musl',
+      'linux-x64-gnu',
+      'linux-x64-musl',
+      'win32-x64-msvc',
+    ].map((p) => `rds-iam-${p}`),
+  );
   assert.deepStrictEqual(new Set(Object.values(pkg.optionalDependencies)), new Set([pkg.version]));
-  const platform = JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', `rds-iam-linux-${process.arch}-gnu`, 'package.json'), 'utf8'));
-  assert.deepStrictEqual([platform.os, platform.cpu, platform.libc, platform.version], [['linux'], [process.arch], ['glibc'], pkg.version]);
+  const platform = JSON.parse(
+    fs.readFileSync(
+      path.join(PROJECT, 'node_modules', `rds-iam-linux-${process.arch}-gnu`, 'package.json'),
+      'utf8',
+    ),
+  );
+  assert.deepStrictEqual(
+    [platform.os, platform.cpu, platform.libc, platform.version],
+    [['linux'], [process.arch], ['glibc'], pkg.version],
+  );
 });
 
 test('this machine loads its platform package', () => {
@@ -42,21 +62,34 @@ test('a platform without a build: the error names it and the platforms that have
   assert.strictEqual(r.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
   assert.strictEqual(r.platform, 'freebsd-riscv64');
   assert.match(r.message, /no native build for freebsd-riscv64 \(Node .*, Node-API \d+\)/);
-  assert.match(r.message, /linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64, win32-x64-msvc/);
+  assert.match(
+    r.message,
+    /linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64, win32-x64-msvc/,
+  );
   assert.ok(r.cause, 'the loader error is kept as cause');
 });
 
 test('a built platform whose package is not installed: the error names the package to install', () => {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), 'rds-iam-no-platform-'));
   try {
-    fs.cpSync(path.join(PROJECT, 'node_modules', 'rds-iam'), path.join(project, 'node_modules', 'rds-iam'), { recursive: true });
+    fs.cpSync(
+      path.join(PROJECT, 'node_modules', 'rds-iam'),
+      path.join(project, 'node_modules', 'rds-iam'),
+      { recursive: true },
+    );
     const here = loadWith(project);
     assert.strictEqual(here.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
     assert.strictEqual(here.platform, `linux-${process.arch}-gnu`);
-    assert.ok(here.message.includes(`npm install rds-iam-linux-${process.arch}-gnu@${pkg.version}`), here.message);
+    assert.ok(
+      here.message.includes(`npm install rds-iam-linux-${process.arch}-gnu@${pkg.version}`),
+      here.message,
+    );
     assert.match(here.message, /--omit=optional/);
     const arm = loadWith(project, { arch: 'arm64' });
-    assert.ok(arm.message.includes(`rds-iam-linux-arm64-gnu@${pkg.version} is missing`), arm.message);
+    assert.ok(
+      arm.message.includes(`rds-iam-linux-arm64-gnu@${pkg.version} is missing`),
+      arm.message,
+    );
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }

@@ -22,10 +22,12 @@ const tsconfig = {
     typeRoots: [path.join(modules, '@types')],
     // the drivers' own types (pg's come from @types/pg), from the repo's dev dependencies
     paths: {
-      ...Object.fromEntries(['postgres', 'mysql2', 'mysql2/promise', 'knex'].map((m) => [m, [path.join(modules, m)]])),
+      ...Object.fromEntries(
+        ['postgres', 'mysql2', 'mysql2/promise', 'knex'].map((m) => [m, [path.join(modules, m)]]),
+      ),
       pg: [path.join(modules, '@types', 'pg')],
     },
   },
   files: ['types.ts', 'types.mts'],
 };
-fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
+fs.writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);

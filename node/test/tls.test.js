@@ -27,7 +27,11 @@ let ca;
 before(async () => {
   db = await iamdb.up();
   ca = fs.readFileSync(db.caFile, 'utf8');
-  useEnv({ AWS_ACCESS_KEY_ID: db.accessKeyId, AWS_SECRET_ACCESS_KEY: db.secretAccessKey, AWS_REGION: db.region });
+  useEnv({
+    AWS_ACCESS_KEY_ID: db.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: db.secretAccessKey,
+    AWS_REGION: db.region,
+  });
 });
 after(async () => {
   if (db) await iamdb.down();
@@ -38,7 +42,11 @@ const HELPERS = {
   pg: {
     port: () => db.pgPort,
     login: async (signer, options) => {
-      const client = new pg.Client({ ...rdsIam.pg(signer, options), database: db.database, connectionTimeoutMillis: 10000 });
+      const client = new pg.Client({
+        ...rdsIam.pg(signer, options),
+        database: db.database,
+        connectionTimeoutMillis: 10000,
+      });
       await client.connect();
       try {
         return (await client.query('SELECT current_user AS u')).rows[0].u;
@@ -50,7 +58,13 @@ const HELPERS = {
   'postgres.js': {
     port: () => db.pgPort,
     login: async (signer, options) => {
-      const sql = postgres({ ...rdsIam.postgres(signer, options), database: db.database, max: 1, connect_timeout: 10, onnotice: () => {} });
+      const sql = postgres({
+        ...rdsIam.postgres(signer, options),
+        database: db.database,
+        max: 1,
+        connect_timeout: 10,
+        onnotice: () => {},
+      });
       try {
         return (await sql`SELECT current_user AS u`)[0].u;
       } finally {
@@ -61,7 +75,11 @@ const HELPERS = {
   mysql2: {
     port: () => db.mysqlPort,
     login: async (signer, options) => {
-      const conn = await mysql.createConnection({ ...rdsIam.mysql2(signer, options), database: db.database, connectTimeout: 10000 });
+      const conn = await mysql.createConnection({
+        ...rdsIam.mysql2(signer, options),
+        database: db.database,
+        connectTimeout: 10000,
+      });
       try {
         return (await conn.query('SELECT CURRENT_USER() AS u'))[0][0].u.split('@')[0];
       } finally {
@@ -91,12 +109,15 @@ const HELPERS = {
 function signerFor(helper, signHost) {
   const port = HELPERS[helper].port();
   return new rdsIam.Signer({
-    host: db.host, port, user: db.user, region: db.region,
+    host: db.host,
+    port,
+    user: db.user,
+    region: db.region,
     ...(signHost ? { signHost: `${signHost}:${port}` } : {}),
   });
 }
 
-const certError = (e) => CERT_ERROR.test(`${e && e.code} ${e && e.message}`);
+const certError = (e) => CERT_ERROR.test(`${e?.code} ${e?.message}`);
 
 for (const helper of Object.keys(HELPERS)) {
   test(`${helper}: the defaults refuse a server outside the default trust, before sending a token`, async () => {
@@ -111,21 +132,30 @@ for (const helper of Object.keys(HELPERS)) {
       const mark = db.mark();
       assert.strictEqual(await HELPERS[helper].login(signer, { ca }), db.user);
       const endpoint = `${via === 'signHost' ? db.rdsHost : db.host}:${HELPERS[helper].port()}`;
-      assert.deepStrictEqual(db.logSince(mark).map((e) => [e.outcome, e.endpoint]), [['accept', endpoint]]);
+      assert.deepStrictEqual(
+        db.logSince(mark).map((e) => [e.outcome, e.endpoint]),
+        [['accept', endpoint]],
+      );
     });
   }
 
   test(`${helper}: a certificate for another name is refused`, async () => {
     const mark = db.mark();
-    await assert.rejects(HELPERS[helper].login(signerFor(helper, OTHER_HOST), { ca }),
-      (e) => certError(e) && /altname|does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(`${e.code} ${e.message}`));
+    await assert.rejects(
+      HELPERS[helper].login(signerFor(helper, OTHER_HOST), { ca }),
+      (e) =>
+        certError(e) &&
+        /altname|does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(`${e.code} ${e.message}`),
+    );
     assert.deepStrictEqual(db.logSince(mark), []);
   });
 }
 
 test('verify: false encrypts only and warns once per process', async () => {
   const warnings = [];
-  const onWarning = (w) => { if (w.code === 'RDS_IAM_TLS_UNVERIFIED') warnings.push(w); };
+  const onWarning = (w) => {
+    if (w.code === 'RDS_IAM_TLS_UNVERIFIED') warnings.push(w);
+  };
   process.on('warning', onWarning);
   try {
     assert.strictEqual(await HELPERS.pg.login(signerFor('pg'), { verify: false }), db.user);
@@ -137,7 +167,7 @@ test('verify: false encrypts only and warns once per process', async () => {
   assert.strictEqual(warnings.length, 1);
 });
 
-test('the caller\'s ssl wins as given; rdsIam.tls() shapes', () => {
+test("the caller's ssl wins as given; rdsIam.tls() shapes", () => {
   const signer = signerFor('pg');
   assert.strictEqual(rdsIam.pg(signer, { ssl: false }).ssl, false);
   assert.strictEqual(rdsIam.postgres(signer, { ssl: 'require' }).ssl, 'require');
@@ -150,12 +180,20 @@ test('the caller\'s ssl wins as given; rdsIam.tls() shapes', () => {
   assert.strictEqual(named.servername, db.rdsHost);
   const cert = { subject: { CN: db.rdsHost }, subjectaltname: `DNS:${db.rdsHost}` };
   assert.strictEqual(named.checkServerIdentity('127.0.0.1', cert), undefined);
-  assert.ok(named.checkServerIdentity('127.0.0.1', { subject: { CN: OTHER_HOST }, subjectaltname: `DNS:${OTHER_HOST}` }));
+  assert.ok(
+    named.checkServerIdentity('127.0.0.1', {
+      subject: { CN: OTHER_HOST },
+      subjectaltname: `DNS:${OTHER_HOST}`,
+    }),
+  );
   const tunnel = rdsIam.mysql2(signerFor('mysql2', db.rdsHost));
   assert.strictEqual(tunnel.host, db.rdsHost);
   assert.strictEqual(typeof tunnel.stream, 'function');
   assert.strictEqual(tunnel.ssl.verifyIdentity, true);
-  assert.throws(() => rdsIam.tls('x'), (e) => e.code === 'InvalidArgument');
+  assert.throws(
+    () => rdsIam.tls('x'),
+    (e) => e.code === 'InvalidArgument',
+  );
   assert.strictEqual(rdsIam.tlsCovered('db.abc.eu-west-1.rds.amazonaws.com'), true);
   assert.strictEqual(rdsIam.tlsCovered('db.abc.cn-north-1.rds.amazonaws.com.cn'), false);
   assert.strictEqual(rdsIam.tlsCovered('10.0.0.1'), null);
@@ -163,23 +201,33 @@ test('the caller\'s ssl wins as given; rdsIam.tls() shapes', () => {
 
 test('the shipped bundle: every certificate parses, is a self-signed CA, unexpired; each family present', () => {
   const { X509Certificate } = require('node:crypto');
-  const blocks = rdsIam.caBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  const blocks = rdsIam.caBundle.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+  );
   assert.ok(blocks.length >= 3, 'some certificates');
   const families = new Set();
   for (const b of blocks) {
     const c = new X509Certificate(b);
     assert.ok(c.ca && c.checkIssued(c) && c.verify(c.publicKey), c.subject);
     assert.ok(new Date(c.validTo) > new Date(), `${c.subject} expired ${c.validTo}`);
-    const m = / Root CA (RSA2048|RSA4096|ECC384) G1$/.exec(c.subject.split('\n').find((l) => l.startsWith('CN=')));
+    const m = / Root CA (RSA2048|RSA4096|ECC384) G1$/.exec(
+      c.subject.split('\n').find((l) => l.startsWith('CN=')),
+    );
     if (m) families.add(m[1]);
   }
   assert.deepStrictEqual([...families].sort(), ['ECC384', 'RSA2048', 'RSA4096']);
-  assert.strictEqual(rdsIam.caBundle, fs.readFileSync(path.join(REPO, 'core', 'ca', 'rds-ca-bundle.pem'), 'utf8'));
+  assert.strictEqual(
+    rdsIam.caBundle,
+    fs.readFileSync(path.join(REPO, 'core', 'ca', 'rds-ca-bundle.pem'), 'utf8'),
+  );
 });
 
 test('scripts/update-rds-ca.mjs --check: the files are what the generator writes (warnings never fail)', () => {
-  const out = execFileSync(process.execPath, [path.join(REPO, 'scripts', 'update-rds-ca.mjs'), '--check'],
-    { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(
+    process.execPath,
+    [path.join(REPO, 'scripts', 'update-rds-ca.mjs'), '--check'],
+    { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   assert.match(out, /^checked: \d+ RDS roots, 5 public roots/);
 });
 
@@ -189,8 +237,16 @@ test('the bundle audit warns (never fails) for a root that expires within a year
   const first = Math.min(...certs.map((c) => new Date(c.validTo).getTime()));
   const soon = audit(certs, { now: first - 30 * 24 * 3600 * 1000 });
   assert.deepStrictEqual(soon.problems, []);
-  assert.ok(soon.warnings.some((w) => /within a year/.test(w)), JSON.stringify(soon.warnings));
+  assert.ok(
+    soon.warnings.some((w) => /within a year/.test(w)),
+    JSON.stringify(soon.warnings),
+  );
   const later = audit(certs, { now: first + 1000 });
   assert.ok(later.problems.some((p) => /expired/.test(p)));
-  assert.deepStrictEqual(audit(certs.filter((c) => !/ECC384/.test(c.subject))).problems.filter((p) => /^no rds-ca/.test(p)), ['no rds-ca-ecc384-g1 root in the bundle']);
+  assert.deepStrictEqual(
+    audit(certs.filter((c) => !/ECC384/.test(c.subject))).problems.filter((p) =>
+      /^no rds-ca/.test(p),
+    ),
+    ['no rds-ca-ecc384-g1 root in the bundle'],
+  );
 });

@@ -1,6 +1,18 @@
 // Type-checked by `make node-test` (tsc --noEmit, strict) against the installed package, as a
 // CommonJS (types.ts) and an ESM (types.mts) consumer. Never executed.
-import { Signer, sign, stats, clearCaches, mysql2, pg as pgSettings, postgres as postgresSettings, VERSION, caBundle, tls, tlsCovered } from 'rds-iam';
+import {
+  Signer,
+  sign,
+  stats,
+  clearCaches,
+  mysql2,
+  pg as pgSettings,
+  postgres as postgresSettings,
+  VERSION,
+  caBundle,
+  tls,
+  tlsCovered,
+} from 'rds-iam';
 import type { SignerOptions, TokenInfo, Stats } from 'rds-iam';
 import pg from 'pg';
 import postgres from 'postgres';
@@ -12,7 +24,12 @@ const options: SignerOptions = {
   port: 5432,
   user: 'app',
   region: 'us-east-1',
-  credentials: { accessKeyId: 'AKID', secretAccessKey: 'S', sessionToken: 'T', expiration: new Date() },
+  credentials: {
+    accessKeyId: 'AKID',
+    secretAccessKey: 'S',
+    sessionToken: 'T',
+    expiration: new Date(),
+  },
   roleArn: 'arn:aws:iam::123456789012:role/db',
   kind: 'rds',
   reuseFor: 60,
@@ -36,19 +53,36 @@ async function main(): Promise<void> {
   const n: number = st.signatures;
   clearCaches();
   const token: string = sign({
-    host: 'db', port: 3306, user: 'u', region: 'us-east-1', at: new Date(0),
+    host: 'db',
+    port: 3306,
+    user: 'u',
+    region: 'us-east-1',
+    at: new Date(0),
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
   });
   const v: string = VERSION;
   void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port];
 
-  const pool = new pg.Pool({ host: signer.host, user: 'app', password: signer.password, ssl: true });
+  const pool = new pg.Pool({
+    host: signer.host,
+    user: 'app',
+    password: signer.password,
+    ssl: true,
+  });
   const pool2 = new pg.Pool({ ...pgSettings(signer), database: 'app' });
-  const sql = postgres({ host: signer.host, username: 'app', password: signer.password, ssl: 'verify-full' });
+  const sql = postgres({
+    host: signer.host,
+    username: 'app',
+    password: signer.password,
+    ssl: 'verify-full',
+  });
   const sql2 = postgres({ ...postgresSettings(signer), database: 'app' });
   const my = mysql.createPool({ ...mysql2(signer), database: 'app' });
   const my2 = mysql.createPool({ ...mysql2(signer, { ssl: { ca: 'PEM' } }), database: 'app' });
-  const db = knex({ client: 'pg', connection: { host: signer.host, user: 'app', password: signer.password } });
+  const db = knex({
+    client: 'pg',
+    connection: { host: signer.host, user: 'app', password: signer.password },
+  });
   const pem: string = caBundle;
   const verified = tls({ ca: [pem], servername: 'db.abc.us-east-1.rds.amazonaws.com' });
   const loose = tls({ verify: false });

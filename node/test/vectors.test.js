@@ -36,21 +36,48 @@ for (const file of ['rds.json', 'dsql.json']) {
 
 test('every option reaches the signature through both ways in', () => {
   const at = new Date('2026-11-23T00:00:00Z');
-  const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret', sessionToken: 'T+/=',
-    expiration: new Date(at.getTime() + 60_000) };
-  const base = { host: 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws', credentials, at, kind: 'dsql_admin', expiresIn: 3600 };
+  const credentials = {
+    accessKeyId: 'ASIAEXAMPLE',
+    secretAccessKey: 'secret',
+    sessionToken: 'T+/=',
+    expiration: new Date(at.getTime() + 60_000),
+  };
+  const base = {
+    host: 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws',
+    credentials,
+    at,
+    kind: 'dsql_admin',
+    expiresIn: 3600,
+  };
   const token = rdsIam.sign(base);
   assert.strictEqual(native.sign(base), token);
   // DSQL lifetime capped by the credentials' expiration; the session token encoded.
   assert.match(token, /&X-Amz-Expires=60&/);
   assert.match(token, /X-Amz-Security-Token=T%2B%2F%3D/);
-  const rds = { host: 'db.abc.eu-west-1.rds.amazonaws.com', port: '3306', user: 'app', region: 'eu-west-2', credentials, at };
+  const rds = {
+    host: 'db.abc.eu-west-1.rds.amazonaws.com',
+    port: '3306',
+    user: 'app',
+    region: 'eu-west-2',
+    credentials,
+    at,
+  };
   assert.strictEqual(rdsIam.sign(rds), native.sign(rds));
-  assert.match(rdsIam.sign(rds), /^db\.abc\.eu-west-1\.rds\.amazonaws\.com:3306\/\?Action=connect&DBUser=app&.*%2Feu-west-2%2Frds-db%2F/);
+  assert.match(
+    rdsIam.sign(rds),
+    /^db\.abc\.eu-west-1\.rds\.amazonaws\.com:3306\/\?Action=connect&DBUser=app&.*%2Feu-west-2%2Frds-db%2F/,
+  );
   // Each option changes the token, so none can be dropped on the way in.
-  for (const [key, value] of [['host', 'other.abc.eu-west-1.rds.amazonaws.com'], ['port', 5432], ['user', 'bob'],
-    ['region', 'us-east-1'], ['at', new Date(at.getTime() + 1000)], ['credentials', { ...credentials, accessKeyId: 'AKIDOTHER' }],
-    ['credentials', { ...credentials, secretAccessKey: 'other' }], ['credentials', { ...credentials, sessionToken: 'U' }]]) {
+  for (const [key, value] of [
+    ['host', 'other.abc.eu-west-1.rds.amazonaws.com'],
+    ['port', 5432],
+    ['user', 'bob'],
+    ['region', 'us-east-1'],
+    ['at', new Date(at.getTime() + 1000)],
+    ['credentials', { ...credentials, accessKeyId: 'AKIDOTHER' }],
+    ['credentials', { ...credentials, secretAccessKey: 'other' }],
+    ['credentials', { ...credentials, sessionToken: 'U' }],
+  ]) {
     const changed = { ...rds, [key]: value };
     assert.notStrictEqual(rdsIam.sign(changed), rdsIam.sign(rds), key);
     assert.strictEqual(rdsIam.sign(changed), native.sign(changed), key);

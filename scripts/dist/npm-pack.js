@@ -32,14 +32,26 @@ function parseArgs(argv) {
 /** This machine's napi platform name (the one `napi build --platform` names its .node after). */
 function hostPlatform() {
   const glibc = Boolean(process.report.getReport().header.glibcVersionRuntime);
-  const abi = process.platform === 'linux' ? (glibc ? '-gnu' : '-musl') : process.platform === 'win32' ? '-msvc' : '';
+  const abi =
+    process.platform === 'linux'
+      ? glibc
+        ? '-gnu'
+        : '-musl'
+      : process.platform === 'win32'
+        ? '-msvc'
+        : '';
   return `${process.platform}-${process.arch}${abi}`;
 }
 
 /** npm pack in `dir` into `out`; returns the tarball's path. */
 function pack(dir, out) {
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: dir, encoding: 'utf8' })
-    .trim().split('\n').pop();
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
   return path.join(out, name);
 }
 
@@ -53,9 +65,11 @@ function packPlatform({ platform, file }, platforms, out) {
   const meta = platforms[platform];
   if (!meta) throw new Error(`npm-pack.js: ${platform} is not a napi target in package.json`);
   const source = file || path.join(ROOT, 'node', meta.main);
-  if (!fs.existsSync(source)) throw new Error(`npm-pack.js: no addon at ${source} (build it first)`);
+  if (!fs.existsSync(source))
+    throw new Error(`npm-pack.js: no addon at ${source} (build it first)`);
   const dir = fresh(path.join(STAGE, platform));
-  for (const f of ['package.json', 'README.md']) fs.copyFileSync(path.join(ROOT, 'node', 'npm', platform, f), path.join(dir, f));
+  for (const f of ['package.json', 'README.md'])
+    fs.copyFileSync(path.join(ROOT, 'node', 'npm', platform, f), path.join(dir, f));
   fs.copyFileSync(source, path.join(dir, meta.main));
   return pack(dir, out);
 }
@@ -63,16 +77,25 @@ function packPlatform({ platform, file }, platforms, out) {
 function packMain(pkg, version, out) {
   const dir = fresh(path.join(STAGE, 'main'));
   // The same file list `npm pack` takes from the source tree ("files" in package.json).
-  const [listing] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: ROOT, encoding: 'utf8' }));
+  const [listing] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  );
   for (const { path: rel } of listing.files) {
-    if (rel.endsWith('.node')) throw new Error(`npm-pack.js: the main package would carry ${rel}; .node files belong in the platform packages`);
+    if (rel.endsWith('.node'))
+      throw new Error(
+        `npm-pack.js: the main package would carry ${rel}; .node files belong in the platform packages`,
+      );
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
   }
   // What `napi pre-publish` adds at publish time; not in the source package.json because
   // `npm ci` would then need them on the registry before the first release.
   const published = { ...pkg, optionalDependencies: {} };
-  for (const triple of pkg.napi.targets) published.optionalDependencies[`${pkg.name}-${platformOfTriple(triple)}`] = version;
+  for (const triple of pkg.napi.targets)
+    published.optionalDependencies[`${pkg.name}-${platformOfTriple(triple)}`] = version;
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);
   return pack(dir, out);
 }

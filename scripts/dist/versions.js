@@ -35,12 +35,14 @@ function checkVersions() {
   const pkg = readJson(path.join(ROOT, 'package.json'));
   const version = cargoVersion();
   const problems = [];
-  if (pkg.version !== version) problems.push(`package.json has ${pkg.version}, Cargo.toml ${version}`);
+  if (pkg.version !== version)
+    problems.push(`package.json has ${pkg.version}, Cargo.toml ${version}`);
   const npmDir = path.join(ROOT, 'node', 'npm');
   const platforms = {};
   const wanted = pkg.napi.targets.map(platformOfTriple);
   for (const name of fs.readdirSync(npmDir)) {
-    if (!wanted.includes(name)) problems.push(`node/npm/${name} is not a napi target in package.json`);
+    if (!wanted.includes(name))
+      problems.push(`node/npm/${name} is not a napi target in package.json`);
   }
   for (const name of wanted) {
     const file = path.join(npmDir, name, 'package.json');
@@ -56,7 +58,9 @@ function checkVersions() {
   const loader = fs.readFileSync(path.join(ROOT, 'node', 'binding.js'), 'utf8');
   for (const m of loader.matchAll(/bindingPackageVersion !== '([^']+)'/g)) {
     if (m[1] !== version) {
-      problems.push(`node/binding.js checks for ${m[1]}, Cargo.toml has ${version} (make node-build)`);
+      problems.push(
+        `node/binding.js checks for ${m[1]}, Cargo.toml has ${version} (make node-build)`,
+      );
       break;
     }
   }
@@ -70,5 +74,7 @@ module.exports = { checkVersions, platformOfTriple, ROOT };
 
 if (require.main === module) {
   const { version, platforms } = checkVersions();
-  console.log(`versions: ${version} in Cargo.toml, package.json, node/binding.js and ${Object.keys(platforms).length} platform packages`);
+  console.log(
+    `versions: ${version} in Cargo.toml, package.json, node/binding.js and ${Object.keys(platforms).length} platform packages`,
+  );
 }

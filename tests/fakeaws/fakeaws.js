@@ -12,13 +12,25 @@ const SERVER = path.join(__dirname, 'fakeaws.py');
 
 async function start({ python = process.env.PYTHON || 'python3', args = [] } = {}) {
   // stdin is a pipe on purpose: if this process dies, the server sees EOF and exits too.
-  const child = spawn(python, [SERVER, '--port', '0', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(python, [SERVER, '--port', '0', ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const first = await new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error('fakeaws did not start within 10 s')), 10000);
-    rl.once('line', (line) => { clearTimeout(timer); rl.close(); resolve(line); });
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`fakeaws exited early (${code})`)); });
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      rl.close();
+      resolve(line);
+    });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fakeaws exited early (${code})`));
+    });
   });
   child.removeAllListeners('exit');
   child.removeAllListeners('error');
@@ -47,16 +59,24 @@ class FakeAws {
   /** Recorded requests, oldest first; optional filter by service and action. */
   async calls(service, action) {
     const all = await this.#call('GET', '/_fake/calls');
-    return all.filter((c) => (!service || c.service === service) && (!action || c.action === action));
+    return all.filter(
+      (c) => (!service || c.service === service) && (!action || c.action === action),
+    );
   }
 
-  counts() { return this.#call('GET', '/_fake/counts'); }
+  counts() {
+    return this.#call('GET', '/_fake/counts');
+  }
 
   /** Merge per-service behaviour, e.g. { imds: { delay_ms: 500 } }; null clears a service. */
-  configure(obj) { return this.#call('POST', '/_fake/config', obj); }
+  configure(obj) {
+    return this.#call('POST', '/_fake/config', obj);
+  }
 
   /** Back to the startup state: no calls, serials from 1, no injected behaviour. */
-  reset() { return this.#call('POST', '/_fake/reset', {}); }
+  reset() {
+    return this.#call('POST', '/_fake/reset', {});
+  }
 
   /** Env vars that point the AWS SDKs here; container vars are opt-in (they outrank IMDS). */
   env({ ecs = false, ecsToken = 'fakeaws-container-token' } = {}) {

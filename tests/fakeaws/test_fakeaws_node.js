@@ -8,16 +8,23 @@ test('node helper: start, IMDSv2 credentials, counts, configure, reset, stop', a
   const fake = await start();
   try {
     const tokenRes = await fetch(`${fake.url}/latest/api/token`, {
-      method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' },
+      method: 'PUT',
+      headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' },
     });
     assert.strictEqual(tokenRes.headers.get('x-aws-ec2-metadata-token-ttl-seconds'), '21600');
     const token = await tokenRes.text();
     const h = { 'x-aws-ec2-metadata-token': token };
-    const role = await (await fetch(`${fake.url}/latest/meta-data/iam/security-credentials/`, { headers: h })).text();
-    const creds = await (await fetch(`${fake.url}/latest/meta-data/iam/security-credentials/${role}`, { headers: h })).json();
+    const role = await (
+      await fetch(`${fake.url}/latest/meta-data/iam/security-credentials/`, { headers: h })
+    ).text();
+    const creds = await (
+      await fetch(`${fake.url}/latest/meta-data/iam/security-credentials/${role}`, { headers: h })
+    ).json();
     assert.strictEqual(creds.AccessKeyId, 'ASIAIMDS000000000001');
     assert.deepStrictEqual(
-      [(await fake.counts()).imds_token, (await fake.calls('imds', 'credentials')).length], [1, 1]);
+      [(await fake.counts()).imds_token, (await fake.calls('imds', 'credentials')).length],
+      [1, 1],
+    );
 
     await fake.configure({ ecs: { status: 503, fail_times: 1 } });
     const first = await fetch(`${fake.url}/ecs/creds`);
@@ -27,7 +34,10 @@ test('node helper: start, IMDSv2 credentials, counts, configure, reset, stop', a
 
     await fake.reset();
     assert.deepStrictEqual(await fake.counts(), {});
-    assert.strictEqual(fake.env({ ecs: true }).AWS_CONTAINER_CREDENTIALS_FULL_URI, `${fake.url}/ecs/creds`);
+    assert.strictEqual(
+      fake.env({ ecs: true }).AWS_CONTAINER_CREDENTIALS_FULL_URI,
+      `${fake.url}/ecs/creds`,
+    );
   } finally {
     await fake.stop();
   }

@@ -12,11 +12,15 @@ const ENTRY = path.join(__dirname, 'iamdb');
 
 function run(args) {
   return new Promise((resolve, reject) => {
-    const child = execFile(ENTRY, args, { timeout: 900_000, maxBuffer: 1 << 20 },
+    const child = execFile(
+      ENTRY,
+      args,
+      { timeout: 900_000, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`iamdb ${args[0]} failed: ${(stderr || err.message).trim()}`));
         else resolve(stdout);
-      });
+      },
+    );
     child.stdin.end();
   });
 }
@@ -42,9 +46,15 @@ function settings(env) {
     mysqlSocket: env.IAMDB_MYSQL_SOCKET,
     mysqlAdminUser: env.IAMDB_MYSQL_ADMIN_USER,
     mysqlAdminPassword: env.IAMDB_MYSQL_ADMIN_PASSWORD,
-    addKey: ({ accessKeyId, secretAccessKey, sessionToken }) => run(['add-key',
-      '--access-key-id', accessKeyId, '--secret-access-key', secretAccessKey,
-      ...(sessionToken ? ['--session-token', sessionToken] : [])]),
+    addKey: ({ accessKeyId, secretAccessKey, sessionToken }) =>
+      run([
+        'add-key',
+        '--access-key-id',
+        accessKeyId,
+        '--secret-access-key',
+        secretAccessKey,
+        ...(sessionToken ? ['--session-token', sessionToken] : []),
+      ]),
     setMaxAge: (seconds) => run(['set-max-age', String(Math.trunc(seconds))]),
     // A position in the validator log, then the entries (objects) written after it.
     mark: () => fs.statSync(logFile).size,
@@ -54,7 +64,11 @@ function settings(env) {
         const size = fs.fstatSync(fd).size;
         const buf = Buffer.alloc(Math.max(0, size - mark));
         fs.readSync(fd, buf, 0, buf.length, mark);
-        return buf.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        return buf
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l));
       } finally {
         fs.closeSync(fd);
       }

@@ -10,6 +10,6 @@ iamdb-up: ## Start iamdb (idempotent); prints its export IAMDB_... lines
 iamdb-down: ## Stop iamdb
 	@$(IAMDB) down
 
-iamdb-test: venv ## iamdb's own tests: real drivers, botocore and CLI tokens, the validator log
-	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/iamdb
-	node --test tests/iamdb/
+iamdb-test: venv | system-packages ## iamdb's own tests: real drivers, botocore and CLI tokens, the validator log
+	$(call iamdb_dir,iamdb) $(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/iamdb
+	$(call iamdb_dir,iamdb) node --test tests/iamdb/

@@ -9,13 +9,19 @@ const net = require('node:net');
 const iamdb = require('./iamdb.js');
 
 let db;
-before(async () => { db = await iamdb.up(); });
+before(async () => {
+  db = await iamdb.up();
+});
 after(() => iamdb.down());
 
-const listening = (port) => new Promise((resolve) => {
-  const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-  s.on('error', () => resolve(false));
-});
+const listening = (port) =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
 
 test('settings point at two listening servers', async () => {
   assert.strictEqual(db.host, '127.0.0.1');
@@ -32,8 +38,10 @@ test('addKey and setMaxAge reach the validator config', async () => {
   const cfg = JSON.parse(fs.readFileSync(db.config, 'utf8'));
   await db.setMaxAge(900);
   assert.strictEqual(cfg.max_age, 120);
-  assert.deepStrictEqual(cfg.keys.find((k) => k.access_key_id === 'ASIANODEHELPER000001'),
-    { access_key_id: 'ASIANODEHELPER000001', secret_access_key: 's', session_token: 't' });
+  assert.deepStrictEqual(
+    cfg.keys.find((k) => k.access_key_id === 'ASIANODEHELPER000001'),
+    { access_key_id: 'ASIANODEHELPER000001', secret_access_key: 's', session_token: 't' },
+  );
   assert.strictEqual(db.logSince(db.mark()).length, 0);
 });
 

@@ -10,7 +10,10 @@ const project = process.env.RDS_IAM_TEST_PROJECT || path.join(__dirname, '../../
 const { Signer, sign } = require(require.resolve('rds-iam', { paths: [project] }));
 const LIMIT_MB = Number(process.env.MEMORY_LIMIT_MB || 4);
 const HOST = 'db.abc123.us-east-1.rds.amazonaws.com';
-const credentials = { accessKeyId: 'AKIAMEMORYTEST000001', secretAccessKey: 'memory/secret/000000000000000000000001' };
+const credentials = {
+  accessKeyId: 'AKIAMEMORYTEST000001',
+  secretAccessKey: 'memory/secret/000000000000000000000001',
+};
 
 function rssKb() {
   global.gc?.();
@@ -40,18 +43,37 @@ async function scenario(name, step, total, warmup) {
   const after = rssKb();
   const grew = (after - before) / 1024;
   const ok = grew <= LIMIT_MB;
-  console.log(`node ${name}: ${total} calls in ${secs.toFixed(1)} s; RSS after ${warmup} warm-up ${(before / 1024).toFixed(1)} MB, `
-    + `at the end ${(after / 1024).toFixed(1)} MB, grew ${grew >= 0 ? '+' : ''}${grew.toFixed(2)} MB (limit ${LIMIT_MB} MB): ${ok ? 'ok' : 'FAILED'}`);
+  console.log(
+    `node ${name}: ${total} calls in ${secs.toFixed(1)} s; RSS after ${warmup} warm-up ${(before / 1024).toFixed(1)} MB, ` +
+      `at the end ${(after / 1024).toFixed(1)} MB, grew ${grew >= 0 ? '+' : ''}${grew.toFixed(2)} MB (limit ${LIMIT_MB} MB): ${ok ? 'ok' : 'FAILED'}`,
+  );
   return ok;
 }
 
 async function main() {
   const signer = new Signer({ host: HOST, user: 'app', credentials });
-  let ok = await scenario('cached signer.tokenSync()', () => signer.tokenSync(), 1_000_000, 100_000);
-  ok = (await scenario('cached await signer.token()', () => signer.token(), 1_000_000, 100_000)) && ok;
-  ok = (await scenario('new Signer(...) per call + tokenSync()',
-    () => new Signer({ host: HOST, user: 'app', credentials }).tokenSync(), 100_000, 10_000)) && ok;
-  ok = (await scenario('sign(...)', () => sign({ host: HOST, user: 'app', region: 'us-east-1', credentials }), 100_000, 10_000)) && ok;
+  let ok = await scenario(
+    'cached signer.tokenSync()',
+    () => signer.tokenSync(),
+    1_000_000,
+    100_000,
+  );
+  ok =
+    (await scenario('cached await signer.token()', () => signer.token(), 1_000_000, 100_000)) && ok;
+  ok =
+    (await scenario(
+      'new Signer(...) per call + tokenSync()',
+      () => new Signer({ host: HOST, user: 'app', credentials }).tokenSync(),
+      100_000,
+      10_000,
+    )) && ok;
+  ok =
+    (await scenario(
+      'sign(...)',
+      () => sign({ host: HOST, user: 'app', region: 'us-east-1', credentials }),
+      100_000,
+      10_000,
+    )) && ok;
   process.exitCode = ok ? 0 : 1;
 }
 

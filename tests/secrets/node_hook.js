@@ -1,5 +1,5 @@
 'use strict';
-// Preloaded (`node --require`) into the Node test runs of `make secrets-scan`: records what the
+// Preloaded (`node --require`) into `make node-test`'s run (secrets-scan's input): records what the
 // rds-iam package SHOWS — every error its functions, constructor and methods throw or reject with
 // (message, stack, code, util.inspect, JSON.stringify), util.inspect/JSON.stringify of every
 // Signer made, and what each captured child process printed (spawnSync / execFileSync: the CLI) —
@@ -10,28 +10,49 @@ const util = require('node:util');
 const Module = require('node:module');
 const cp = require('node:child_process');
 
-const OUT = process.env.SECRETS_NODE_OUT || path.join(__dirname, '../../target/secrets/node-shown.txt');
+const OUT =
+  process.env.SECRETS_NODE_OUT || path.join(__dirname, '../../target/secrets/node-shown.txt');
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 const write = (kind, text) => fs.appendFileSync(OUT, `=== node ${kind}\n${text}\n`);
-const safe = (f) => { try { return f(); } catch (e) { return `<failed: ${e && e.message}>`; } };
+const safe = (f) => {
+  try {
+    return f();
+  } catch (e) {
+    return `<failed: ${e?.message}>`;
+  }
+};
 
 function recordError(where, e) {
   if (!e || typeof e !== 'object') return write(`error (${where})`, String(e));
-  write(`error ${e.code || e.name} (${where})`, [
-    `message: ${e.message}`, `stack: ${e.stack}`, `code: ${e.code}`,
-    `inspect: ${safe(() => util.inspect(e, { depth: 4, showHidden: true }))}`,
-    `json: ${safe(() => JSON.stringify(e))}`, `string: ${safe(() => String(e))}`,
-  ].join('\n'));
+  write(
+    `error ${e.code || e.name} (${where})`,
+    [
+      `message: ${e.message}`,
+      `stack: ${e.stack}`,
+      `code: ${e.code}`,
+      `inspect: ${safe(() => util.inspect(e, { depth: 4, showHidden: true }))}`,
+      `json: ${safe(() => JSON.stringify(e))}`,
+      `string: ${safe(() => String(e))}`,
+    ].join('\n'),
+  );
 }
 
 function recordSigner(s) {
-  write('object Signer', `inspect: ${safe(() => util.inspect(s, { showHidden: true }))}\njson: ${safe(() => JSON.stringify(s))}\nstring: ${safe(() => String(s))}`);
+  write(
+    'object Signer',
+    `inspect: ${safe(() => util.inspect(s, { showHidden: true }))}\njson: ${safe(() => JSON.stringify(s))}\nstring: ${safe(() => String(s))}`,
+  );
 }
 
 function guard(where, f) {
   return function guarded(...args) {
     let r;
-    try { r = f.apply(this, args); } catch (e) { recordError(where, e); throw e; }
+    try {
+      r = f.apply(this, args);
+    } catch (e) {
+      recordError(where, e);
+      throw e;
+    }
     if (r && typeof r.then === 'function') r.then(undefined, (e) => recordError(where, e));
     return r;
   };
@@ -52,26 +73,38 @@ function wrapPackage(exp) {
   const Signer = new Proxy(Real, {
     construct(target, args, newTarget) {
       let s;
-      try { s = Reflect.construct(target, args, newTarget === Signer ? target : newTarget); } catch (e) { recordError('new Signer', e); throw e; }
+      try {
+        s = Reflect.construct(target, args, newTarget === Signer ? target : newTarget);
+      } catch (e) {
+        recordError('new Signer', e);
+        throw e;
+      }
       recordSigner(s);
       return s;
     },
   });
   const patch = { Signer };
-  for (const k of ['sign', 'cliMain', 'stats', 'clearCaches']) if (typeof exp[k] === 'function') patch[k] = guard(k, exp[k]);
+  for (const k of ['sign', 'cliMain', 'stats', 'clearCaches'])
+    if (typeof exp[k] === 'function') patch[k] = guard(k, exp[k]);
   for (const [k, v] of Object.entries(patch)) {
     const d = Object.getOwnPropertyDescriptor(exp, k);
     if (d && (d.writable || d.configurable)) Object.defineProperty(exp, k, { ...d, value: v });
-    else write('hook', `cannot wrap export ${k} (read-only): its errors are seen only through the probe`);
+    else
+      write(
+        'hook',
+        `cannot wrap export ${k} (read-only): its errors are seen only through the probe`,
+      );
   }
   return exp;
 }
 
 const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  const exp = load.apply(this, arguments);
+Module._load = function (...args) {
+  const [request, parent, isMain] = args;
+  const exp = load.apply(this, args);
   const file = safe(() => Module._resolveFilename(request, parent, isMain));
-  if (typeof file === 'string' && /[\\/]rds-iam[\\/](node[\\/])?index\.js$/.test(file)) return wrapPackage(exp);
+  if (typeof file === 'string' && /[\\/]rds-iam[\\/](node[\\/])?index\.js$/.test(file))
+    return wrapPackage(exp);
   return exp;
 };
 
@@ -79,20 +112,25 @@ Module._load = function (request, parent, isMain) {
 const label = (file, args) => [path.basename(String(file)), ...(args || []).slice(0, 1)].join(' ');
 function recordChild(file, args, r) {
   for (const name of ['stdout', 'stderr']) {
-    const data = r && r[name];
-    if (data && data.length) write(`subprocess ${name} argv=${label(file, args)}`, String(data));
+    const data = r?.[name];
+    if (data?.length) write(`subprocess ${name} argv=${label(file, args)}`, String(data));
   }
 }
 const { spawnSync, execFileSync } = cp;
-cp.spawnSync = function (file, args, opts) {
-  const r = spawnSync.apply(this, arguments);
+cp.spawnSync = function (...argv) {
+  const [file, args] = argv;
+  const r = spawnSync.apply(this, argv);
   recordChild(file, Array.isArray(args) ? args : [], r);
   return r;
 };
-cp.execFileSync = function (file, args, opts) {
+cp.execFileSync = function (...argv) {
+  const [file, args] = argv;
   try {
-    const out = execFileSync.apply(this, arguments);
+    const out = execFileSync.apply(this, argv);
     recordChild(file, Array.isArray(args) ? args : [], { stdout: out });
     return out;
-  } catch (e) { recordChild(file, Array.isArray(args) ? args : [], e); throw e; }
+  } catch (e) {
+    recordChild(file, Array.isArray(args) ? args : [], e);
+    throw e;
+  }
 };

@@ -1,4 +1,5 @@
-//! Test support: the fake AWS credential server (tests/fakeaws) and the CLI under a clean env.
+//! Test support: the fake AWS credential server (tests/fakeaws) and the CLI under a clean env;
+//! [`child`] runs a test in a fresh process, [`faults`] holds the `faults_*` tests' helpers.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -199,3 +200,6 @@ pub const TOKEN_ARGS: [&str; 7] = [
     "--json",
     "--port=5432",
 ];
+
+pub mod child;
+pub mod faults;
