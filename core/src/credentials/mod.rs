@@ -4,6 +4,7 @@
 mod default_chain;
 mod diagnosis;
 mod process;
+mod process_output;
 mod profile;
 mod providers;
 
