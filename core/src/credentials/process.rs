@@ -148,9 +148,19 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let exited = lock(&self.exited);
-        if !*exited {
-            kill_group(self.pid);
+        let killed = {
+            let exited = lock(&self.exited);
+            if !*exited {
+                kill_group(self.pid);
+            }
+            !*exited
+        };
+        // Logged after the lock is released: a log bridge (the Python binding's) may need the GIL.
+        if killed {
+            log::warn!(
+                "ended credential_process (pid {}) and everything it started: its fetch was given up",
+                self.pid
+            );
         }
     }
 }
@@ -232,7 +242,6 @@ fn wait_without_reaping(_child: &Child) {}
 /// SIGKILL to every process in the group `pgid`.
 #[cfg(unix)]
 fn kill_group(pgid: u32) {
-    log::warn!("ending credential_process (process group {pgid}): its fetch was given up");
     // SAFETY: a plain syscall; `pgid` is our command's group, which `Running` keeps valid.
     unsafe {
         libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
@@ -242,7 +251,6 @@ fn kill_group(pgid: u32) {
 /// Windows has no process groups here: `taskkill /T` ends the command's process tree.
 #[cfg(not(unix))]
 fn kill_group(pid: u32) {
-    log::warn!("ending credential_process (pid {pid}): its fetch was given up");
     let _ = Command::new("taskkill")
         .args(["/F", "/T", "/PID", &pid.to_string()])
         .stdout(Stdio::null())
