@@ -1,9 +1,16 @@
-//! Where credentials come from: the public source types. Building a provider for a source is
-//! in `providers`, the words for a provider's failure in `diagnosis`.
+//! Where credentials come from: the public source types.
+//!
+//! - `providers`: the provider for a source (and an assumed role on top);
+//! - `default_chain`: the standard chain, environment keys first;
+//! - `profile`: profiles whose base is a `credential_process`, found in aws-config's order;
+//! - `process` / `process_output`: running that command ourselves (killed with its process
+//!   group when a fetch is given up) and reading its JSON;
+//! - `diagnosis`: what a provider's failure tells the user (which link failed, what to check).
 
 mod default_chain;
 mod diagnosis;
 mod process;
+mod process_output;
 mod profile;
 mod providers;
 

@@ -210,3 +210,83 @@ impl ProvideCredentials for NamedProfile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `process_chain` for a config file and an `AWS_PROFILE` (files read from memory).
+    fn chain(config: &str, aws_profile: Option<&str>) -> Option<ProcessChain> {
+        let fs = Fs::from_slice(&[("/home/.aws/config", config)]);
+        let mut vars = vec![("HOME", "/home")];
+        vars.extend(aws_profile.map(|p| ("AWS_PROFILE", p)));
+        let env = Env::from_slice(&vars);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let set = rt
+            .block_on(aws_config::profile::load(
+                &fs,
+                &env,
+                &EnvConfigFiles::default(),
+                None,
+            ))
+            .unwrap();
+        process_chain(&set)
+    }
+
+    fn role(arn: &str) -> RoleHop {
+        RoleHop {
+            role_arn: arn.into(),
+            external_id: None,
+            session_name: None,
+        }
+    }
+
+    #[test]
+    fn finds_a_process_base_as_aws_config_does() {
+        let plain = chain("[default]\ncredential_process = helper --user a\n", None).unwrap();
+        assert_eq!(plain.command, "helper --user a");
+        assert!(plain.roles.is_empty());
+        // In the first profile the process wins over keys (aws-config's base-provider order).
+        let both = "[default]\ncredential_process = helper\naws_access_key_id = A\naws_secret_access_key = s\n";
+        assert!(chain(both, None).is_some());
+        // Two hops, applied from the base outwards; AWS_PROFILE selects the start.
+        let hops = "[profile app]\nrole_arn = arn:aws:iam::1:role/outer\nsource_profile = mid\n\
+                    [profile mid]\nrole_arn = arn:aws:iam::1:role/inner\nsource_profile = base\n\
+                    external_id = ext\n[profile base]\ncredential_process = helper\naws_account_id = 111\n";
+        let found = chain(hops, Some("app")).unwrap();
+        assert_eq!(found.account_id.as_deref(), Some("111"));
+        let mut inner = role("arn:aws:iam::1:role/inner");
+        inner.external_id = Some("ext".into());
+        assert_eq!(found.roles, [inner, role("arn:aws:iam::1:role/outer")]);
+        // A profile that is its own source.
+        let own = "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\ncredential_process = helper\n";
+        assert_eq!(
+            chain(own, None).unwrap().roles,
+            [role("arn:aws:iam::1:role/r")]
+        );
+    }
+
+    #[test]
+    fn leaves_every_other_profile_to_aws_config() {
+        let none = [
+            // Keys in a source profile win over its process.
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
+             [profile b]\naws_access_key_id = A\naws_secret_access_key = s\ncredential_process = helper\n",
+            // Other bases come first in a profile.
+            "[default]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\ncredential_process = helper\n",
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nweb_identity_token_file = /t\ncredential_process = helper\n",
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Environment\n",
+            // Loops, missing source profiles, and no process at all.
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
+             [profile b]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n",
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = missing\n",
+            "[default]\naws_access_key_id = A\naws_secret_access_key = s\n",
+            "[profile other]\ncredential_process = helper\n",
+        ];
+        for config in none {
+            assert_eq!(chain(config, None), None, "{config}");
+        }
+    }
+}
