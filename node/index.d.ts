@@ -52,6 +52,9 @@ export declare class Signer {
   toJSON(): { host: string; port: number; user: string; region: string; signHost: string }
 }
 
+/** The Amazon RDS root CA certificates (PEM) shipped with the package. */
+export declare function caBundlePem(): string
+
 /**
  * Empties the process-wide token and credential caches (after rotating credentials, or
  * between tests). Signers keep working; their next call fetches and signs again.
@@ -155,6 +158,12 @@ export interface Stats {
   /** Tokens signed (cache misses) in this process since it started, all threads and workers. */
   signatures: number
 }
+
+/**
+ * Whether the default trust (Node's root CAs + the RDS bundle) covers the endpoint `host`:
+ * `true`, `false` (pass your own `ca`) or `null` (not an AWS endpoint name).
+ */
+export declare function tlsCovered(host: string): boolean | null
 
 /** A token and what a caller may want to know about it. */
 export interface TokenInfo {

@@ -216,8 +216,17 @@ test('signHost: connect to a tunnel, sign for the real endpoint', () => {
     s.tokenSync(),
     /^mydb\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432\/\?Action=connect&DBUser=app&/,
   );
+  // mysql2 checks the certificate against `host` only: host is the signed name, `stream` dials the tunnel
   const settings = rdsIam.mysql2(s);
-  assert.deepStrictEqual([settings.host, settings.port], ['127.0.0.1', 15432]);
+  assert.deepStrictEqual(
+    [settings.host, settings.port],
+    ['mydb.abc123.eu-west-1.rds.amazonaws.com', 15432],
+  );
+  assert.strictEqual(typeof settings.stream, 'function');
+  assert.deepStrictEqual(
+    [rdsIam.pg(s).host, rdsIam.pg(s).ssl.servername],
+    ['127.0.0.1', 'mydb.abc123.eu-west-1.rds.amazonaws.com'],
+  );
 });
 
 test('DSQL tokens: no user, the DbConnectAdmin action, a chosen lifetime', async () => {
