@@ -20,6 +20,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
 use crate::error::Error;
+use crate::options::{Message, Param};
 
 pub(crate) use diagnosis::map_provider_error;
 pub(crate) use providers::build_provider;
@@ -57,8 +58,12 @@ impl CredentialSource {
     ) -> Result<Self, Error> {
         match (profile, credentials) {
             (Some(_), Some(_)) => Err(Error::argument(
-                "credentials",
-                "pass either `profile` or `credentials`, not both",
+                Param::Credentials,
+                Message::text("pass either ")
+                    .then_name(Param::Profile)
+                    .then(" or ")
+                    .then_name(Param::Credentials)
+                    .then(", not both"),
             )),
             (Some(p), None) => Ok(CredentialSource::Profile(p)),
             (None, Some(c)) => Ok(CredentialSource::Static(c)),
@@ -107,7 +112,7 @@ impl AssumeRole {
             || !parts[5].starts_with("role/")
         {
             return Err(Error::argument(
-                "role_arn",
+                Param::RoleArn,
                 format!(
                     "`{}` is not a role ARN; use arn:aws:iam::<account-id>:role/<role-name>",
                     arn.escape_debug()
@@ -121,7 +126,7 @@ impl AssumeRole {
                     .all(|c| c.is_ascii_alphanumeric() || "=,.@_-".contains(c));
             if !ok {
                 return Err(Error::argument(
-                    "session_name",
+                    Param::RoleSessionName,
                     "a role session name has 2-64 characters from [A-Za-z0-9=,.@_-]",
                 ));
             }

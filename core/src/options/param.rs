@@ -122,15 +122,10 @@ impl From<Param> for Argument {
 }
 
 impl From<&'static str> for Argument {
-    /// An option's Rust spelling is that option (`"role_arn"` is [`Param::RoleArn`]; the older
-    /// `"session_name"` is [`Param::RoleSessionName`]); any other name is [`Argument::Named`].
+    /// An option's Rust spelling is that option (`"role_arn"` is [`Param::RoleArn`]); any other
+    /// name is [`Argument::Named`].
     fn from(name: &'static str) -> Self {
-        let name_of_option = match name {
-            "session_name" => "role_session_name",
-            other => other,
-        };
-        Param::from_spelling(Surface::Rust, name_of_option)
-            .map_or(Argument::Named(name), Argument::Param)
+        Param::from_spelling(Surface::Rust, name).map_or(Argument::Named(name), Argument::Param)
     }
 }
 
@@ -195,10 +190,6 @@ mod tests {
     #[test]
     fn rust_names_become_params_and_other_names_stay_names() {
         assert_eq!(Argument::from("role_arn"), Argument::Param(Param::RoleArn));
-        assert_eq!(
-            Argument::from("session_name"),
-            Argument::Param(Param::RoleSessionName)
-        );
         assert_eq!(Argument::from("client"), Argument::Named("client"));
         assert_eq!(Argument::from("roleArn"), Argument::Named("roleArn"));
     }
