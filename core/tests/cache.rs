@@ -223,8 +223,10 @@ fn a_hanging_provider_times_out() {
     let started = std::time::Instant::now();
     let err = s.token_blocking().unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
+    // Ended by the configured 300 ms, not the 10 s default. Under valgrind on a loaded 2-core
+    // machine (`make -j2 test`) that takes up to ~3.2 s, so the bound sits below the default only.
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(8),
         "{:?}",
         started.elapsed()
     );

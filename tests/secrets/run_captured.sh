@@ -14,8 +14,8 @@ started=$SECONDS
 status=$?
 took=$((SECONDS - started))
 if [ "$status" = 0 ]; then
-  # cargo test's, pytest's and node --test's result lines
-  grep -E '^test result: |^ℹ (tests|pass|fail) |^[0-9]+ passed' "$out" | sed "s/^/$name: /" | tail -n 40
+  # cargo test's, pytest's and node --test's (TAP) result lines
+  grep -E '^test result: |^# (tests|pass|fail) [0-9]|(^|= )[0-9]+ (passed|failed)' "$out" | sed "s/^/$name: /" | tail -n 40
   echo "$name: passed in ${took}s"
 else
   tail -n 80 "$out"
