@@ -56,7 +56,7 @@ export interface TlsOptionsInput extends TlsInput {
 
 /**
  * `tls.connect` options that verify the server: `ca` = Node's root CAs + the RDS bundle (or
- * `options.ca`), `rejectUnauthorized: true`, and `servername` / `checkServerIdentity` for a
+ * `options.ca`) with a `secureContext` built from it once, `rejectUnauthorized: true`, and `servername` / `checkServerIdentity` for a
  * tunnel. With `verify: false`, `{ rejectUnauthorized: false }` and one warning.
  */
 export declare function tls(options?: TlsOptionsInput): TlsConnectionOptions;

@@ -175,7 +175,10 @@ test("the caller's ssl wins as given; rdsIam.tls() shapes", () => {
   const t = rdsIam.tls();
   assert.strictEqual(t.rejectUnauthorized, true);
   assert.ok(t.ca.includes(rdsIam.caBundle) && t.ca.length > nodeTls.rootCertificates.length);
-  assert.deepStrictEqual(rdsIam.tls({ ca }), { ca, rejectUnauthorized: true });
+  const own = rdsIam.tls({ ca });
+  assert.deepStrictEqual([own.ca, own.rejectUnauthorized], [ca, true]);
+  assert.ok(own.secureContext instanceof Object && own.secureContext !== t.secureContext);
+  assert.strictEqual(rdsIam.tls().secureContext, t.secureContext, 'the default trust is parsed once');
   const named = rdsIam.tls({ ca, servername: db.rdsHost });
   assert.strictEqual(named.servername, db.rdsHost);
   const cert = { subject: { CN: db.rdsHost }, subjectaltname: `DNS:${db.rdsHost}` };

@@ -121,7 +121,7 @@ def mysql_tls(
     """A verifying ``SSLContext`` (system roots + RDS bundle, or ``ca``; checked against
     ``sign_host`` for tunnels) unless the caller passed PyMySQL TLS options of its own."""
     if not any(k in params for k in MYSQL_TLS_OPTIONS):
-        params["ssl"] = _tls.ssl_context(verify, ca, server_hostname=_tls.tunnel_name(signer))
+        params["ssl"] = _tls.shared_context(verify, ca, _tls.tunnel_name(signer))
 
 
 def asyncpg_tls(
@@ -129,4 +129,4 @@ def asyncpg_tls(
 ) -> None:
     """asyncpg's ``ssl``: a verifying ``SSLContext`` unless given (or PGSSLMODE set)."""
     if "ssl" not in params and "PGSSLMODE" not in os.environ:
-        params["ssl"] = _tls.ssl_context(verify, ca, server_hostname=_tls.tunnel_name(signer))
+        params["ssl"] = _tls.shared_context(verify, ca, _tls.tunnel_name(signer))

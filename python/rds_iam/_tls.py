@@ -83,6 +83,23 @@ def ssl_context(
     return ctx
 
 
+_shared: dict[tuple[bool, Optional[str], Optional[str]], ssl.SSLContext] = {}
+
+
+def shared_context(
+    verify: bool, ca: Optional[str], server_hostname: Optional[str]
+) -> ssl.SSLContext:
+    """The helpers' context, built once per settings and reused: loading the system roots and
+    the bundle costs ~0.1 s, too much for every new connection of a pool."""
+    key = (verify, ca, server_hostname)
+    ctx = _shared.get(key)
+    if ctx is None:
+        ctx = _shared[key] = ssl_context(verify, ca, server_hostname=server_hostname)
+    elif not verify:
+        warn_unverified()
+    return ctx
+
+
 def tunnel_name(signer: _native.Signer) -> Optional[str]:
     """The name to check the certificate against when it is not the dialled host: the
     signer's ``sign_host`` when one was set (a tunnel, a CNAME, an IP address)."""
