@@ -61,9 +61,10 @@ function makeTls(caBundle) {
       warnUnverified();
       return { rejectUnauthorized: false };
     }
-    const trust = options.ca !== undefined
-      ? { ca: options.ca, secureContext: nodeTls.createSecureContext({ ca: options.ca }) }
-      : defaultTrust();
+    const trust =
+      options.ca !== undefined
+        ? { ca: options.ca, secureContext: nodeTls.createSecureContext({ ca: options.ca }) }
+        : defaultTrust();
     const out = { ca: trust.ca, secureContext: trust.secureContext, rejectUnauthorized: true };
     if (options.servername) {
       const name = options.servername;

@@ -178,7 +178,11 @@ test("the caller's ssl wins as given; rdsIam.tls() shapes", () => {
   const own = rdsIam.tls({ ca });
   assert.deepStrictEqual([own.ca, own.rejectUnauthorized], [ca, true]);
   assert.ok(own.secureContext instanceof Object && own.secureContext !== t.secureContext);
-  assert.strictEqual(rdsIam.tls().secureContext, t.secureContext, 'the default trust is parsed once');
+  assert.strictEqual(
+    rdsIam.tls().secureContext,
+    t.secureContext,
+    'the default trust is parsed once',
+  );
   const named = rdsIam.tls({ ca, servername: db.rdsHost });
   assert.strictEqual(named.servername, db.rdsHost);
   const cert = { subject: { CN: db.rdsHost }, subjectaltname: `DNS:${db.rdsHost}` };
