@@ -836,8 +836,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Signer = nativeBinding.Signer
+module.exports.caBundlePem = nativeBinding.caBundlePem
 module.exports.clearCaches = nativeBinding.clearCaches
 module.exports.cliMain = nativeBinding.cliMain
 module.exports.sign = nativeBinding.sign
 module.exports.stats = nativeBinding.stats
+module.exports.tlsCovered = nativeBinding.tlsCovered
 module.exports.VERSION = nativeBinding.VERSION

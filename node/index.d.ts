@@ -42,14 +42,18 @@ export declare class Signer {
   get host(): string
   /** The port the client connects to. */
   get port(): number
-  /** The database user tokens are signed for (empty for DSQL). */
-  get user(): string
+  /**
+   * The user to log in as, as given (`'admin'` for a `dsql_admin` signer without one). DSQL
+   * tokens name no user, but the driver still logs in as this one; `undefined` when a
+   * `dsql_connect` signer was given none.
+   */
+  get user(): string | undefined
   /** The signing region. */
   get region(): string
   /** The host tokens are signed for (`signHost`, or `host`). */
   get signHost(): string
   /** What `JSON.stringify` shows: where tokens are for, never a secret. */
-  toJSON(): { host: string; port: number; user: string; region: string; signHost: string }
+  toJSON(): { host: string; port: number; user?: string; region: string; signHost: string }
 }
 
 /** The Amazon RDS root CA certificates (PEM) shipped with the package. */
@@ -91,7 +95,10 @@ export interface SignerOptions {
   host: string
   /** The database port (default 5432, or the port given in `host`). */
   port?: number
-  /** The database user to log in as (required for RDS tokens, ignored for DSQL). */
+  /**
+   * The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
+   * none; it stays `signer.user` for the drivers (`'admin'` for `dsql_admin` when not given).
+   */
   user?: string
   /** The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname). */
   region?: string

@@ -9,13 +9,13 @@ use std::ptr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use napi::bindgen_prelude::*;
-use napi::{sys, Env, JsDate, ValueType};
+use napi::{Env, JsDate, ValueType};
 use rds_iam::{
     Argument, Credentials, Message, Param, SignOptions, SignerOptions, Surface, TokenKind,
 };
 
 use crate::errors::{bad_endpoint, invalid, js_error};
-use crate::napi_raw;
+use crate::napi_raw::{self, Raw};
 
 /// More known keys than any options object has (checked at compile time below).
 const MAX_KEYS: usize = 16;
@@ -98,7 +98,7 @@ pub(crate) struct Options<'env, K: Key> {
     what: Argument,
     known: &'static [K],
     /// The value of `known[i]`, or null when the key is not in the object.
-    values: [sys::napi_value; MAX_KEYS],
+    values: [Raw; MAX_KEYS],
 }
 
 impl<'env, K: Key> Options<'env, K> {

@@ -116,8 +116,12 @@ impl Signer {
     /// tokens name no user, but the driver still logs in as this one; `undefined` when a
     /// `dsql_connect` signer was given none.
     #[napi(getter, ts_return_type = "string | undefined")]
-    pub fn user(&self) -> Option<String> {
-        self.inner.user().map(str::to_owned)
+    pub fn user(&self) -> Either<String, ()> {
+        // `()` is `undefined`; an `Option`'s `None` would be `null`.
+        match self.inner.user() {
+            Some(user) => Either::A(user.to_owned()),
+            None => Either::B(()),
+        }
     }
 
     /// The signing region.
@@ -141,7 +145,7 @@ impl Signer {
         let mut o = Object::new(env)?;
         o.set("host", self.host())?;
         o.set("port", self.port())?;
-        if let Some(user) = self.user() {
+        if let Some(user) = self.inner.user() {
             o.set("user", user)?;
         }
         o.set("region", self.region())?;

@@ -9,6 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsDeferred};
 
 use crate::errors::js_error;
+use crate::napi_raw::Raw;
 
 /// How the Promise of a call turned out when the core returned.
 pub(crate) enum Promised<T> {
@@ -16,7 +17,7 @@ pub(crate) enum Promised<T> {
     Now(rds_iam::Result<T>),
     /// A credential fetch is under way: this Promise (a handle of the current callback scope)
     /// is settled when it ends.
-    Later(napi::sys::napi_value),
+    Later(Raw),
 }
 
 type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
@@ -105,5 +106,32 @@ where
         Promised::Now(Ok(v)) => PromiseRaw::resolve(env, v),
         Promised::Now(Err(e)) => PromiseRaw::reject(env, crate::errors::js_error_value(env, &e)),
         Promised::Later(p) => Ok(PromiseRaw::new(env.raw(), p)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taken(slot: &Mutex<Slot<String>>) -> Option<rds_iam::Result<String>> {
+        match std::mem::replace(&mut *slot.lock().unwrap(), Slot::Waiting) {
+            Slot::Answered(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn an_answer_before_the_caller_looks_is_kept_for_it() {
+        let slot = Arc::new(Mutex::new(Slot::Waiting));
+        Reply(Some(slot.clone())).send(Ok("token".to_owned()));
+        assert_eq!(taken(&slot).unwrap().unwrap(), "token");
+    }
+
+    #[test]
+    fn a_reply_dropped_unanswered_answers_with_an_error() {
+        let slot = Arc::new(Mutex::new(Slot::Waiting));
+        drop(Reply(Some(slot.clone())));
+        let e = taken(&slot).unwrap().unwrap_err();
+        assert_eq!(e.code().as_str(), "ProviderError");
     }
 }

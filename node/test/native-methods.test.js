@@ -60,7 +60,11 @@ test('the password getter with a foreign `this` throws; its function ignores `th
   const s = new Signer({ ...endpoint, credentials });
   const password = s.password;
   const token = s.tokenSync();
-  for (const thisArg of [...foreign(), s, new Signer({ ...endpoint, user: 'other', credentials })]) {
+  for (const thisArg of [
+    ...foreign(),
+    s,
+    new Signer({ ...endpoint, user: 'other', credentials }),
+  ]) {
     assert.strictEqual(await password.call(thisArg, 'ignored'), token);
   }
 });
