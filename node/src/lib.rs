@@ -7,20 +7,28 @@
 //! - `errors.rs`: coded `Error`s (`.code` = the core's `ErrorCode::as_str`)
 //! - `options.rs`: reading and checking options objects (and `Date`s both ways)
 //! - `types.rs`: the option and result shapes for the generated `index.d.ts`
-//! - `signer.rs`: the `Signer` class
-//! - `fast.rs`: lean callbacks for `token()` / `tokenSync()`, installed at load
+//! - `signer.rs`: the `Signer` class (it installs the lean methods at load)
+//! - `lean_methods.rs`: lean callbacks for `token()` / `tokenSync()` and `signer.password`
+//! - `token_promise.rs`: Promises of tokens, settled at once or from the core's callback
+//! - `napi_raw.rs`: every raw Node-API call, behind small wrappers, and the status check
 //! - `sign.rs`: `sign({...})`, `signFields` (its positional way in for `js/sign.js`) and
 //!   `optionKeys` (the option names from the core's `Param` table)
 //! - `tls.rs`: `caBundlePem()` and `tlsCovered(host)` from the core's `tls` module
 //! - this file: the module's other exports
 #![deny(clippy::all)]
+// Raw Node-API calls live in `napi_raw.rs`; every unsafe operation is in its own narrow block
+// that says why it holds.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod errors;
-mod fast;
+mod lean_methods;
+mod napi_raw;
 mod options;
 mod sign;
 mod signer;
 mod tls;
+mod token_promise;
 mod types;
 
 use napi::bindgen_prelude::*;
@@ -32,10 +40,10 @@ pub use signer::Signer;
 pub use tls::{ca_bundle_pem, tls_covered};
 pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
 
-/// Module init, after the generated exports: puts the fast token callbacks in place.
+/// Module init, after the generated exports: puts the lean token callbacks in place.
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
-    fast::install(&env, &exports)
+    signer::install_lean_methods(&env, &exports)
 }
 
 /// Empties the process-wide token and credential caches (after rotating credentials, or

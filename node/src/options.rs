@@ -9,12 +9,15 @@ use std::ptr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use napi::bindgen_prelude::*;
-use napi::{sys, Env, JsDate, ValueType};
-use rds_iam::{Argument, Credentials, Message, Param, Surface, TokenKind};
+use napi::{Env, JsDate, ValueType};
+use rds_iam::{
+    Argument, Credentials, Message, Param, SignOptions, SignerOptions, Surface, TokenKind,
+};
 
 use crate::errors::{bad_endpoint, invalid, js_error};
+use crate::napi_raw::{self, Raw};
 
-/// More known keys than any options object has.
+/// More known keys than any options object has (checked at compile time below).
 const MAX_KEYS: usize = 16;
 
 /// A key of an options object: an option of the core's table ([`Param`], spelt in camelCase)
@@ -57,6 +60,13 @@ const EXPIRATION: CredentialKey = CredentialKey("expiration");
 pub(crate) const CREDENTIAL_KEYS: &[CredentialKey] =
     &[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, EXPIRATION];
 
+// Every key table an `Options` is read with fits its `MAX_KEYS` slots.
+const _: () = assert!(
+    SignerOptions::BINDING_PARAMS.len() <= MAX_KEYS
+        && SignOptions::BINDING_PARAMS.len() <= MAX_KEYS
+        && CREDENTIAL_KEYS.len() <= MAX_KEYS
+);
+
 /// `key`, named in an error message.
 fn named<K: Key>(key: K) -> Message {
     match key.argument() {
@@ -81,17 +91,6 @@ pub(crate) fn type_name(t: ValueType) -> &'static str {
     }
 }
 
-fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            format!("reading {what} failed"),
-        ))
-    }
-}
-
 /// An options object: `undefined`/`null` properties count as absent; unknown keys are refused
 /// (a misspelt option would otherwise be ignored silently).
 pub(crate) struct Options<'env, K: Key> {
@@ -99,7 +98,7 @@ pub(crate) struct Options<'env, K: Key> {
     what: Argument,
     known: &'static [K],
     /// The value of `known[i]`, or null when the key is not in the object.
-    values: [sys::napi_value; MAX_KEYS],
+    values: [Raw; MAX_KEYS],
 }
 
 impl<'env, K: Key> Options<'env, K> {
@@ -112,7 +111,6 @@ impl<'env, K: Key> Options<'env, K> {
         known: &'static [K],
     ) -> napi::Result<Self> {
         let what = what.into();
-        debug_assert!(known.len() <= MAX_KEYS);
         let Some(value) = value else {
             return Err(invalid(
                 env,
@@ -136,66 +134,39 @@ impl<'env, K: Key> Options<'env, K> {
         let raw_env = env.raw();
         let obj = value.raw();
         let mut values = [ptr::null_mut(); MAX_KEYS];
-        // SAFETY: plain Node-API calls on live handles of this callback scope.
-        unsafe {
-            let mut keys = ptr::null_mut();
-            check(
-                sys::napi_get_property_names(raw_env, obj, &mut keys),
-                "the option names",
-            )?;
-            let mut len = 0u32;
-            check(
-                sys::napi_get_array_length(raw_env, keys, &mut len),
-                "the option names",
-            )?;
-            for i in 0..len {
-                let mut key = ptr::null_mut();
-                check(
-                    sys::napi_get_element(raw_env, keys, i, &mut key),
-                    "an option name",
-                )?;
-                // Known names are short: a longer key is unknown (and read in full below).
-                let mut buf = [0u8; 32];
-                let mut n = 0usize;
-                check(
-                    sys::napi_get_value_string_utf8(
-                        raw_env,
-                        key,
-                        buf.as_mut_ptr().cast(),
-                        buf.len(),
-                        &mut n,
+        // SAFETY: a Node-API callback on this thread; `obj` is a handle of it.
+        let keys = unsafe { napi_raw::property_names(raw_env, obj)? };
+        for key in keys {
+            // Known names are short: a longer key is unknown (and read in full below).
+            let mut buf = [0u8; 32];
+            // SAFETY: as above; `key` is a handle of this callback.
+            let n = unsafe { napi_raw::utf8_prefix(raw_env, key, &mut buf)? };
+            let name = &buf[..n];
+            let slot = if n < buf.len() - 1 {
+                known.iter().position(|k| k.name().as_bytes() == name)
+            } else {
+                None
+            };
+            let Some(slot) = slot else {
+                // SAFETY: `key` is a live handle of this callback, and a string:
+                // `napi_get_property_names` turns index keys into strings.
+                let key: String = unsafe { Unknown::from_raw_unchecked(raw_env, key).cast()? };
+                return Err(invalid(
+                    env,
+                    what,
+                    format!(
+                        "unknown option `{}`; the options are: {}",
+                        key.escape_debug(),
+                        known
+                            .iter()
+                            .map(|k| k.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
-                    "an option name",
-                )?;
-                let name = &buf[..n];
-                let slot = if n < buf.len() - 1 {
-                    known.iter().position(|k| k.name().as_bytes() == name)
-                } else {
-                    None
-                };
-                let Some(slot) = slot else {
-                    let key: String = Unknown::from_raw_unchecked(raw_env, key).cast()?;
-                    return Err(invalid(
-                        env,
-                        what,
-                        format!(
-                            "unknown option `{}`; the options are: {}",
-                            key.escape_debug(),
-                            known
-                                .iter()
-                                .map(|k| k.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                };
-                let mut v = ptr::null_mut();
-                check(
-                    sys::napi_get_property(raw_env, obj, key, &mut v),
-                    "an option",
-                )?;
-                values[slot] = v;
-            }
+                ));
+            };
+            // SAFETY: as above.
+            values[slot] = unsafe { napi_raw::property(raw_env, obj, key)? };
         }
         Ok(Options {
             env,
@@ -213,7 +184,7 @@ impl<'env, K: Key> Options<'env, K> {
         known: &'static [K],
         values: &[Option<Unknown<'env>>],
     ) -> Self {
-        debug_assert!(known.len() <= MAX_KEYS && values.len() == known.len());
+        debug_assert_eq!(values.len(), known.len());
         let mut raw = [ptr::null_mut(); MAX_KEYS];
         for (slot, v) in raw.iter_mut().zip(values) {
             if let Some(v) = v {

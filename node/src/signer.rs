@@ -1,18 +1,22 @@
 //! The `Signer` class: options → core `Signer`; tokens as Promises or synchronously.
 //!
 //! `token()` and `tokenSync()` are declared here (their types and reference behaviour), but
-//! the module's init replaces their generated glue on `Signer.prototype` with the lean
-//! callbacks of [`crate::fast`], which do the same with fewer steps.
+//! the module's init ([`install_lean_methods`]) replaces their generated glue on
+//! `Signer.prototype` with the lean callbacks of [`crate::lean_methods`], which do the same with
+//! fewer steps.
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, JsValue, Property, PropertyAttributes};
+use napi::{Env, JsValue};
 use napi_derive::napi;
 use rds_iam::{Param, SignerOptions};
 
-use crate::errors::{js_error, js_error_value, OrThrow};
+use crate::errors::OrThrow;
+use crate::lean_methods::{self, HoldsSigner};
+use crate::napi_raw;
 use crate::options::Options;
+use crate::token_promise::info_promise;
 use crate::types::TokenInfo;
 
 /// Produces IAM auth tokens for one database endpoint and user, reusing them while they are
@@ -84,22 +88,16 @@ impl Signer {
     /// `signer.token` bound to this signer: pass it as a driver's password callback, e.g.
     /// `new pg.Pool({ ..., password: signer.password })`. Arguments are ignored.
     #[napi(getter, ts_return_type = "(...ignored: unknown[]) => Promise<string>")]
-    pub fn password<'env>(
-        &self,
-        env: &'env Env,
-        mut this: This<'env>,
-    ) -> napi::Result<Function<'env, (), PromiseRaw<'env, String>>> {
-        // SAFETY: `this` is a live handle of this callback.
-        let f = unsafe { crate::fast::password_function(env.raw(), self.inner.clone())? };
-        let f = unsafe { Unknown::from_raw_unchecked(env.raw(), f) };
+    pub fn password<'env>(&self, env: &'env Env, this: This<'env>) -> napi::Result<Unknown<'env>> {
+        let f = lean_methods::password_function(env, self.inner.clone())?;
         // The same function on every read: it becomes an own, read-only, non-enumerable
-        // property of this signer.
-        this.object.define_properties(&[Property::new()
-            .with_utf8_name("password")?
-            .with_value(&f)
-            .with_property_attributes(PropertyAttributes::Default)])?;
-        // SAFETY: same value, typed for the return type.
-        Ok(unsafe { Function::from_napi_value(env.raw(), f.raw())? })
+        // property of this signer. A frozen or sealed signer refuses it; it then gets a new
+        // function on each read, which works the same.
+        // SAFETY: a getter is a Node-API callback on this thread; `this` and `f` are handles
+        // of it.
+        unsafe { napi_raw::define_own_value(env.raw(), this.object.raw(), c"password", f)? };
+        // SAFETY: `f` is a live function handle of this callback.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), f) })
     }
 
     /// The host the client connects to.
@@ -118,8 +116,12 @@ impl Signer {
     /// tokens name no user, but the driver still logs in as this one; `undefined` when a
     /// `dsql_connect` signer was given none.
     #[napi(getter, ts_return_type = "string | undefined")]
-    pub fn user(&self) -> Option<String> {
-        self.inner.user().map(str::to_owned)
+    pub fn user(&self) -> Either<String, ()> {
+        // `()` is `undefined`; an `Option`'s `None` would be `null`.
+        match self.inner.user() {
+            Some(user) => Either::A(user.to_owned()),
+            None => Either::B(()),
+        }
     }
 
     /// The signing region.
@@ -143,7 +145,7 @@ impl Signer {
         let mut o = Object::new(env)?;
         o.set("host", self.host())?;
         o.set("port", self.port())?;
-        if let Some(user) = self.user() {
+        if let Some(user) = self.inner.user() {
             o.set("user", user)?;
         }
         o.set("region", self.region())?;
@@ -152,52 +154,20 @@ impl Signer {
     }
 }
 
-/// The answer of a credential fetch that never reported back (the runtime went away).
-pub(crate) fn no_answer() -> rds_iam::Error {
-    rds_iam::Error::ProviderError {
-        provider: "rds-iam".into(),
-        detail: "the credential fetch ended without an answer".into(),
+impl HoldsSigner for Signer {
+    fn core(&self) -> &rds_iam::Signer {
+        &self.inner
     }
 }
 
-/// A Promise of `map(token info)`: settled at once when usable credentials are cached (the
-/// common case: no thread hop), otherwise when the core's credential fetch completes, awaited
-/// on napi's tokio runtime.
-pub(crate) fn info_promise<'env, T, F>(
-    env: &'env Env,
-    signer: &rds_iam::Signer,
-    map: F,
-) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + 'static,
-    F: FnOnce(rds_iam::TokenInfo) -> T + Send + 'static,
-{
-    let (tx, mut rx) = tokio::sync::oneshot::channel();
-    signer.token_info_with(move |r| {
-        let _ = tx.send(r);
-    });
-    match rx.try_recv() {
-        Ok(Ok(info)) => PromiseRaw::resolve(env, map(info)),
-        Ok(Err(e)) => PromiseRaw::reject(env, js_error_value(env, &e)),
-        Err(_) => pending_promise(env, rx, map),
-    }
-}
-
-/// The Promise of a token whose credential fetch is under way.
-pub(crate) fn pending_promise<'env, T, F>(
-    env: &'env Env,
-    rx: tokio::sync::oneshot::Receiver<rds_iam::Result<rds_iam::TokenInfo>>,
-    map: F,
-) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + 'static,
-    F: FnOnce(rds_iam::TokenInfo) -> T + Send + 'static,
-{
-    env.spawn_future_with_callback(
-        async move { Ok(rx.await.unwrap_or_else(|_| Err(no_answer()))) },
-        move |env, r| match r {
-            Ok(info) => Ok(map(info)),
-            Err(e) => Err(js_error(env, &e)),
-        },
-    )
+/// Module init, after the generated classes are defined: puts the lean `token` / `tokenSync`
+/// callbacks on `Signer.prototype` in place of napi-rs's generated glue.
+pub(crate) fn install_lean_methods(env: &Env, exports: &Object) -> napi::Result<()> {
+    // SAFETY: module init is a Node-API callback on this thread; `exports` is its handle, and
+    // each property read returns a handle of the same scope.
+    let prototype = unsafe {
+        let class = napi_raw::named_property(env.raw(), exports.raw(), c"Signer")?;
+        napi_raw::named_property(env.raw(), class, c"prototype")?
+    };
+    lean_methods::install::<Signer>(env, prototype)
 }
