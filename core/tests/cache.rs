@@ -60,9 +60,11 @@ impl ProvideCredentials for Scripted {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
+            // The step is read before the call is counted: a test that sees `calls() == n` and
+            // then changes the step does not change call n's answer.
+            let step = self.step.lock().unwrap().clone();
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             tokio::time::sleep(self.delay).await;
-            let step = self.step.lock().unwrap().clone();
             match step {
                 Step::Give(exp) => Ok(Credentials::new(
                     format!("AKIDSCRIPTED{n:04}"),
