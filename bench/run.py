@@ -22,6 +22,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROWS = [
     ("Python fresh signature", "py_fresh_us", "boto3_fresh_us", "µs", "≤ 6 µs"),
     ("Python cached token()", "py_cached_us", "boto3_fresh_us", "µs", "≤ 0.5 µs"),
+    (
+        "  (in a fork child, Signer from the parent)",
+        "py_cached_fork_child_us",
+        "boto3_fresh_us",
+        "µs",
+        None,
+    ),
     ("Python cached token_async()", "py_cached_async_us", "boto3_fresh_us", "µs", None),
     ("Python import alone", "py_import_ms", "boto3_import_ms", "ms", None),
     ("Python token(), reuse_for=0", "py_reuse_for_0_us", "boto3_fresh_us", "µs", None),

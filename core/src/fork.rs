@@ -5,6 +5,14 @@
 //! child handler bumps the process's fork generation; a [`ForkLocal`] sees the new generation
 //! and builds a fresh value for the child. The parent's value is leaked in the child (dropping
 //! it would try to join threads that do not exist there).
+//!
+//! What the leak keeps open in every child: the parent runtime's epoll and wake-up descriptors,
+//! and any connection the parent's credential providers pooled (IMDS, ECS, STS, SSO clients
+//! keep idle HTTP connections for a few seconds). They cannot be closed safely from the child:
+//! the objects owning them may be mid-operation on a parent thread that no longer exists, and
+//! their descriptor numbers are not known outside them. The child never reads from or writes
+//! to them (it builds its own runtime and clients); they close when the child exits, and
+//! closing them in the child would not affect the parent's copies either way.
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Once;
@@ -17,15 +25,28 @@ extern "C" fn after_fork_in_child() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
-/// The fork generation the process is in now (0 until the first `fork()` after first use).
+/// Registers the fork handler now rather than on first use.
+///
+/// Bindings call it when their module loads: a `fork()` between loading the library and its
+/// first token is then seen as well. Calling it again does nothing.
+pub fn init() {
+    register_atfork();
+}
+
+/// The fork generation the process is in now (0 until the first `fork()` after [`init`] or
+/// first use).
 pub(crate) fn generation() -> u64 {
+    register_atfork();
+    GENERATION.load(Ordering::Acquire)
+}
+
+fn register_atfork() {
     ATFORK.call_once(|| {
         // SAFETY: registers a plain extern "C" fn; failure only means fork safety is off.
         unsafe {
             libc::pthread_atfork(None, None, Some(after_fork_in_child));
         }
     });
-    GENERATION.load(Ordering::Acquire)
 }
 
 /// One value of `T` per fork generation, built on first use in each generation and never freed.

@@ -24,6 +24,7 @@
 //!   (`rds-iam = { version = "…", default-features = false }`) and does not compile clap.
 #![deny(missing_docs)]
 
+mod answer;
 mod cache;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -49,6 +50,7 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 pub use endpoint::{host_kind, infer_region, is_region, Endpoint, HostKind, DEFAULT_PORT};
 pub use error::{Error, ErrorCode, Result};
+pub use fork::init;
 pub use identity::{caller_identity_blocking, CallerIdentity};
 pub use options::{Argument, Message, Param, SignOptions, SignerOptions, Surface};
 pub use sign::{

@@ -2,12 +2,14 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 
+use crate::answer::Answer;
 use crate::cache::credentials::{CredentialCache, CredentialKey, SourceKey};
+use crate::cache::epoch;
 use crate::cache::tokens::{IssuedToken, ReusePolicy, SlotKey, TokenSlot};
 use crate::clock::{clock_id, SharedClock, SystemClock};
 use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts};
@@ -76,14 +78,19 @@ pub struct Signer {
     credential_key: CredentialKey,
     clock: SharedClock,
     policy: ReusePolicy,
+    /// The caches looked up when the signer was made: the fast path while they are current.
     caches: SharedCaches,
+    /// The caches looked up again after a `fork()` or a [`crate::clear_caches`], kept so that
+    /// later calls in that generation and epoch skip the registry (issue 19, item 9).
+    later: Arc<Mutex<Option<SharedCaches>>>,
 }
 
-/// The process-wide caches this signer draws from, for the fork generation they were looked up
-/// in.
+/// The process-wide caches this signer draws from, for the fork generation and cache epoch
+/// they were looked up in.
 #[derive(Clone)]
 struct SharedCaches {
     generation: u64,
+    epoch: u64,
     credentials: Arc<CredentialCache>,
     slot: Arc<TokenSlot>,
 }
@@ -130,6 +137,7 @@ impl Signer {
             clock,
             policy: o.policy,
             caches,
+            later: Arc::default(),
         }
     }
 
@@ -221,21 +229,25 @@ impl Signer {
     ///
     /// For bindings whose event loop is not tokio (Python's asyncio): they complete their own
     /// future from `done`, and nothing depends on a runtime that a `fork()` would break.
+    ///
+    /// `done` is called exactly once: if the work it waits for panics or its task is dropped,
+    /// it gets a `ProviderError` instead of never being called (a future left pending forever).
     pub fn token_info_with<F>(&self, done: F)
     where
         F: FnOnce(Result<TokenInfo>) + Send + 'static,
     {
+        let answer = Answer::new(done);
         let caches = self.caches();
         let now = self.clock.now();
         if let Some(creds) = caches.credentials.cached(now) {
-            return done(self.token_info_at(&caches, &creds, now));
+            return answer.send(self.token_info_at(&caches, &creds, now));
         }
         match runtime() {
             Ok(rt) => {
                 let this = self.clone();
-                rt.spawn(async move { done(this.token_info().await) });
+                rt.spawn(async move { answer.send(this.token_info().await) });
             }
-            Err(e) => done(Err(e)),
+            Err(e) => answer.send(Err(e)),
         }
     }
 
@@ -294,17 +306,33 @@ impl Signer {
         Ok(t)
     }
 
-    /// The shared caches; looked up again in a forked child, whose registry is new.
+    /// The shared caches; looked up again in a forked child (its registry is new) and after
+    /// [`crate::clear_caches`] (the maps are new), then kept for that generation and epoch.
     fn caches(&self) -> Cow<'_, SharedCaches> {
-        if self.caches.generation == generation() {
+        let (generation, epoch) = (generation(), epoch());
+        if self.caches.is_current(generation, epoch) {
             return Cow::Borrowed(&self.caches);
         }
-        Cow::Owned(SharedCaches::look_up(
-            &self.spec,
-            &self.source,
-            &self.credential_key,
-            &self.clock,
-        ))
+        // Never waits for this lock: a forked child may have inherited it locked by a parent
+        // thread, and a caller that finds it busy just looks the caches up itself.
+        let mut later = match self.later.try_lock() {
+            Ok(later) => Some(later),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(found) = later
+            .as_deref()
+            .and_then(Option::as_ref)
+            .filter(|c| c.is_current(generation, epoch))
+        {
+            return Cow::Owned(found.clone());
+        }
+        let found =
+            SharedCaches::look_up(&self.spec, &self.source, &self.credential_key, &self.clock);
+        if let Some(later) = later.as_deref_mut() {
+            *later = Some(found.clone());
+        }
+        Cow::Owned(found)
     }
 }
 
@@ -316,7 +344,7 @@ impl SharedCaches {
         key: &CredentialKey,
         clock: &SharedClock,
     ) -> SharedCaches {
-        let generation = generation();
+        let (generation, epoch) = (generation(), epoch());
         let credentials = CredentialCache::shared(key.clone(), source, clock.clone());
         let slot = TokenSlot::shared(SlotKey {
             spec: spec.clone(),
@@ -324,9 +352,15 @@ impl SharedCaches {
         });
         SharedCaches {
             generation,
+            epoch,
             credentials,
             slot,
         }
+    }
+
+    /// Looked up in this fork generation and cache epoch.
+    fn is_current(&self, generation: u64, epoch: u64) -> bool {
+        self.generation == generation && self.epoch == epoch
     }
 }
 

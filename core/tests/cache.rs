@@ -60,9 +60,11 @@ impl ProvideCredentials for Scripted {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
+            // The step is read before the call is counted: a test that sees `calls() == n` and
+            // then changes the step does not change call n's answer.
+            let step = self.step.lock().unwrap().clone();
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             tokio::time::sleep(self.delay).await;
-            let step = self.step.lock().unwrap().clone();
             match step {
                 Step::Give(exp) => Ok(Credentials::new(
                     format!("AKIDSCRIPTED{n:04}"),
@@ -191,6 +193,8 @@ fn failed_refresh_keeps_serving_then_reports_expiry_then_recovers() {
     assert_eq!(err.code(), ErrorCode::CredentialsExpired);
     assert!(err.to_string().contains("scripted failure"), "{err}");
     p.set(Step::Give(Some(9000)));
+    // The provider is called again once the back-off window after the failure has passed.
+    wait_for(|| s.token_info_blocking().is_ok());
     let back = s.token_info_blocking().unwrap();
     assert!(back.access_key_id.starts_with("AKIDSCRIPTED"));
     assert_ne!(back.access_key_id, "AKIDSCRIPTED0001");
@@ -313,6 +317,139 @@ fn debug_output_never_shows_secrets() {
         "{shown}"
     );
     assert!(shown.contains("redacted") && shown.contains("AKIDX"));
+}
+
+#[test]
+fn waves_of_waiting_callers_after_a_failure_back_off() {
+    // Issue 19 item 4: once credentials have run out, each wave of callers used to call the
+    // failing provider again. 1000 callers in 10 waves over 2 s: the provider sees a few calls.
+    let p = Scripted::new(Step::Fail, Duration::from_millis(20));
+    let s = Arc::new(signer(&p, &ManualClock::new(t(0)), "waves"));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut failures = 0;
+    for _wave in 0..10 {
+        let results = rt.block_on(async {
+            let tasks: Vec<_> = (0..100)
+                .map(|_| {
+                    let s = s.clone();
+                    tokio::spawn(async move { s.token_info().await })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                out.push(task.await.unwrap());
+            }
+            out
+        });
+        for r in results {
+            let err = r.unwrap_err();
+            assert!(err.to_string().contains("scripted failure"), "{err}");
+            failures += 1;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(failures, 1000, "every caller gets the provider's error");
+    assert!(
+        p.calls() <= 3,
+        "{} provider calls for 1000 callers in 10 waves",
+        p.calls()
+    );
+}
+
+#[test]
+fn refresh_ahead_below_the_expiry_buffer_does_not_serve_expiring_credentials() {
+    // Issue 19 item 7: refresh_ahead 5 s let credentials with 5-9 s left sign tokens.
+    let p = Scripted::new(Step::Give(Some(100)), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let s = Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+        .user("short_ahead")
+        .credentials(custom(&p))
+        .credential_refresh_ahead(Duration::from_secs(5))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        s.token_info_blocking().unwrap().access_key_id,
+        "AKIDSCRIPTED0001"
+    );
+    p.set(Step::Give(Some(4000)));
+    clock.set(t(93)); // 7 s left: inside the 10 s expiry buffer
+    let info = s.token_info_blocking().unwrap();
+    assert_eq!(info.access_key_id, "AKIDSCRIPTED0002");
+    assert_eq!(p.calls(), 2);
+}
+
+#[test]
+fn a_token_signed_after_now_is_not_served() {
+    // Issue 19 item 8: after the clock steps back, a token whose X-Amz-Date is in the future
+    // (the database would reject it) must not come from the cache.
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let clock = ManualClock::new(t(1000));
+    let s = signer(&p, &clock, "stepped_back");
+    let first = s.token_info_blocking().unwrap();
+    clock.set(t(940));
+    let after_step = s.token_info_blocking().unwrap();
+    assert!(!after_step.from_cache);
+    assert_eq!(after_step.signed_at, t(940));
+    assert_ne!(after_step.token, first.token);
+}
+
+#[test]
+fn a_backward_clock_step_does_not_suppress_the_background_refresh() {
+    // Issue 19 item 8: the back-off after a failed refresh ran on the wall clock, so stepping it
+    // back stopped refreshes for as long as the step.
+    let p = Scripted::new(Step::Give(Some(3600)), Duration::ZERO);
+    let clock = ManualClock::new(t(0));
+    let s = signer(&p, &clock, "backoff_step");
+    s.token_info_blocking().unwrap();
+    p.set(Step::Fail);
+    clock.set(t(3400)); // stale: a background refresh starts and fails
+    s.token_info_blocking().unwrap();
+    wait_for(|| p.calls() == 2);
+    clock.set(t(3340)); // one minute back, still stale
+    p.set(Step::Give(Some(9000)));
+    wait_for(|| s.token_info_blocking().unwrap().access_key_id == "AKIDSCRIPTED0003");
+}
+
+/// A clock that panics when read on the library's runtime thread: a stand-in for any panic in
+/// the work a `token_info_with` callback waits for.
+#[derive(Debug)]
+struct PanicsOnRuntimeThread;
+
+impl rds_iam::Clock for PanicsOnRuntimeThread {
+    fn now(&self) -> SystemTime {
+        assert_ne!(
+            std::thread::current().name(),
+            Some("rds-iam"),
+            "test clock: a panic on the runtime thread"
+        );
+        t(0)
+    }
+}
+
+#[test]
+fn token_info_with_answers_even_when_its_task_panics() {
+    // Issue 19 item 6: a callback dropped uncalled left a Python asyncio future pending forever.
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let s = Signer::builder("db.abc.us-east-1.rds.amazonaws.com")
+        .user("panicking")
+        .credentials(custom(&p))
+        .clock(Arc::new(PanicsOnRuntimeThread))
+        .build()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    s.token_info_with(move |result| {
+        let _ = tx.send(result);
+    });
+    let answer = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the callback is called, not dropped");
+    let err = answer.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
 }
 
 fn wait_for(cond: impl Fn() -> bool) {

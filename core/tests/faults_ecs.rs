@@ -127,9 +127,21 @@ fn ecs_refresh_failure_serves_until_the_buffer_then_expires_then_recovers() {
     );
     assert!(took < Duration::from_secs(6), "{took:?}");
 
-    // ECS recovers (and hands out 1 h credentials again): service resumes without a restart.
+    // ECS recovers (and hands out 1 h credentials again): service resumes without a restart,
+    // once the back-off window after the failure (1 s, then 2 s: on the monotonic clock) ends;
+    // until then callers get the last error without a new request.
     ctl.configure(r#"{"ecs": null}"#);
-    let back = s.token_info_blocking().unwrap();
+    let retry_until = std::time::Instant::now() + Duration::from_secs(10);
+    let back = loop {
+        match s.token_info_blocking() {
+            Ok(back) => break back,
+            Err(e) if std::time::Instant::now() < retry_until => {
+                assert_eq!(e.code(), ErrorCode::CredentialsExpired, "{e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("no recovery within 10 s: {e}"),
+        }
+    };
     assert_eq!(back.access_key_id, "ASIAECS0000000000002");
     assert!(!back.from_cache);
 }

@@ -299,7 +299,10 @@ fn nothing_the_library_shows_holds_a_secret() {
         seen.show(&format!("assume role {i}: Debug"), format!("{s:?}"));
     }
 
-    // The CLI, in-process: every command, with the secrets in its environment.
+    // The CLI, in-process: every command, with the secrets in its environment. The default
+    // chain failed above; changed credentials are what clear_caches is for (without it, its
+    // error is served for the back-off window after the failure).
+    rds_iam::clear_caches();
     std::env::set_var("AWS_ACCESS_KEY_ID", AKID);
     std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
     std::env::set_var("AWS_SESSION_TOKEN", SESSION);

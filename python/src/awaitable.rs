@@ -3,6 +3,11 @@
 //! The core calls back on the calling thread when a token is at hand (the future is then done
 //! before it is returned), or later on its runtime thread after a credential fetch (the result
 //! then goes through `loop.call_soon_threadsafe`).
+//!
+//! The Python handles (loop, future) are dropped with the GIL held: on the calling thread
+//! after `detach`, or inside `Python::attach` on the runtime thread — never where dropping
+//! them would queue a reference count change for later. Once the interpreter exits (see
+//! `exit`), a late result is dropped without attaching and the handles are leaked.
 
 use std::sync::{Arc, Mutex};
 
@@ -25,10 +30,15 @@ pub(crate) fn token_future<'py>(
         .call0()?;
     let future = event_loop.call_method0("create_future")?;
     let handoff = Arc::new(Mutex::new(Handoff::default()));
+    // One copy stays here until the GIL is held again: the callback's copy is then never the
+    // last one when it is dropped inside `detach`.
+    let target = Arc::new(Target {
+        event_loop: event_loop.clone().unbind(),
+        future: future.clone().unbind(),
+    });
     let done = {
         let handoff = handoff.clone();
-        let event_loop = event_loop.clone().unbind();
-        let future = future.clone().unbind();
+        let target = target.clone();
         move |result: rds_iam::Result<TokenInfo>| {
             let result = result.map(|i| i.token);
             {
@@ -38,16 +48,22 @@ pub(crate) fn token_future<'py>(
                     return;
                 }
             }
+            if crate::exit::exiting() {
+                // Nobody will await it; attaching now could hang the exit.
+                std::mem::forget(target);
+                return;
+            }
             Python::attach(move |py| {
                 let (ok, value) = outcome(py, result);
                 if let Ok(resolve) = wrap_pyfunction!(resolve_future, py) {
                     // Fails only when the loop is closed: nobody is waiting any more.
-                    let _ = event_loop.call_method1(
+                    let _ = target.event_loop.call_method1(
                         py,
                         "call_soon_threadsafe",
-                        (resolve, future, ok, value),
+                        (resolve, target.future.clone_ref(py), ok, value),
                     );
                 }
+                drop(target);
             });
         }
     };
@@ -62,6 +78,12 @@ pub(crate) fn token_future<'py>(
         resolve_future(&future, ok, value.bind(py))?;
     }
     Ok(future)
+}
+
+/// Where a late result goes.
+struct Target {
+    event_loop: Py<PyAny>,
+    future: Py<PyAny>,
 }
 
 #[derive(Default)]

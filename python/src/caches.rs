@@ -4,6 +4,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// Empties the process-wide token and credential caches.
+///
+/// Every Signer, including those made before the call, builds its credential provider again on
+/// its next call (a rewritten `~/.aws/credentials` is read again) and shares the new caches.
 #[pyfunction]
 pub(crate) fn clear_caches(py: Python<'_>) {
     py.detach(rds_iam::clear_caches);

@@ -17,12 +17,14 @@
 //! - `cli`: `cli_main(args)`
 //! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
+//! - `exit`: the `atexit` flag after which no library thread attaches to Python
 
 mod awaitable;
 mod caches;
 mod cli;
 mod convert;
 mod errors;
+mod exit;
 mod log_bridge;
 mod sign;
 mod signer;
@@ -33,12 +35,16 @@ use pyo3::types::PyTuple;
 
 use rds_iam::ErrorCode;
 
-/// Module initialisation: registers classes and functions and installs the log bridge; imports
-/// nothing and builds no runtime (the core does that on first use).
+/// Module initialisation: registers classes and functions, installs the log bridge and the
+/// `atexit` hook, and registers the core's fork handler (so a `fork()` before the first token is
+/// seen too); imports only the built-in `atexit` and builds no runtime (the core does that on
+/// first use).
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    rds_iam::init();
     log_bridge::install();
+    exit::register(m)?;
     m.add_class::<signer::PySigner>()?;
     m.add_class::<signer::PyTokenInfo>()?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;

@@ -35,10 +35,10 @@ impl Log for Bridge {
     }
 
     fn log(&self, record: &Record<'_>) {
-        if !self.enabled(record.metadata()) {
+        // Not once the interpreter exits (the runtime thread may still log then): see `exit`.
+        if !self.enabled(record.metadata()) || crate::exit::exiting() {
             return;
         }
-        // Not during interpreter shutdown (the runtime thread may still log then).
         Python::try_attach(|py| {
             // A record may be logged while a Python exception is being raised: keep it.
             let pending = PyErr::take(py);

@@ -18,10 +18,13 @@ HOST = "mydb.abc123.us-east-1.rds.amazonaws.com"
 HEAVY = ("logging", "typing", "enum", "re", "datetime", "asyncio", "ssl")
 
 
-# `failing_fetch()` makes the core log a WARNING: the named profile does not exist.
+# `failing_fetch()` makes the core log a WARNING: the named profile does not exist. It clears
+# the caches first: within the back-off window after a failure the cache answers with the last
+# error and does not fetch (or log) again.
 PRELUDE = f"""
 def failing_fetch():
     import rds_iam
+    rds_iam.clear_caches()
     try:
         rds_iam.Signer({HOST!r}, 5432, "app", profile="absent").token()
     except rds_iam.RdsIamError:

@@ -15,6 +15,11 @@ HOST = "db.abc123.us-east-1.rds.amazonaws.com"
 CREDS = {"access_key_id": "AKIAMEMORYTEST000001", "secret_access_key": "memory/secret/000000000000000000000001"}
 
 
+def distinct_credentials(n: int) -> dict[str, str]:
+    """Credential set number n: rotating keys from a vault, or one set per tenant."""
+    return {"access_key_id": f"AKIAMEMORY{n:010d}", "secret_access_key": f"memory/secret/{n:026d}"}
+
+
 def rss_kb() -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -43,6 +48,10 @@ def main() -> int:
     ok = scenario("cached signer.token()", signer.token, 1_000_000, 100_000)
     ok &= scenario("Signer(...) per call + token()",
                    lambda: rds_iam.Signer(HOST, 5432, "app", credentials=CREDS).token(), 100_000, 10_000)
+    distinct = iter(range(10**9))
+    ok &= scenario("Signer(...) with its own credentials + token() (issue 19 item 2)",
+                   lambda: rds_iam.Signer(HOST, 5432, "app", credentials=distinct_credentials(next(distinct))).token(),
+                   100_000, 10_000)
     ok &= scenario("rds_iam.sign(...)",
                    lambda: rds_iam.sign(HOST, 5432, "app", region="us-east-1", credentials=CREDS), 100_000, 10_000)
     return 0 if ok else 1

@@ -4,7 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -21,8 +21,17 @@ use crate::sync::lock;
 /// Credentials are treated as gone this long before they expire, so a token signed with them
 /// still works when the database checks it a moment later.
 const EXPIRY_BUFFER: Duration = Duration::from_secs(10);
-/// After a failed background refresh, wait this long before trying again.
-const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+/// After a failed fetch, the provider is not called again for a back-off window: waiting callers
+/// get the last error and no background refresh starts. The window doubles with each failure in
+/// a row from this first one, up to [`MAX_BACKOFF`], and is jittered down to half (see
+/// [`backoff`]).
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest back-off window (the AWS SDKs' standard retry caps its back-off at 20 s).
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// Most credential caches kept, as many as token slots: past this, caches no signer holds any
+/// more are dropped first.
+pub(crate) const MAX_CACHES: usize = 4096;
 
 /// A hashable, secret-free identity of a credential source, for the process-wide cache key.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -79,7 +88,11 @@ enum Lookup {
 
 struct State {
     current: Option<Credentials>,
-    last_failure: Option<SystemTime>,
+    /// Failed fetches in a row (a provider handing back what it had counts as failed).
+    failures: u32,
+    /// Until then the provider is not called again. On the monotonic clock: a wall clock
+    /// stepped back must not stretch the window (issue 19, item 8).
+    retry_at: Option<Instant>,
     /// Fetches finished so far, and the error of the last one if it failed: callers that
     /// queued behind a failing fetch take its error instead of fetching again one by one.
     attempts: u64,
@@ -133,14 +146,24 @@ impl CredentialCache {
             base,
             state: Mutex::new(State {
                 current: None,
-                last_failure: None,
+                failures: 0,
+                retry_at: None,
                 attempts: 0,
                 last_error: None,
             }),
             fetch_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
         });
-        lock(&reg.credentials).entry(key).or_insert(fresh).clone()
+        let mut caches = lock(&reg.credentials);
+        if caches.len() >= MAX_CACHES && !caches.contains_key(&key) {
+            // Bounded memory, secrets included: forget caches no signer holds (an assume-role
+            // cache holds its base, which goes on a later pass); if all are held, start over.
+            caches.retain(|_, cache| Arc::strong_count(cache) > 1);
+            if caches.len() >= MAX_CACHES {
+                caches.clear();
+            }
+        }
+        caches.entry(key).or_insert(fresh).clone()
     }
 
     fn is_default_chain(&self) -> bool {
@@ -162,11 +185,12 @@ impl CredentialCache {
         let Some(creds) = &state.current else {
             return Lookup::Missing;
         };
+        // A refresh-ahead shorter than the expiry buffer would serve credentials with seconds
+        // left as fresh (issue 19, item 7): the larger of the two applies.
+        let ahead = self.key.refresh_ahead.max(EXPIRY_BUFFER);
         match creds.expiry() {
             None => Lookup::Fresh(creds.clone()),
-            Some(exp) if Some(exp) > now.checked_add(self.key.refresh_ahead) => {
-                Lookup::Fresh(creds.clone())
-            }
+            Some(exp) if Some(exp) > now.checked_add(ahead) => Lookup::Fresh(creds.clone()),
             Some(exp) if exp > now + EXPIRY_BUFFER => Lookup::Stale(creds.clone()),
             Some(_) => Lookup::Missing,
         }
@@ -219,7 +243,8 @@ impl CredentialCache {
     }
 
     /// Runs on the library's runtime. Waits its turn; whoever comes after a fetch finds its
-    /// result — fresh credentials, or the error it ended with — instead of fetching again.
+    /// result — fresh credentials, or the error it ended with — instead of fetching again, and
+    /// so does whoever comes within the back-off window after a failure (issue 19, item 4).
     async fn fetch_if_needed(self: Arc<Self>) -> Result<Credentials> {
         let seen = lock(&self.state).attempts;
         let _turn = self.fetch_lock.lock().await;
@@ -228,11 +253,13 @@ impl CredentialCache {
         }
         let (shared, had_credentials) = {
             let state = lock(&self.state);
-            let shared = (state.attempts != seen)
+            let backing_off = state.retry_at.is_some_and(|at| Instant::now() < at);
+            let shared = (state.attempts != seen || backing_off)
                 .then(|| state.last_error.clone())
                 .flatten();
             (shared, state.current.is_some())
         };
+        let fetched = shared.is_none();
         let outcome = match shared {
             Some(e) => Err(e),
             None => self.fetch().await,
@@ -260,16 +287,18 @@ impl CredentialCache {
         if let Err(e) = &result {
             let mut state = lock(&self.state);
             state.last_error = Some(e.clone());
-            state.last_failure = Some(self.clock.now());
+            if fetched && state.retry_at.is_none() {
+                // The provider answered, but with credentials that are no use.
+                state.note_failure();
+            }
         }
         result
     }
 
     fn refresh_in_background(self: &Arc<Self>) {
-        let now = self.clock.now();
         let recently_failed = lock(&self.state)
-            .last_failure
-            .is_some_and(|t| now < t + RETRY_AFTER_FAILURE);
+            .retry_at
+            .is_some_and(|at| Instant::now() < at);
         if recently_failed || self.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -318,7 +347,6 @@ impl CredentialCache {
                 after: limit,
             }),
         };
-        let now = self.clock.now();
         let unchanged = {
             let mut state = lock(&self.state);
             state.attempts += 1;
@@ -330,13 +358,17 @@ impl CredentialCache {
                         .current
                         .as_ref()
                         .is_some_and(|old| same_credentials(old, c));
-                    state.last_failure = unchanged.then_some(now);
+                    if unchanged {
+                        state.note_failure();
+                    } else {
+                        (state.failures, state.retry_at) = (0, None);
+                    }
                     state.last_error = None;
                     state.current = Some(c.clone());
                     unchanged
                 }
                 Err(e) => {
-                    state.last_failure = Some(now);
+                    state.note_failure();
                     state.last_error = Some(e.clone());
                     false
                 }
@@ -364,6 +396,29 @@ impl CredentialCache {
         }
         result
     }
+}
+
+impl State {
+    /// One more failure in a row: the provider rests for the next back-off window.
+    fn note_failure(&mut self) {
+        self.failures = self.failures.saturating_add(1);
+        self.retry_at = Some(Instant::now() + backoff(self.failures));
+    }
+}
+
+/// The back-off window after `failures` failures in a row: [`FIRST_BACKOFF`] doubled per
+/// failure up to [`MAX_BACKOFF`], then a random point in its upper half, so that processes
+/// that failed together (a fleet after an STS throttle) do not all retry together.
+fn backoff(failures: u32) -> Duration {
+    use std::hash::BuildHasher;
+    let doublings = failures.saturating_sub(1).min(16);
+    let window = FIRST_BACKOFF
+        .saturating_mul(1 << doublings)
+        .min(MAX_BACKOFF);
+    // A randomly keyed hasher is randomness enough for jitter, without a dependency.
+    let random = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    let half = window / 2;
+    half + half.mul_f64((random % 1024) as f64 / 1023.0)
 }
 
 /// The same credentials by key id, session token and expiry (a provider handing back what it
@@ -394,5 +449,53 @@ impl ProvideCredentials for CachedProvider {
                 aws_credential_types::provider::error::CredentialsError::provider_error(e)
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() {
+        for (failures, window) in [(1, 1), (2, 2), (3, 4), (5, 16), (6, 20), (40, 20)] {
+            let window = Duration::from_secs(window);
+            for _ in 0..50 {
+                let d = backoff(failures);
+                assert!(d >= window / 2 && d <= window, "{failures}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_credential_cache_map_is_bounded_and_keeps_held_caches() {
+        let source = |n: usize| {
+            CredentialSource::Static(Credentials::new(
+                format!("AKIDBOUND{n:08}"),
+                format!("secret-{n}"),
+                None,
+                None,
+                "test",
+            ))
+        };
+        let key = |n: usize| CredentialKey {
+            source: SourceKey::of(&source(n)),
+            role: None,
+            region: "us-east-1".into(),
+            timeouts: FetchTimeouts::default(),
+            refresh_ahead: Duration::from_secs(300),
+            clock: 0,
+        };
+        let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+        let held = CredentialCache::shared(key(0), &source(0), clock.clone());
+        for n in 1..=MAX_CACHES * 2 {
+            drop(CredentialCache::shared(key(n), &source(n), clock.clone()));
+        }
+        let caches = lock(&registry().credentials);
+        assert!(caches.len() <= MAX_CACHES, "{} caches", caches.len());
+        assert!(
+            caches.get(&key(0)).is_some_and(|c| Arc::ptr_eq(c, &held)),
+            "a cache a signer holds is kept"
+        );
     }
 }

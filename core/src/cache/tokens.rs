@@ -69,7 +69,10 @@ impl CachedToken {
         let margin_left = now
             .checked_add(policy.refresh_margin)
             .is_some_and(|t| t < self.usable_until);
-        same_identity && young_enough && margin_left
+        // Signed "in the future" after the wall clock stepped back: the database would reject
+        // its X-Amz-Date (issue 19, item 8).
+        let not_from_the_future = self.signed_at <= now;
+        same_identity && young_enough && margin_left && not_from_the_future
     }
 
     fn issue(&self, from_cache: bool) -> IssuedToken {
