@@ -40,9 +40,11 @@ pub use signer::Signer;
 pub use tls::{ca_bundle_pem, tls_covered};
 pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
 
-/// Module init, after the generated exports: puts the lean token callbacks in place.
+/// Module init, after the generated exports: registers the core's fork handler (so a `fork()`
+/// before the first token is seen too) and puts the lean token callbacks in place.
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> napi::Result<()> {
+    rds_iam::init();
     signer::install_lean_methods(&env, &exports)
 }
 
