@@ -18,7 +18,10 @@ const credentials = {
 // Credential set number n: rotating keys from a vault, or one set per tenant.
 function distinctCredentials(n) {
   const id = String(n).padStart(10, '0');
-  return { accessKeyId: `AKIAMEMORY${id}`, secretAccessKey: `memory/secret/${id.padStart(26, '0')}` };
+  return {
+    accessKeyId: `AKIAMEMORY${id}`,
+    secretAccessKey: `memory/secret/${id.padStart(26, '0')}`,
+  };
 }
 
 function rssKb() {
@@ -77,7 +80,8 @@ async function main() {
   ok =
     (await scenario(
       'new Signer(...) with its own credentials + tokenSync() (issue 19 item 2)',
-      () => new Signer({ host: HOST, user: 'app', credentials: distinctCredentials(n++) }).tokenSync(),
+      () =>
+        new Signer({ host: HOST, user: 'app', credentials: distinctCredentials(n++) }).tokenSync(),
       100_000,
       10_000,
     )) && ok;
