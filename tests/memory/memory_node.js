@@ -15,15 +15,6 @@ const credentials = {
   secretAccessKey: 'memory/secret/000000000000000000000001',
 };
 
-// Credential set number n: rotating keys from a vault, or one set per tenant.
-function distinctCredentials(n) {
-  const id = String(n).padStart(10, '0');
-  return {
-    accessKeyId: `AKIAMEMORY${id}`,
-    secretAccessKey: `memory/secret/${id.padStart(26, '0')}`,
-  };
-}
-
 function rssKb() {
   global.gc?.();
   const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -73,15 +64,6 @@ async function main() {
     (await scenario(
       'new Signer(...) per call + tokenSync()',
       () => new Signer({ host: HOST, user: 'app', credentials }).tokenSync(),
-      100_000,
-      10_000,
-    )) && ok;
-  let n = 0;
-  ok =
-    (await scenario(
-      'new Signer(...) with its own credentials + tokenSync() (issue 19 item 2)',
-      () =>
-        new Signer({ host: HOST, user: 'app', credentials: distinctCredentials(n++) }).tokenSync(),
       100_000,
       10_000,
     )) && ok;
