@@ -50,12 +50,9 @@ function makeDrivers(tls) {
     return settings;
   }
 
-  /**
-   * pg (node-postgres): `new pg.Pool({ ...rdsIam.pg(signer), database: 'app' })` — the same as
-   * `password: signer.password` plus host, port, user, and verifying TLS unless `options.ssl`.
-   */
-  function pg(signer, options = {}) {
-    checkSigner(signer, 'pg');
+  /** What pg and postgres.js take alike: host, port, user, the password function, TLS. */
+  function postgresSettings(signer, options, helper) {
+    checkSigner(signer, helper);
     return {
       host: signer.host,
       port: signer.port,
@@ -66,18 +63,19 @@ function makeDrivers(tls) {
   }
 
   /**
+   * pg (node-postgres): `new pg.Pool({ ...rdsIam.pg(signer), database: 'app' })` — the same as
+   * `password: signer.password` plus host, port, user, and verifying TLS unless `options.ssl`.
+   */
+  function pg(signer, options = {}) {
+    return postgresSettings(signer, options, 'pg');
+  }
+
+  /**
    * postgres.js: `postgres({ ...rdsIam.postgres(signer), database: 'app' })` — host, port, user,
    * `password: signer.password`, and verifying TLS unless `options.ssl`.
    */
   function postgres(signer, options = {}) {
-    checkSigner(signer, 'postgres');
-    return {
-      host: signer.host,
-      port: signer.port,
-      user: signer.user,
-      password: signer.password,
-      ssl: ssl(options, tunnelName(signer)),
-    };
+    return postgresSettings(signer, options, 'postgres');
   }
 
   return { mysql2, pg, postgres };

@@ -164,25 +164,30 @@ pub(crate) unsafe fn define_own_value(
     Ok(false)
 }
 
+/// The `this` and the data pointer of the current call (`None` where napi says so or the value
+/// is null).
+///
+/// # Safety
+/// The callback contract (module docs), with `info` the current callback's info.
+unsafe fn callback_info(env: RawEnv, info: RawInfo) -> Option<(Raw, *mut c_void)> {
+    let mut this = ptr::null_mut();
+    let mut data = ptr::null_mut();
+    let mut argc = 0usize;
+    // SAFETY: the caller's contract; argc 0 and a null argv read no arguments.
+    let s = unsafe {
+        sys::napi_get_cb_info(env, info, &mut argc, ptr::null_mut(), &mut this, &mut data)
+    };
+    (s == sys::Status::napi_ok).then_some((this, data))
+}
+
 /// The `this` of the current call.
 ///
 /// # Safety
 /// The callback contract (module docs), with `info` the current callback's info.
 pub(crate) unsafe fn callback_this(env: RawEnv, info: RawInfo) -> Option<Raw> {
-    let mut this = ptr::null_mut();
-    let mut argc = 0usize;
-    // SAFETY: the caller's contract; argc 0 and a null argv read no arguments.
-    let s = unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            ptr::null_mut(),
-            &mut this,
-            ptr::null_mut(),
-        )
-    };
-    (s == sys::Status::napi_ok && !this.is_null()).then_some(this)
+    // SAFETY: the caller's contract.
+    let (this, _) = unsafe { callback_info(env, info) }?;
+    (!this.is_null()).then_some(this)
 }
 
 /// The data pointer the current function was created with (null when none).
@@ -190,20 +195,9 @@ pub(crate) unsafe fn callback_this(env: RawEnv, info: RawInfo) -> Option<Raw> {
 /// # Safety
 /// The callback contract (module docs), with `info` the current callback's info.
 unsafe fn callback_data(env: RawEnv, info: RawInfo) -> Option<*mut c_void> {
-    let mut data = ptr::null_mut();
-    let mut argc = 0usize;
-    // SAFETY: the caller's contract; argc 0 and a null argv read no arguments.
-    let s = unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            &mut data,
-        )
-    };
-    (s == sys::Status::napi_ok && !data.is_null()).then_some(data)
+    // SAFETY: the caller's contract.
+    let (_, data) = unsafe { callback_info(env, info) }?;
+    (!data.is_null()).then_some(data)
 }
 
 /// The `T` napi-rs wrapped in `value`, or `None` when `value` is not an object napi-rs tagged
