@@ -2,8 +2,8 @@
 // Framework helpers: settings for ORMs whose own options can't carry a password function.
 // Prisma, Drizzle and TypeORM take a driver's options (`rdsIam.pg()` / `rdsIam.postgres()` /
 // `rdsIam.mysql2()`) as they are, so they need none; Sequelize copies only some driver options
-// (its pg dialect drops a password function) and asks for credentials through its
-// `beforeConnect` hook, which is called for every new physical connection.
+// and takes credentials through its `beforeConnect` hook, called for every new physical
+// connection.
 
 const { checkSigner } = require('./drivers.js');
 
