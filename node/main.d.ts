@@ -133,11 +133,18 @@ export interface SequelizeSettings {
   username: string | undefined;
   /**
    * `postgres` / `mariadb`: `{ ssl }` (verifying TLS); `mysql`: the whole `rdsIam.mysql2(signer)`
-   * settings, which Sequelize spreads into mysql2's options (the cleartext auth plugin).
+   * settings, which Sequelize spreads into mysql2's options (the cleartext auth plugin). `ssl`
+   * here has no prebuilt `secureContext` (the hook adds it).
    */
   dialectOptions: { ssl: PgSsl } | Mysql2Settings;
-  /** `postgres` / `mariadb`: sets `config.password` to `signer.token()` before every new connection. */
-  hooks?: { beforeConnect: (config: { password: string | null }) => Promise<void> };
+  /**
+   * Before every new connection: puts the verifying TLS options back into `dialectOptions` (what
+   * Sequelize deep-copies carries no `secureContext`: a copied one crashes Node), and for
+   * `postgres` / `mariadb` sets `config.password` to `signer.token()`.
+   */
+  hooks: {
+    beforeConnect: (config: { password: string | null; dialectOptions?: object }) => Promise<void>;
+  };
 }
 
 /**

@@ -119,7 +119,7 @@ const FRAMEWORKS = {
       d.transaction(async (tx) =>
         mysqlUser((await tx.execute(drizzleSql.raw(MYSQL_QUERY)))[0][0].u),
       ),
-    close: (d) => d.$client.end(),
+    close: (d) => new Promise((resolve) => d.$client.end(resolve)), // mysql2's callback pool
   },
   'typeorm (postgres)': {
     port: () => db.pgPort,
@@ -317,15 +317,24 @@ test('sequelize helper: settings per dialect, TLS by default, typed errors', asy
     [pgSettings.host, pgSettings.port, pgSettings.username],
     [db.host, db.pgPort, db.user],
   );
-  assert.deepStrictEqual(pgSettings.dialectOptions, { ssl: rdsIam.tls() });
-  const config = { password: null };
+  // what Sequelize deep-copies holds no SecureContext (a copy crashes Node); the hook puts the
+  // live TLS options back and sets the token
+  assert.strictEqual(pgSettings.dialectOptions.ssl.secureContext, undefined);
+  assert.strictEqual(pgSettings.dialectOptions.ssl.rejectUnauthorized, true);
+  assert.ok(pgSettings.dialectOptions.ssl.ca.includes(rdsIam.caBundle));
+  const config = { password: null, dialectOptions: { ...pgSettings.dialectOptions, keep: 1 } };
   await pgSettings.hooks.beforeConnect(config);
   assert.strictEqual(config.password, await signer.token());
+  assert.deepStrictEqual(config.dialectOptions, { ssl: rdsIam.tls(), keep: 1 });
 
   const my = rdsIam.sequelize(signerFor('sequelize (mysql)'), { dialect: 'mysql' });
   assert.strictEqual(my.dialectOptions.ssl.verifyIdentity, true);
+  assert.strictEqual(my.dialectOptions.ssl.secureContext, undefined);
   assert.strictEqual(typeof my.dialectOptions.authPlugins.mysql_clear_password, 'function');
-  assert.strictEqual(my.hooks, undefined, 'mysql2 asks through its auth plugin');
+  const myConfig = { password: null, dialectOptions: my.dialectOptions };
+  await my.hooks.beforeConnect(myConfig);
+  assert.strictEqual(myConfig.password, null, 'mysql2 asks through its auth plugin');
+  assert.ok(myConfig.dialectOptions.ssl.secureContext, 'the live TLS options are back');
 
   assert.deepStrictEqual(
     rdsIam.sequelize(signer, { dialect: 'mariadb', ssl: false }).dialectOptions,
