@@ -115,3 +115,41 @@ export declare function postgres(
   signer: Signer,
   options?: HelperOptions<PostgresSsl>,
 ): PostgresSettings;
+
+/** What `rdsIam.sequelize()` takes: the Sequelize dialect, and `ca` / `verify` / the driver's own `ssl`. */
+export interface SequelizeInput extends TlsInput {
+  /** `'postgres'` (pg, the default), `'mysql'` (mysql2) or `'mariadb'` (the mariadb connector). */
+  dialect?: 'postgres' | 'mysql' | 'mariadb';
+  /** The driver's own `ssl`, used as is (pg's / the mariadb connector's, or mysql2's). */
+  ssl?: PgSsl | Mysql2Ssl;
+}
+
+/** Sequelize settings: spread into `new Sequelize({ ... })`. */
+export interface SequelizeSettings {
+  dialect: 'postgres' | 'mysql' | 'mariadb';
+  host: string;
+  port: number;
+  /** `signer.user`. */
+  username: string | undefined;
+  /**
+   * `postgres` / `mariadb`: `{ ssl }` (verifying TLS); `mysql`: the whole `rdsIam.mysql2(signer)`
+   * settings, which Sequelize spreads into mysql2's options (the cleartext auth plugin). `ssl`
+   * here has no prebuilt `secureContext` (the hook adds it).
+   */
+  dialectOptions: { ssl: PgSsl } | Mysql2Settings;
+  /**
+   * Before every new connection: puts the verifying TLS options back into `dialectOptions` (what
+   * Sequelize deep-copies carries no `secureContext`: a copied one crashes Node), and for
+   * `postgres` / `mariadb` sets `config.password` to `signer.token()`.
+   */
+  hooks: {
+    beforeConnect: (config: { password: string | null; dialectOptions?: object }) => Promise<void>;
+  };
+}
+
+/**
+ * `new Sequelize({ ...rdsIam.sequelize(signer, { dialect }), database })`: a token for every new
+ * connection (a `beforeConnect` hook for `postgres` / `mariadb`, mysql2's cleartext auth plugin
+ * for `mysql`) and TLS that verifies the server unless `options.ssl` is given.
+ */
+export declare function sequelize(signer: Signer, options?: SequelizeInput): SequelizeSettings;

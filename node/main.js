@@ -2,12 +2,14 @@
 // The package entry (CommonJS): the generated native loader's API plus the driver helpers.
 const native = require('./index.js');
 const { makeDrivers } = require('./js/drivers.js');
+const { makeFrameworks } = require('./js/frameworks.js');
 const { makeSign } = require('./js/sign.js');
 const { makeTls } = require('./js/tls.js');
 
 const caBundle = native.caBundlePem();
 const tls = makeTls(caBundle);
 const drivers = makeDrivers(tls);
+const frameworks = makeFrameworks(drivers);
 
 module.exports = {
   Signer: native.Signer,
@@ -21,4 +23,5 @@ module.exports = {
   mysql2: drivers.mysql2,
   pg: drivers.pg,
   postgres: drivers.postgres,
+  sequelize: frameworks.sequelize,
 };

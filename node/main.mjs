@@ -13,5 +13,6 @@ export const {
   mysql2,
   pg,
   postgres,
+  sequelize,
 } = rdsIam;
 export default rdsIam;

@@ -26,9 +26,12 @@ node-pack: node-build ## npm pack (main + this platform's package), installed in
 
 # node --test runs with the secrets hook preloaded (and the secrets probe), NODE_DEBUG on: its one
 # run is also `make secrets-scan`'s input.
+# One test file at a time (--test-concurrency=1, what Node picks on 2 cores anyway): drivers and
+# frameworks tests lower the shared iamdb's max age for a while, which would fail other files'
+# older cached tokens.
 node-test: node-pack | system-packages ## Node tests (node:test) and tsc --noEmit, against the packed package (output in target/secrets/node-suite.txt)
 	rm -f $(SECRETS_DIR)/node-*
 	$(call iamdb_dir,node) RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) SECRETS_NODE_OUT=$(SECRETS_DIR)/node-shown.txt \
 	  NODE_DEBUG=rds-iam,rds_iam,http,tls SECRETS_DIR=$(SECRETS_DIR) tests/secrets/run_captured.sh node \
-	  node --require ./tests/secrets/node_hook.js --test node/test/*.test.js tests/secrets/probe.test.js
+	  node --require ./tests/secrets/node_hook.js --test --test-concurrency=1 node/test/*.test.js tests/secrets/probe.test.js
 	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json

@@ -81,4 +81,4 @@ function makeDrivers(tls) {
   return { mysql2, pg, postgres };
 }
 
-module.exports = { makeDrivers };
+module.exports = { makeDrivers, checkSigner };

@@ -96,6 +96,7 @@ test('CommonJS and ESM imports give the same objects', () => {
       'mysql2',
       'pg',
       'postgres',
+      'sequelize',
       'sign',
       'stats',
       'tls',
@@ -110,7 +111,7 @@ test('CommonJS and ESM imports give the same objects', () => {
   ).trim();
   assert.strictEqual(
     cjsKeys,
-    'Signer,VERSION,caBundle,clearCaches,mysql2,pg,postgres,sign,stats,tls,tlsCovered',
+    'Signer,VERSION,caBundle,clearCaches,mysql2,pg,postgres,sequelize,sign,stats,tls,tlsCovered',
   );
 });
 

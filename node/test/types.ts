@@ -8,6 +8,7 @@ import {
   mysql2,
   pg as pgSettings,
   postgres as postgresSettings,
+  sequelize,
   VERSION,
   caBundle,
   tls,
@@ -18,6 +19,9 @@ import pg from 'pg';
 import postgres from 'postgres';
 import mysql from 'mysql2/promise';
 import knex from 'knex';
+import { Sequelize } from 'sequelize';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { DataSource } from 'typeorm';
 
 const options: SignerOptions = {
   host: 'db.abc.us-east-1.rds.amazonaws.com',
@@ -93,8 +97,25 @@ async function main(): Promise<void> {
   const db2 = knex({ client: 'pg', connection: { ...pgSettings(signer), database: 'app' } });
   void [pool, pool2, sql, sql2, my, my2, db, loose, covered, pool3, sql3, my3, db2];
 
+  // the frameworks: node/README.md's integration table
+  const sq = new Sequelize({ ...sequelize(signer), database: 'app' });
+  const sq2 = new Sequelize({
+    ...sequelize(signer, { dialect: 'mysql', ca: pem }),
+    database: 'app',
+  });
+  const sq3 = new Sequelize({
+    ...sequelize(signer, { dialect: 'mariadb', ssl: false }),
+    database: 'app',
+  });
+  const adapter = new PrismaPg({ ...pgSettings(signer), database: 'app' });
+  const ds = new DataSource({ type: 'postgres', database: 'app', extra: pgSettings(signer) });
+  const ds2 = new DataSource({ type: 'mysql', database: 'app', extra: mysql2(signer) });
+  void [sq, sq2, sq3, adapter, ds, ds2];
+
   // @ts-expect-error: kind is one of three strings
   new Signer({ host: 'h', kind: 'mysql' });
+  // @ts-expect-error: a dialect rds-iam has no hook for
+  sequelize(signer, { dialect: 'sqlite' });
   // @ts-expect-error: host is required
   new Signer({ user: 'u' });
   // @ts-expect-error: the credentials need a secret
