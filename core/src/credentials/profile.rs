@@ -6,7 +6,6 @@
 //! profile; it offers no hook to plug in a process runner, so the profile's chain is walked here
 //! first, in aws-config's order, to find out whether its base is a `credential_process`.
 
-use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::profile::{Profile, ProfileFileCredentialsProvider, ProfileSet};
@@ -14,16 +13,18 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
-use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_types::os_shim_internal::{Env, Fs};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::process::ProcessProvider;
+use super::selection::{self, Cause};
+use super::trust;
 
-/// The selected profile (a named one, or the one `AWS_PROFILE` selects), served by our
+/// The selected profile (a named one, or the one `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` selects), served by our
 /// `credential_process` runner when its chain's base is a `credential_process`.
 #[derive(Debug)]
 pub(crate) struct ProcessProfile {
-    /// `None`: the profile the environment selects (`AWS_PROFILE`, else `default`).
+    /// `None`: the profile the environment selects (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, else
+    /// `default`).
     profile: Option<String>,
     region: Region,
     /// Decided on first use: the provider for a process-based profile, or `None`.
@@ -41,25 +42,26 @@ impl ProcessProfile {
 
     /// The provider when the profile's credentials come from a `credential_process`; `None`
     /// when they do not, or the profile files cannot be read (aws-config then reports that).
-    pub(crate) async fn provider(&self) -> Option<&SharedCredentialsProvider> {
+    /// `client`: the HTTPS client for STS, when roles are assumed on top.
+    pub(crate) async fn provider(
+        &self,
+        client: &SharedHttpClient,
+    ) -> Option<&SharedCredentialsProvider> {
         self.provider
             .get_or_init(|| async {
-                let set = aws_config::profile::load(
-                    &Fs::real(),
-                    &Env::real(),
-                    &EnvConfigFiles::default(),
-                    self.profile.clone().map(Cow::Owned),
-                )
-                .await
-                .ok()?;
+                let set = selection::load_profiles(self.profile.as_deref()).await?;
                 let chain = process_chain(&set)?;
-                Some(self.build(chain).await)
+                Some(self.build(chain, client.clone()).await)
             })
             .await
             .as_ref()
     }
 
-    async fn build(&self, chain: ProcessChain) -> SharedCredentialsProvider {
+    async fn build(
+        &self,
+        chain: ProcessChain,
+        client: SharedHttpClient,
+    ) -> SharedCredentialsProvider {
         let mut provider =
             SharedCredentialsProvider::new(ProcessProvider::new(chain.command, chain.account_id));
         if chain.roles.is_empty() {
@@ -67,8 +69,13 @@ impl ProcessProfile {
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(self.region.clone())
+            .http_client(client)
             .credentials_provider(provider.clone());
-        if let Some(name) = &self.profile {
+        let name = self
+            .profile
+            .clone()
+            .or_else(|| selection::env_profile().map(|(n, _)| n));
+        if let Some(name) = name {
             loader = loader.profile_name(name);
         }
         let conf = loader.load().await;
@@ -180,20 +187,35 @@ fn has_static_keys(profile: &Profile) -> bool {
 /// profile provider for everything else.
 #[derive(Debug)]
 pub(crate) struct NamedProfile {
+    name: String,
+    region: Region,
     process: ProcessProfile,
-    other: ProfileFileCredentialsProvider,
+    /// aws-config's provider, built on first use with the HTTPS client for the trust in force.
+    other: tokio::sync::OnceCell<ProfileFileCredentialsProvider>,
 }
 
 impl NamedProfile {
     pub(crate) fn new(name: &str, region: Region) -> Self {
-        let conf = ProviderConfig::default().with_region(Some(region.clone()));
         NamedProfile {
-            process: ProcessProfile::new(Some(name.to_owned()), region),
-            other: ProfileFileCredentialsProvider::builder()
-                .configure(&conf)
-                .profile_name(name)
-                .build(),
+            name: name.to_owned(),
+            process: ProcessProfile::new(Some(name.to_owned()), region.clone()),
+            region,
+            other: tokio::sync::OnceCell::new(),
         }
+    }
+
+    async fn other(&self, client: SharedHttpClient) -> &ProfileFileCredentialsProvider {
+        self.other
+            .get_or_init(|| async {
+                let conf = ProviderConfig::default()
+                    .with_region(Some(self.region.clone()))
+                    .with_http_client(client);
+                ProfileFileCredentialsProvider::builder()
+                    .configure(&conf)
+                    .profile_name(&self.name)
+                    .build()
+            })
+            .await
     }
 }
 
@@ -203,9 +225,15 @@ impl ProvideCredentials for NamedProfile {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
-            match self.process.provider().await {
+            let set = selection::load_profiles(Some(&self.name)).await;
+            if let Some(cause) = selection::check_profile(set.as_ref(), Some(&self.name)) {
+                return Err(cause.into_error());
+            }
+            let client = trust::http_client(&trust::trust_source(set.as_ref()))
+                .map_err(Cause::into_error)?;
+            match self.process.provider(&client).await {
                 Some(process) => process.provide_credentials().await,
-                None => self.other.provide_credentials().await,
+                None => self.other(client).await.provide_credentials().await,
             }
         })
     }
@@ -214,6 +242,8 @@ impl ProvideCredentials for NamedProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
 
     /// `process_chain` for a config file and an `AWS_PROFILE` (files read from memory).
     fn chain(config: &str, aws_profile: Option<&str>) -> Option<ProcessChain> {
