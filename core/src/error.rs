@@ -134,18 +134,27 @@ impl Error {
                 // A known cause leads; otherwise the generic headline, the chain's attempts and
                 // what to set.
                 let (cause, rest) = split_cause(detail);
-                match cause {
-                    Some(cause) => headline_with_details(&format!("no AWS credentials: {cause}"), rest),
-                    None => headline_with_details(
-                        "no AWS credentials found",
-                        &format!(
-                            "{detail}\nset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a \
-                             profile with AWS_PROFILE or `{}`, or run where a role is attached \
-                             (EC2 instance profile, ECS task role, EKS IRSA / Pod Identity, Lambda)",
-                            name(Param::Profile)
-                        ),
-                    ),
+                let headline = format!(
+                    "no AWS credentials: {}",
+                    cause.unwrap_or(NOTHING_CONFIGURED)
+                );
+                let rest = if cause.is_none() {
+                    detail.as_str()
+                } else {
+                    rest
+                };
+                if cause.is_some_and(|c| c != NOTHING_CONFIGURED) {
+                    return headline_with_details(&headline, rest);
                 }
+                headline_with_details(
+                    &headline,
+                    &format!(
+                        "{rest}\nset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile \
+                         with AWS_PROFILE or `{}`, or run where a role is attached (EC2 instance \
+                         profile, ECS task role, EKS IRSA / Pod Identity, Lambda)",
+                        name(Param::Profile)
+                    ),
+                )
             }
             Error::CredentialsExpired { provider, detail } => {
                 let (cause, rest) = split_cause(detail);
@@ -232,6 +241,11 @@ impl Error {
         Error::invalid_argument(argument, reason)
     }
 }
+
+/// The cause of a `NoCredentials` when no source is configured at all (then the message also
+/// says what to set).
+pub(crate) const NOTHING_CONFIGURED: &str =
+    "no credential source is configured (the attempts are listed below)";
 
 /// A detail's first line (its cause) and the rest, when it has more than one line.
 fn split_cause(detail: &str) -> (Option<&str>, &str) {

@@ -46,7 +46,7 @@ pub(crate) fn map_provider_error(
     }
     if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
         return Error::NoCredentials {
-            detail: format!("{provider}: {detail}"),
+            detail: format!("{}\n{provider}: {detail}", crate::error::NOTHING_CONFIGURED),
         };
     }
     let (link, hint) = failed_link(provider, is_default_chain, &detail);
