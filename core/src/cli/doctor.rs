@@ -98,6 +98,13 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     for (status, detail) in chain_notes(q.profile.as_deref()) {
         add("credential chain", status, detail);
     }
+    let region = q.region.clone().or_else(|| crate::infer_region(signed));
+    for (status, detail) in super::doctor_trust::sts_notes(
+        q.profile.as_deref(),
+        region.as_deref().unwrap_or("us-east-1"),
+    ) {
+        add("sts", status, detail);
+    }
 
     let signer = match q.builder.build() {
         Ok(s) => s,

@@ -29,6 +29,9 @@ use crate::options::{Message, Param};
 
 pub(crate) use diagnosis::map_provider_error;
 pub(crate) use providers::build_provider;
+pub(crate) use trust::trusted_client;
+#[cfg(feature = "cli")]
+pub(crate) use trust::{describe_trust, TrustReport};
 
 /// The source of the AWS credentials that sign tokens.
 #[derive(Clone, Default)]

@@ -65,6 +65,31 @@ pub(crate) fn trust_source(set: Option<&ProfileSet>) -> TrustSource {
     }
 }
 
+/// What `doctor` reports about the trust for `profile` (else the environment's choice).
+pub(crate) enum TrustReport {
+    /// The trust in force, described.
+    Ok(String),
+    /// Why the configured bundle cannot be used.
+    Bad(String),
+}
+
+/// The trust STS and SSO calls use, for `doctor`.
+pub(crate) async fn describe_trust(profile: Option<&str>) -> TrustReport {
+    let set = super::selection::load_profiles(profile).await;
+    let source = trust_source(set.as_ref());
+    match http_client(&source) {
+        Ok(_) => TrustReport::Ok(source.to_string()),
+        Err(cause) => TrustReport::Bad(cause.headline),
+    }
+}
+
+/// The HTTPS client for the trust of `profile` (else the environment's choice); `None` when
+/// its bundle cannot be used.
+pub(crate) async fn trusted_client(profile: Option<&str>) -> Option<SharedHttpClient> {
+    let set = super::selection::load_profiles(profile).await;
+    http_client(&trust_source(set.as_ref())).ok()
+}
+
 /// Clients by (fork generation, bundle content): a child of a fork builds its own.
 type Clients = HashMap<(u64, Option<Vec<u8>>), SharedHttpClient>;
 static CLIENTS: Mutex<Option<Clients>> = Mutex::new(None);
