@@ -221,15 +221,25 @@ def run(cli=None, python=None, node=None, check_table=True, only=None):
             servers.fake.reset()
             if s["fake"]:
                 servers.fake.configure(**s["fake"])
+            seen = len(servers.proxy.seen)
             got = botocore_resolve(envs[i], s["profile"])
             oracle_calls[i] = summarize_calls(servers.fake.calls())
+            if s["proxied"] != (len(servers.proxy.seen) > seen):
+                problems.append(f"{s['name']}: the proxy carried botocore's calls: "
+                                f"{len(servers.proxy.seen) > seen}, want {s['proxied']}")
             row = {"name": s["name"], "botocore": got}
             if check_table and got != s["botocore"]:
                 problems.append(f"{s['name']}: botocore now answers {got}, the table says {s['botocore']}")
             rows.append(row)
         answers = {}
         if cli:
-            answers["rust"] = [rust_cli_resolve(cli, servers, s, envs[i]) for i, s in chosen]
+            answers["rust"] = []
+            for i, s in chosen:
+                seen = len(servers.proxy.seen)
+                answers["rust"].append(rust_cli_resolve(cli, servers, s, envs[i]))
+                if s["proxied"] != (len(servers.proxy.seen) > seen):
+                    problems.append(f"{s['name']} [rust]: the proxy carried the calls: "
+                                    f"{len(servers.proxy.seen) > seen}, want {s['proxied']}")
         jobs = [{"name": s["name"], "env": envs[i], "fake": s["fake"], "profile": s["profile"]} for i, s in chosen]
         if python:
             answers["python"] = batch_resolve([python, os.path.join(HERE, "resolve_py.py")], servers, jobs)

@@ -15,6 +15,9 @@ fakeaws over TLS, {ca} the private CA's PEM, {proxy} a forwarding proxy, {dead} 
 {py} the Python running the harness.
 """
 
+# `proxied`: the forwarding proxy must carry the scenario's calls (checked for botocore and the
+# CLI, which run one scenario at a time).
+
 # botocore's exception class -> the rds-iam error code that matches it.
 FAILURE_CODES = {
     "None": "NoCredentials",  # botocore: get_credentials() is None (NoCredentialsError on use)
@@ -85,8 +88,8 @@ WEBID_TOKEN = {"token.jwt": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJwYXJpdHkifQ."}
 
 
 def S(name, botocore, config=None, credentials=None, env=None, files=None, fake=None, imds=False,
-      rdsiam=None, why=None, ecs=False, profile=None):
-    return {"name": name, "profile": profile, "config": config, "credentials": credentials, "env": env or {},
+      rdsiam=None, why=None, ecs=False, profile=None, proxied=False):
+    return {"name": name, "profile": profile, "proxied": proxied, "config": config, "credentials": credentials, "env": env or {},
             "files": files or {}, "fake": fake or {}, "imds": imds, "ecs": ecs,
             "botocore": botocore, "rdsiam": rdsiam, "why": why}
 
@@ -138,7 +141,10 @@ SCENARIOS = [
       credentials="[dev]\n" + keys("dev"), env={"AWS_PROFILE": "dev"}),
     S("key id and secret split over both files", "!PartialCredentialsError",
       config="[profile dev]\naws_secret_access_key = parity-dev-secret\n",
-      credentials=f"[dev]\naws_access_key_id = {K['dev']}\n", env={"AWS_PROFILE": "dev"}),
+      credentials=f"[dev]\naws_access_key_id = {K['dev']}\n", env={"AWS_PROFILE": "dev"},
+      rdsiam=K["dev"],
+      why="aws-config merges a profile's sections from both files into one profile (as the JS v3 "
+          "SDK does); botocore reads each file on its own. Kept: the merged profile is complete"),
     S("profile with a key id only", "!PartialCredentialsError",
       credentials=f"[dev]\naws_access_key_id = {K['dev']}\n", env={"AWS_PROFILE": "dev"}),
     # --- source_profile chains --------------------------------------------------------------------
@@ -264,10 +270,12 @@ SCENARIOS = [
       why="a bundle that is not there is a setting to fix, named with its path, not a TLS failure"),
     # --- proxies ----------------------------------------------------------------------------------
     S("HTTP_PROXY carries STS", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
-      env={"AWS_PROFILE": "app", "HTTP_PROXY": "{proxy}"}),
+      env={"AWS_PROFILE": "app", "HTTP_PROXY": "{proxy}"}, proxied=True),
     S("HTTPS_PROXY tunnels STS over TLS", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
       env={"AWS_PROFILE": "app", "AWS_ENDPOINT_URL_STS": "{tls_url}", "AWS_CA_BUNDLE": "{ca}",
-           "HTTPS_PROXY": "{proxy}"}),
+           "HTTPS_PROXY": "{proxy}"}, proxied=True),
+    S("HTTPS_PROXY does not carry STS over http", ASSUMED, config=ROLE_ON_BASE,
+      credentials=BASE_KEYS, env={"AWS_PROFILE": "app", "HTTPS_PROXY": "{dead}"}),
     S("NO_PROXY skips a dead proxy", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
       env={"AWS_PROFILE": "app", "HTTP_PROXY": "{dead}", "HTTPS_PROXY": "{dead}",
            "NO_PROXY": "127.0.0.1"}),

@@ -6,13 +6,14 @@
 //! profile; it offers no hook to plug in a process runner, so the profile's chain is walked here
 //! first, in aws-config's order, to find out whether its base is a `credential_process`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::profile::{Profile, ProfileFileCredentialsProvider, ProfileSet};
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::process::ProcessProvider;
@@ -62,8 +63,13 @@ impl ProcessProfile {
         chain: ProcessChain,
         client: SharedHttpClient,
     ) -> SharedCredentialsProvider {
-        let mut provider =
-            SharedCredentialsProvider::new(ProcessProvider::new(chain.command, chain.account_id));
+        let mut provider = match chain.base {
+            Base::Process {
+                command,
+                account_id,
+            } => SharedCredentialsProvider::new(ProcessProvider::new(command, account_id)),
+            Base::Keys(creds) => SharedCredentialsProvider::new(creds),
+        };
         if chain.roles.is_empty() {
             return provider;
         }
@@ -94,19 +100,32 @@ impl ProcessProfile {
             if let Some(id) = role.external_id {
                 builder = builder.external_id(id);
             }
+            if let Some(length) = role.duration {
+                builder = builder.session_length(length);
+            }
             provider = SharedCredentialsProvider::new(builder.build_from_provider(provider).await);
         }
         provider
     }
 }
 
-/// A profile chain whose base is a `credential_process`.
+/// A profile chain we serve ourselves: its base is a `credential_process`, or static keys under
+/// roles with a `duration_seconds` (aws-config ignores that setting; botocore asks STS for it).
 #[derive(Debug, PartialEq)]
 struct ProcessChain {
-    command: String,
-    account_id: Option<String>,
-    /// Roles to assume in order, the first with the process's credentials.
+    base: Base,
+    /// Roles to assume in order, the first with the base's credentials.
     roles: Vec<RoleHop>,
+}
+
+/// Where a chain we serve starts.
+#[derive(Debug, PartialEq)]
+enum Base {
+    Process {
+        command: String,
+        account_id: Option<String>,
+    },
+    Keys(Credentials),
 }
 
 #[derive(Debug, PartialEq)]
@@ -114,6 +133,8 @@ struct RoleHop {
     role_arn: String,
     external_id: Option<String>,
     session_name: Option<String>,
+    /// The profile's `duration_seconds`: the session length asked of STS.
+    duration: Option<Duration>,
 }
 
 /// The selected profile's chain if its base is a `credential_process`, following aws-config's
@@ -134,7 +155,7 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
         }
         visited.push(name);
         if visited.len() > 1 && has_static_keys(profile) {
-            return None;
+            break profile;
         }
         let role_arn = profile
             .get("role_arn")
@@ -146,6 +167,10 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
             role_arn: role_arn.to_owned(),
             external_id: profile.get("external_id").map(str::to_owned),
             session_name: profile.get("role_session_name").map(str::to_owned),
+            duration: profile
+                .get("duration_seconds")
+                .and_then(|d| d.trim().parse().ok())
+                .map(Duration::from_secs),
         });
         match (
             profile.get("source_profile"),
@@ -156,6 +181,25 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
             _ => return None,
         }
     };
+    if visited.len() > 1 && has_static_keys(base) {
+        // Keys in a source profile: aws-config serves that chain, unless a hop asks for a
+        // session length it would not send.
+        if roles.iter().all(|r| r.duration.is_none()) {
+            return None;
+        }
+        let creds = Credentials::new(
+            base.get("aws_access_key_id")?,
+            base.get("aws_secret_access_key")?,
+            base.get("aws_session_token").map(str::to_owned),
+            None,
+            "ProfileFile",
+        );
+        roles.reverse();
+        return Some(ProcessChain {
+            base: Base::Keys(creds),
+            roles,
+        });
+    }
     let other_base = [
         "credential_source",
         "web_identity_token_file",
@@ -172,8 +216,10 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
     let command = base.get("credential_process")?;
     roles.reverse();
     Some(ProcessChain {
-        command: command.to_owned(),
-        account_id: base.get("aws_account_id").map(str::to_owned),
+        base: Base::Process {
+            command: command.to_owned(),
+            account_id: base.get("aws_account_id").map(str::to_owned),
+        },
         roles,
     })
 }
@@ -270,13 +316,24 @@ mod tests {
             role_arn: arn.into(),
             external_id: None,
             session_name: None,
+            duration: None,
+        }
+    }
+
+    fn command(chain: &ProcessChain) -> (&str, Option<&str>) {
+        match &chain.base {
+            Base::Process {
+                command,
+                account_id,
+            } => (command, account_id.as_deref()),
+            Base::Keys(_) => ("<keys>", None),
         }
     }
 
     #[test]
     fn finds_a_process_base_as_aws_config_does() {
         let plain = chain("[default]\ncredential_process = helper --user a\n", None).unwrap();
-        assert_eq!(plain.command, "helper --user a");
+        assert_eq!(command(&plain).0, "helper --user a");
         assert!(plain.roles.is_empty());
         // In the first profile the process wins over keys (aws-config's base-provider order).
         let both = "[default]\ncredential_process = helper\naws_access_key_id = A\naws_secret_access_key = s\n";
@@ -286,7 +343,7 @@ mod tests {
                     [profile mid]\nrole_arn = arn:aws:iam::1:role/inner\nsource_profile = base\n\
                     external_id = ext\n[profile base]\ncredential_process = helper\naws_account_id = 111\n";
         let found = chain(hops, Some("app")).unwrap();
-        assert_eq!(found.account_id.as_deref(), Some("111"));
+        assert_eq!(command(&found).1, Some("111"));
         let mut inner = role("arn:aws:iam::1:role/inner");
         inner.external_id = Some("ext".into());
         assert_eq!(found.roles, [inner, role("arn:aws:iam::1:role/outer")]);
@@ -295,6 +352,20 @@ mod tests {
         assert_eq!(
             chain(own, None).unwrap().roles,
             [role("arn:aws:iam::1:role/r")]
+        );
+    }
+
+    #[test]
+    fn serves_keys_under_roles_that_ask_for_a_session_length() {
+        let config = "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\nduration_seconds = 1800\n\
+                      [profile b]\naws_access_key_id = A\naws_secret_access_key = s\n";
+        let found = chain(config, None).unwrap();
+        assert!(matches!(&found.base, Base::Keys(c) if c.access_key_id() == "A"));
+        assert_eq!(found.roles[0].duration, Some(Duration::from_secs(1800)));
+        // Without duration_seconds aws-config keeps the chain.
+        assert_eq!(
+            chain(&config.replace("duration_seconds = 1800\n", ""), None),
+            None
         );
     }
 

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use aws_config::profile::ProfileSet;
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
@@ -119,10 +120,21 @@ pub(crate) fn http_client(source: &TrustSource) -> Result<SharedHttpClient, Caus
             headline: format!("cannot build the HTTPS client: {e}"),
             details: vec![],
         })?;
-    let client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https();
+    // As aws-config builds its default client (behavior version 2025-08-07 and later), with
+    // our trust: proxies from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, read when a connector is built.
+    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+        move |settings, runtime_components| {
+            let mut builder = aws_smithy_http_client::ConnectorBuilder::default()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                .tls_context(context.clone());
+            builder.set_connector_settings(settings.cloned());
+            if let Some(components) = runtime_components {
+                builder.set_sleep_impl(components.sleep_impl());
+            }
+            builder.set_proxy_config(Some(ProxyConfig::from_env()));
+            builder.build()
+        },
+    );
     clients.insert(key, client.clone());
     Ok(client)
 }
