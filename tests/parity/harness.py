@@ -204,6 +204,10 @@ def expected(scenario):
     return want
 
 
+def fill_home(text, env):
+    return text.replace("{home}", env["HOME"])
+
+
 def answer_of(result):
     return result["key"] if "key" in result else "!" + result["code"]
 
@@ -252,6 +256,10 @@ def run(cli=None, python=None, node=None, check_table=True, only=None):
                 if got != want:
                     problems.append(f"{s['name']} [{lang}]: got {got}, want {want} "
                                     f"({res.get('message', '')[:400]!r})")
+                elif s["headline"] and fill_home(s["headline"], envs[i]) not in \
+                        res.get("message", "").split("\n")[0]:
+                    problems.append(f"{s['name']} [{lang}]: the message's first line is not "
+                                    f"{s['headline']!r}: {res.get('message', '')[:300]!r}")
                 elif not want.startswith("!") and res["calls"] != oracle_calls[i]:
                     problems.append(f"{s['name']} [{lang}]: AWS calls {res['calls']} "
                                     f"!= botocore's {oracle_calls[i]}")

@@ -15,6 +15,7 @@ fakeaws over TLS, {ca} the private CA's PEM, {proxy} a forwarding proxy, {dead} 
 {py} the Python running the harness.
 """
 
+# `headline`: what the first line of rds-iam's error message must contain (every entry point).
 # `proxied`: the forwarding proxy must carry the scenario's calls (checked for botocore and the
 # CLI, which run one scenario at a time).
 
@@ -88,8 +89,8 @@ WEBID_TOKEN = {"token.jwt": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJwYXJpdHkifQ."}
 
 
 def S(name, botocore, config=None, credentials=None, env=None, files=None, fake=None, imds=False,
-      rdsiam=None, why=None, ecs=False, profile=None, proxied=False):
-    return {"name": name, "profile": profile, "proxied": proxied, "config": config, "credentials": credentials, "env": env or {},
+      rdsiam=None, why=None, ecs=False, profile=None, proxied=False, headline=None):
+    return {"name": name, "profile": profile, "proxied": proxied, "headline": headline, "config": config, "credentials": credentials, "env": env or {},
             "files": files or {}, "fake": fake or {}, "imds": imds, "ecs": ecs,
             "botocore": botocore, "rdsiam": rdsiam, "why": why}
 
@@ -146,7 +147,8 @@ SCENARIOS = [
       why="aws-config merges a profile's sections from both files into one profile (as the JS v3 "
           "SDK does); botocore reads each file on its own. Kept: the merged profile is complete"),
     S("profile with a key id only", "!PartialCredentialsError",
-      credentials=f"[dev]\naws_access_key_id = {K['dev']}\n", env={"AWS_PROFILE": "dev"}),
+      credentials=f"[dev]\naws_access_key_id = {K['dev']}\n", env={"AWS_PROFILE": "dev"},
+      headline="profile `dev` has aws_access_key_id but no aws_secret_access_key"),
     # --- source_profile chains --------------------------------------------------------------------
     S("role on a source profile", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
       env={"AWS_PROFILE": "app"}),
@@ -227,23 +229,27 @@ SCENARIOS = [
       files=dict([sso_cache("https://corp.awsapps.com/start", session="corp")])),
     S("sso_session with an expired token", "!TokenRetrievalError",
       config="[default]\n" + SSO_PROFILE + SSO_SESSION,
-      files=dict([sso_cache("https://corp.awsapps.com/start", "2020-01-01T00:00:00Z", "corp")])),
+      files=dict([sso_cache("https://corp.awsapps.com/start", "2020-01-01T00:00:00Z", "corp")]),
+      headline="the SSO session `corp` has expired: run `aws sso login --sso-session corp`"),
     S("sso_session without a cached token", "!SSOTokenLoadError",
-      config="[default]\n" + SSO_PROFILE + SSO_SESSION),
+      config="[default]\n" + SSO_PROFILE + SSO_SESSION,
+      headline="the SSO session `corp` has no cached login: run `aws sso login --sso-session corp`"),
     S("legacy SSO profile", SSO,
       config="[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
              "sso_account_id = 123456789012\nsso_role_name = Parity\n",
       files=dict([sso_cache("https://corp.awsapps.com/start")])),
     # --- partial environment credentials ----------------------------------------------------------
     S("AWS_ACCESS_KEY_ID without a secret", "!PartialCredentialsError",
-      credentials="[default]\n" + keys("default"), env={"AWS_ACCESS_KEY_ID": K["env"]}),
+      credentials="[default]\n" + keys("default"), env={"AWS_ACCESS_KEY_ID": K["env"]},
+      headline="AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"),
     S("AWS_SECRET_ACCESS_KEY without a key id", K["default"],
       credentials="[default]\n" + keys("default"), env={"AWS_SECRET_ACCESS_KEY": "parity-env-secret"}),
     S("AWS_SESSION_TOKEN without keys", K["default"], credentials="[default]\n" + keys("default"),
       env={"AWS_SESSION_TOKEN": "parity-env-session"}),
     # --- missing profile, nothing at all ------------------------------------------------------
     S("AWS_PROFILE names no profile", "!ProfileNotFound",
-      credentials="[default]\n" + keys("default"), env={"AWS_PROFILE": "nope"}),
+      credentials="[default]\n" + keys("default"), env={"AWS_PROFILE": "nope"},
+      headline="profile `nope` not found in {home}/.aws/config or {home}/.aws/credentials"),
     S("AWS_DEFAULT_PROFILE names no profile", "!ProfileNotFound",
       credentials="[default]\n" + keys("default"), env={"AWS_DEFAULT_PROFILE": "nope"}),
     S("nothing configured", "!None"),
@@ -266,7 +272,7 @@ SCENARIOS = [
     S("AWS_CA_BUNDLE names a missing file", "!SSLError", config=ROLE_ON_BASE, credentials=BASE_KEYS,
       env={"AWS_PROFILE": "app", "AWS_ENDPOINT_URL_STS": "{tls_url}",
            "AWS_CA_BUNDLE": "{home}/missing.pem"},
-      rdsiam="!InvalidArgument",
+      rdsiam="!InvalidArgument", headline="the CA bundle `{home}/missing.pem` named by AWS_CA_BUNDLE does not exist",
       why="a bundle that is not there is a setting to fix, named with its path, not a TLS failure"),
     # --- proxies ----------------------------------------------------------------------------------
     S("HTTP_PROXY carries STS", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
