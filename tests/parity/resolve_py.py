@@ -31,7 +31,7 @@ def main():
         try:
             token = rds_iam.Signer(req["host"], user=req["user"], profile=job["profile"]).token()
             out = {"key": credential_of(token)}
-        except rds_iam.Error as e:
+        except rds_iam.RdsIamError as e:
             out = {"code": e.code, "message": str(e)}
         out["calls"] = summarize_calls(fake.calls())
         print(json.dumps(out), flush=True)

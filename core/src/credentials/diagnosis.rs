@@ -180,7 +180,8 @@ fn failed_link(provider: &str, is_default_chain: bool, detail: &str) -> (String,
         Link::Process
     } else if lower.contains("sso") {
         Link::Sso
-    } else if provider.starts_with("profile") || (is_default_chain && env("AWS_PROFILE").is_some())
+    } else if provider.starts_with("profile")
+        || (is_default_chain && super::selection::env_profile().is_some())
     {
         Link::Profile
     } else if is_default_chain
