@@ -115,8 +115,9 @@ SCENARIOS = [
       credentials="[default]\n" + keys("default") + "[dev]\n" + keys("dev") + "[other]\n" + keys("other"),
       env={"AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "other"},
       rdsiam=K["dev"],
-      why="botocore reads AWS_DEFAULT_PROFILE first; the AWS CLI v2, every other SDK and "
-          "aws-config treat AWS_PROFILE as the one that wins, and issue #18 asks for that"),
+      why="botocore reads AWS_DEFAULT_PROFILE first; aws-config (like the other non-Python SDKs) "
+          "knows only AWS_PROFILE, so it wins and AWS_DEFAULT_PROFILE fills in when it is unset "
+          "(issue #18); doctor warns when both are set and differ"),
     S("AWS_DEFAULT_PROFILE with a role", ASSUMED, config=ROLE_ON_BASE, credentials=BASE_KEYS,
       env={"AWS_DEFAULT_PROFILE": "app"}),
     # --- AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE -------------------------------------------

@@ -264,7 +264,7 @@ fn chain_notes(profile: Option<&str>) -> Vec<(Status, String)> {
     } else if let Some(p) = var("AWS_PROFILE") {
         notes.push((Status::Info, format!("AWS_PROFILE={p} selects the profile")));
         if let Some(d) = var("AWS_DEFAULT_PROFILE").filter(|d| *d != p) {
-            notes.push((Status::Warn, format!("AWS_PROFILE={p} wins over AWS_DEFAULT_PROFILE={d} (boto3 and the AWS CLI v1 pick {d}); unset one of them")));
+            notes.push((Status::Warn, format!("AWS_PROFILE={p} wins over AWS_DEFAULT_PROFILE={d} (boto3 picks {d}); unset one of them")));
         }
     } else if let Some(p) = var("AWS_DEFAULT_PROFILE") {
         notes.push((
