@@ -15,6 +15,8 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
+use crate::fork::ForkLocal;
+
 use super::selection::{env_var, Cause, CauseKind};
 
 /// Where the extra trusted certificates come from.
@@ -91,9 +93,10 @@ pub(crate) async fn trusted_client(profile: Option<&str>) -> Option<SharedHttpCl
     http_client(&trust_source(set.as_ref())).ok()
 }
 
-/// Clients by (fork generation, bundle content): a child of a fork builds its own.
-type Clients = HashMap<(u64, Option<Vec<u8>>), SharedHttpClient>;
-static CLIENTS: Mutex<Option<Clients>> = Mutex::new(None);
+/// Clients by bundle content (`None`: the platform's roots), one map per fork generation: a
+/// child of a fork never takes a lock its parent may have held, and builds its own clients.
+type Clients = Mutex<HashMap<Option<Vec<u8>>, SharedHttpClient>>;
+static CLIENTS: ForkLocal<Clients> = ForkLocal::new();
 
 /// The HTTPS client for `source`, built on first use. A bundle that cannot be read or holds
 /// no valid PEM certificate is a [`Cause`] naming the setting and the path.
@@ -102,14 +105,12 @@ pub(crate) fn http_client(source: &TrustSource) -> Result<SharedHttpClient, Caus
         TrustSource::Platform => None,
         TrustSource::Bundle { setting, path } => Some(read_bundle(setting, path)?),
     };
-    let key = (crate::fork::generation(), pem);
-    let mut clients = crate::sync::lock(&CLIENTS);
-    let clients = clients.get_or_insert_with(HashMap::new);
-    if let Some(client) = clients.get(&key) {
+    let mut clients = crate::sync::lock(CLIENTS.get_or_init(Default::default));
+    if let Some(client) = clients.get(&pem) {
         return Ok(client.clone());
     }
     let mut store = TrustStore::default().with_native_roots(true);
-    if let Some(pem) = &key.1 {
+    if let Some(pem) = &pem {
         store = store.with_pem_certificate(pem.clone());
     }
     let context = TlsContext::builder()
@@ -135,7 +136,7 @@ pub(crate) fn http_client(source: &TrustSource) -> Result<SharedHttpClient, Caus
             builder.build()
         },
     );
-    clients.insert(key, client.clone());
+    clients.insert(pem, client.clone());
     Ok(client)
 }
 
@@ -201,7 +202,7 @@ mod tests {
         let a = http_client(&TrustSource::Platform).unwrap();
         let b = http_client(&TrustSource::Platform).unwrap();
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
-        let store = CLIENTS.lock().unwrap();
-        assert_eq!(store.as_ref().unwrap().len(), 1);
+        let clients = crate::sync::lock(CLIENTS.get_or_init(Default::default));
+        assert!(clients.contains_key(&None));
     }
 }
