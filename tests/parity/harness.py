@@ -122,11 +122,11 @@ def summarize_calls(calls):
     for c in calls:
         if c["service"] == "sts":
             name = c.get("role_session_name")
-            out.append(("sts", c["action"], c.get("role_arn"),
+            out.append(["sts", c["action"], c.get("role_arn"),
                         name if name == "parity-session" else "<default>",
-                        c.get("external_id"), c.get("duration_seconds") or "3600"))
+                        c.get("external_id"), c.get("duration_seconds") or "3600"])
         elif c["service"] == "sso":
-            out.append(("sso", c.get("role_name"), c.get("account_id")))
+            out.append(["sso", c.get("role_name"), c.get("account_id")])
     return out
 
 

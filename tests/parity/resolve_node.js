@@ -1,11 +1,14 @@
 // rds-iam's Node binding over every parity scenario, in one process (see harness.py).
 // Reads {fake_url, host, user, jobs: [{name, env, fake, profile}]} on stdin and prints one JSON
 // line per job: {key} or {code, message}, plus the AWS calls fakeaws saw (the token is never
-// printed). The package comes from RDS_IAM_TEST_PROJECT (the packed package, like node/test).
+// printed). The package comes from RDS_IAM_TEST_PROJECT (the packed package, like node/test),
+// else from this checkout (a local `napi build`).
 'use strict';
 const path = require('node:path');
 const project = process.env.RDS_IAM_TEST_PROJECT;
-const rdsIam = require(project ? path.join(project, 'node_modules', 'rds-iam') : 'rds-iam');
+const rdsIam = require(
+  project ? path.join(project, 'node_modules', 'rds-iam') : path.join(__dirname, '..', '..'),
+);
 
 const CLEARED = /^(AWS_|HTTPS?_PROXY$|NO_PROXY$|ALL_PROXY$)/i;
 
