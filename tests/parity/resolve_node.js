@@ -41,7 +41,8 @@ async function main() {
   const req = JSON.parse(input);
   for (const job of req.jobs) {
     await control(req.fake_url, 'POST', '/_fake/reset', {});
-    if (Object.keys(job.fake).length) await control(req.fake_url, 'POST', '/_fake/config', job.fake);
+    if (Object.keys(job.fake).length)
+      await control(req.fake_url, 'POST', '/_fake/config', job.fake);
     for (const k of Object.keys(process.env)) if (CLEARED.test(k)) delete process.env[k];
     Object.assign(process.env, job.env);
     rdsIam.clearCaches();
