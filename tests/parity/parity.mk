@@ -4,7 +4,7 @@
 # process each for all the scenarios).
 .PHONY: parity-test
 
-parity-test: venv python-install node-pack ## Credential scenarios: rds-iam (CLI, Python, Node) resolves what botocore resolves; the table's botocore answers are current
+parity-test: venv python-install node-pack | system-packages ## Credential scenarios: rds-iam (CLI, Python, Node) resolves what botocore resolves; the table's botocore answers are current
 	$(CARGO) build -q -p rds-iam --bin rds-iam
 	RDS_IAM_TEST_PROJECT=$(NODE_TEST_DIR) $(VENV_PY) tests/parity/harness.py \
 	  --cli target/debug/rds-iam --python $(PY_TEST_PY) --node
