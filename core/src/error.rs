@@ -73,7 +73,8 @@ impl std::fmt::Display for ErrorCode {
 pub enum Error {
     /// No credential source produced credentials.
     NoCredentials {
-        /// What the credential chain reported (never secret).
+        /// What the credential chain reported (never secret). With more than one line, the
+        /// first names the cause and leads the message; the rest become its detail list.
         detail: String,
     },
 
@@ -109,7 +110,8 @@ pub enum Error {
     ProviderError {
         /// The provider (e.g. `default chain`, `profile "dev"`, `assume-role`).
         provider: String,
-        /// The provider's own message (never secret).
+        /// The provider's own message (never secret). With more than one line, the first names
+        /// the cause and leads the message; the rest become its detail list.
         detail: String,
     },
 
@@ -128,18 +130,46 @@ impl Error {
     pub fn render(&self, surface: Surface) -> String {
         let name = |p: Param| p.spelling(surface);
         match self {
-            Error::NoCredentials { detail } => format!(
-                "no AWS credentials found ({detail}); set AWS_ACCESS_KEY_ID and \
-                 AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE or `{}`, or run where a \
-                 role is attached (EC2 instance profile, ECS task role, EKS IRSA / Pod Identity, \
-                 Lambda)",
-                name(Param::Profile)
-            ),
-            Error::CredentialsExpired { provider, detail } => format!(
-                "the AWS credentials from {provider} have expired and could not be refreshed \
-                 ({detail}); renew them (e.g. `aws sso login`, new session keys) or fix the \
-                 credential source"
-            ),
+            Error::NoCredentials { detail } => {
+                // A known cause leads; otherwise the generic headline, the chain's attempts and
+                // what to set.
+                let (cause, rest) = split_cause(detail);
+                let headline = format!(
+                    "no AWS credentials: {}",
+                    cause.unwrap_or(NOTHING_CONFIGURED)
+                );
+                let rest = if cause.is_none() {
+                    detail.as_str()
+                } else {
+                    rest
+                };
+                if cause.is_some_and(|c| c != NOTHING_CONFIGURED) {
+                    return headline_with_details(&headline, rest);
+                }
+                headline_with_details(
+                    &headline,
+                    &format!(
+                        "{rest}\nset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile \
+                         with AWS_PROFILE or `{}`, or run where a role is attached (EC2 instance \
+                         profile, ECS task role, EKS IRSA / Pod Identity, Lambda)",
+                        name(Param::Profile)
+                    ),
+                )
+            }
+            Error::CredentialsExpired { provider, detail } => {
+                let (cause, rest) = split_cause(detail);
+                let cause = cause.unwrap_or(detail);
+                headline_with_details(
+                    &format!(
+                        "the AWS credentials from {provider} have expired and could not be \
+                         refreshed: {cause}"
+                    ),
+                    &format!(
+                        "{rest}\nrenew them (e.g. `aws sso login`, new session keys) or fix the \
+                         credential source"
+                    ),
+                )
+            }
             Error::NoRegion { host } => format!(
                 "no AWS region for host `{host}`: it is not an RDS/Aurora/RDS Proxy/DSQL endpoint \
                  name, so pass `{}` explicitly (e.g. us-east-1); if you connect through a custom \
@@ -154,7 +184,14 @@ impl Error {
                 reason.render(surface)
             ),
             Error::ProviderError { provider, detail } => {
-                format!("credential provider {provider} failed: {detail}")
+                let (cause, rest) = split_cause(detail);
+                headline_with_details(
+                    &format!(
+                        "credential provider {provider} failed: {}",
+                        cause.unwrap_or(detail)
+                    ),
+                    rest,
+                )
             }
             Error::Timeout { provider, after } => format!(
                 "fetching AWS credentials from {provider} timed out after {after:?}; check network \
@@ -203,6 +240,29 @@ impl Error {
     pub(crate) fn argument(argument: impl Into<Argument>, reason: impl Into<Message>) -> Self {
         Error::invalid_argument(argument, reason)
     }
+}
+
+/// The cause of a `NoCredentials` when no source is configured at all (then the message also
+/// says what to set).
+pub(crate) const NOTHING_CONFIGURED: &str =
+    "no credential source is configured (the attempts are listed below)";
+
+/// A detail's first line (its cause) and the rest, when it has more than one line.
+fn split_cause(detail: &str) -> (Option<&str>, &str) {
+    match detail.split_once('\n') {
+        Some((cause, rest)) => (Some(cause), rest),
+        None => (None, ""),
+    }
+}
+
+/// One headline, then each non-empty line of `details` as an indented item.
+fn headline_with_details(headline: &str, details: &str) -> String {
+    let mut out = headline.to_owned();
+    for line in details.lines().filter(|l| !l.trim().is_empty()) {
+        out.push_str("\n  - ");
+        out.push_str(line.trim_start());
+    }
+    out
 }
 
 /// Shorthand for results of this crate.

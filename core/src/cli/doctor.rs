@@ -98,6 +98,13 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     for (status, detail) in chain_notes(q.profile.as_deref()) {
         add("credential chain", status, detail);
     }
+    let region = q.region.clone().or_else(|| crate::infer_region(signed));
+    for (status, detail) in super::doctor_trust::sts_notes(
+        q.profile.as_deref(),
+        region.as_deref().unwrap_or("us-east-1"),
+    ) {
+        add("sts", status, detail);
+    }
 
     let signer = match q.builder.build() {
         Ok(s) => s,
@@ -256,6 +263,14 @@ fn chain_notes(profile: Option<&str>) -> Vec<(Status, String)> {
         }
     } else if let Some(p) = var("AWS_PROFILE") {
         notes.push((Status::Info, format!("AWS_PROFILE={p} selects the profile")));
+        if let Some(d) = var("AWS_DEFAULT_PROFILE").filter(|d| *d != p) {
+            notes.push((Status::Warn, format!("AWS_PROFILE={p} wins over AWS_DEFAULT_PROFILE={d} (boto3 picks {d}); unset one of them")));
+        }
+    } else if let Some(p) = var("AWS_DEFAULT_PROFILE") {
+        notes.push((
+            Status::Info,
+            format!("AWS_DEFAULT_PROFILE={p} selects the profile (AWS_PROFILE is unset)"),
+        ));
     }
     if var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() {
         notes.push((

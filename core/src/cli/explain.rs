@@ -111,6 +111,33 @@ pub const ENTRIES: &[Entry] = &[
         fix: "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY locally; attach a role to the instance, task or service account in AWS",
     },
     Entry {
+        title: "Profile not found",
+        patterns: &["profilenotfound", "the config profile (", "` not found in"],
+        causes: &["AWS_PROFILE, AWS_DEFAULT_PROFILE or --profile names a profile that neither ~/.aws/config (`[profile name]`) nor ~/.aws/credentials (`[name]`) defines: a typo, or another machine's files (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"],
+        fix: "fix the name or define the profile; `[dev]` in the config file and `[profile dev]` in the credentials file are not the profile `dev`",
+    },
+    Entry {
+        title: "Half a key pair (PartialCredentialsError)",
+        patterns: &["partialcredentialserror", "partial credentials", "is set but aws_secret_access_key is not", "but no aws_secret_access_key"],
+        causes: &["AWS_ACCESS_KEY_ID (or a profile's aws_access_key_id) is set without its secret, often a leftover export in the shell or CI settings"],
+        fix: "set both keys (and AWS_SESSION_TOKEN for ASIA… keys), or unset the leftover one so the profile or role is used",
+    },
+    Entry {
+        title: "SSO login missing or expired",
+        patterns: &["aws sso login", "ssotokenloaderror", "unauthorizedssotoken", "sso session", "the sso login"],
+        causes: &["the cached IAM Identity Center (SSO) login for the profile's sso_session expired (8-12 h by default) or was never made on this machine"],
+        fix: "run the `aws sso login --sso-session <name>` (or `--profile <name>`) the error names, then retry",
+    },
+    Entry {
+        title: "TLS to AWS failed (certificate not trusted)",
+        patterns: &["tls handshake failed", "certificate verify failed", "unknownissuer", "unknown issuer", "invalid peer certificate", "self-signed certificate in certificate chain", "unable to get local issuer certificate"],
+        causes: &[
+            "a TLS-inspecting (corporate) proxy re-signs HTTPS to STS / SSO with its own CA, which this process does not trust",
+            "for the database connection itself: the server's chain (Amazon RDS roots) is not in the trust the client was given",
+        ],
+        fix: "set AWS_CA_BUNDLE (or ca_bundle in the profile) to a PEM file with the proxy's CA: it is trusted on top of the platform's roots, as by the AWS CLI; `rds-iam doctor` shows the trust and proxy used for STS; for the database, keep the rds-iam helpers' default trust or pass the RDS CA bundle",
+    },
+    Entry {
         title: "TLS required",
         patterns: &["no pg_hba.conf entry", "ssl off", "requires ssl", "secure transport", "sslmode"],
         causes: &["IAM authentication needs an encrypted connection; the client connected without TLS"],

@@ -14,7 +14,11 @@ use aws_config::{imds, Region};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials};
 
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
 use super::profile::ProcessProfile;
+use super::selection::{self, Cause};
+use super::trust;
 
 #[derive(Debug)]
 pub(crate) struct EnvFirstChain {
@@ -36,17 +40,25 @@ impl EnvFirstChain {
         }
     }
 
-    async fn chain(&self) -> &DefaultCredentialsChain {
+    /// The rest of the chain, built on first use with the HTTPS client for the trust in force.
+    async fn chain(&self, client: SharedHttpClient) -> &DefaultCredentialsChain {
         self.rest
             .get_or_init(|| async {
-                let conf = ProviderConfig::default().with_region(Some(self.region.clone()));
+                let conf = ProviderConfig::default()
+                    .with_region(Some(self.region.clone()))
+                    .with_http_client(client);
                 let imds = imds::Client::builder()
                     .configure(&conf)
                     .connect_timeout(self.imds_timeout)
                     .read_timeout(self.imds_timeout)
                     .max_attempts(1)
                     .build();
-                DefaultCredentialsChain::builder()
+                let mut builder = DefaultCredentialsChain::builder();
+                // aws-config reads AWS_PROFILE itself; AWS_DEFAULT_PROFILE only when told.
+                if let Some((name, _)) = selection::env_profile() {
+                    builder = builder.profile_name(&name);
+                }
+                builder
                     .configure(conf)
                     .region(self.region.clone())
                     .imds_client(imds)
@@ -65,9 +77,18 @@ impl ProvideCredentials for EnvFirstChain {
         future::ProvideCredentials::new(async move {
             match self.env.provide_credentials().await {
                 Err(CredentialsError::CredentialsNotLoaded(_)) => {
-                    match self.process.provider().await {
+                    if let Some(cause) = selection::partial_env_keys() {
+                        return Err(cause.into_error());
+                    }
+                    let set = selection::load_profiles(None).await;
+                    if let Some(cause) = selection::check_profile(set.as_ref(), None) {
+                        return Err(cause.into_error());
+                    }
+                    let client = trust::http_client(&trust::trust_source(set.as_ref()))
+                        .map_err(Cause::into_error)?;
+                    match self.process.provider(&client).await {
                         Some(process) => process.provide_credentials().await,
-                        None => self.chain().await.provide_credentials().await,
+                        None => self.chain(client).await.provide_credentials().await,
                     }
                 }
                 found => found,

@@ -3,7 +3,9 @@
 
 use aws_credential_types::provider::error::CredentialsError;
 
+use super::selection::{Cause, CauseKind};
 use crate::error::Error;
+use crate::options::Argument;
 
 /// Maps a provider failure to our error: the provider (for the default chain, the link that
 /// failed), the error's own words (its `source()` chain, not the Debug dump of HTTP responses)
@@ -13,6 +15,23 @@ pub(crate) fn map_provider_error(
     is_default_chain: bool,
     err: CredentialsError,
 ) -> Error {
+    if let Some(cause) = find_cause(&err) {
+        let detail = std::iter::once(cause.headline.as_str())
+            .chain(cause.details.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return match cause.kind {
+            CauseKind::NoCredentials => Error::NoCredentials { detail },
+            CauseKind::Provider => Error::ProviderError {
+                provider: provider.to_owned(),
+                detail,
+            },
+            CauseKind::Setting(name) => Error::InvalidArgument {
+                argument: Argument::Named(name),
+                reason: detail.replace('\n', "; ").into(),
+            },
+        };
+    }
     // "Not loaded" lists every link the chain tried: worth keeping whole.
     let max_part = match err {
         CredentialsError::CredentialsNotLoaded(_) => 1200,
@@ -27,13 +46,42 @@ pub(crate) fn map_provider_error(
     }
     if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
         return Error::NoCredentials {
-            detail: format!("{provider}: {detail}"),
+            detail: format!("{}\n{provider}: {detail}", crate::error::NOTHING_CONFIGURED),
         };
     }
     let (link, hint) = failed_link(provider, is_default_chain, &detail);
+    // The headline is the innermost cause (e.g. "invalid peer certificate: UnknownIssuer");
+    // the whole chain and the hint follow it.
+    let root = root_cause(&err);
     Error::ProviderError {
         provider: link,
-        detail: format!("{detail}; {hint}"),
+        detail: format!("{root}\n{detail}\n{hint}"),
+    }
+}
+
+/// A [`Cause`] anywhere in the error's source chain (a role on top wraps its base's error).
+fn find_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Cause> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(cause) = e.downcast_ref::<Cause>() {
+            return Some(cause);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The innermost error's own words, on one line and short.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(e) = last.source() {
+        last = e;
+    }
+    let text = last.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
     }
 }
 
@@ -132,7 +180,8 @@ fn failed_link(provider: &str, is_default_chain: bool, detail: &str) -> (String,
         Link::Process
     } else if lower.contains("sso") {
         Link::Sso
-    } else if provider.starts_with("profile") || (is_default_chain && env("AWS_PROFILE").is_some())
+    } else if provider.starts_with("profile")
+        || (is_default_chain && super::selection::env_profile().is_some())
     {
         Link::Profile
     } else if is_default_chain

@@ -5,7 +5,10 @@
 //! - `profile`: profiles whose base is a `credential_process`, found in aws-config's order;
 //! - `process` / `process_output`: running that command ourselves (killed with its process
 //!   group when a fetch is given up) and reading its JSON;
-//! - `diagnosis`: what a provider's failure tells the user (which link failed, what to check).
+//! - `diagnosis`: what a provider's failure tells the user (which link failed, what to check);
+//! - `selection`: the profile the environment selects (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`) and
+//!   the one-line causes found before the chain runs (a missing profile, half a key pair);
+//! - `trust`: the HTTPS client per trust (`AWS_CA_BUNDLE`, a profile's `ca_bundle`).
 
 mod default_chain;
 mod diagnosis;
@@ -13,6 +16,8 @@ mod process;
 mod process_output;
 mod profile;
 mod providers;
+mod selection;
+mod trust;
 
 use std::time::Duration;
 
@@ -24,6 +29,9 @@ use crate::options::{Message, Param};
 
 pub(crate) use diagnosis::map_provider_error;
 pub(crate) use providers::build_provider;
+pub(crate) use trust::trusted_client;
+#[cfg(feature = "cli")]
+pub(crate) use trust::{describe_trust, TrustReport};
 
 /// The source of the AWS credentials that sign tokens.
 #[derive(Clone, Default)]

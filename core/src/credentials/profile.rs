@@ -6,24 +6,26 @@
 //! profile; it offers no hook to plug in a process runner, so the profile's chain is walked here
 //! first, in aws-config's order, to find out whether its base is a `credential_process`.
 
-use std::borrow::Cow;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::profile::{Profile, ProfileFileCredentialsProvider, ProfileSet};
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
-use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_types::os_shim_internal::{Env, Fs};
+use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::process::ProcessProvider;
+use super::selection::{self, Cause};
+use super::trust;
 
-/// The selected profile (a named one, or the one `AWS_PROFILE` selects), served by our
+/// The selected profile (a named one, or the one `AWS_PROFILE` / `AWS_DEFAULT_PROFILE` selects), served by our
 /// `credential_process` runner when its chain's base is a `credential_process`.
 #[derive(Debug)]
 pub(crate) struct ProcessProfile {
-    /// `None`: the profile the environment selects (`AWS_PROFILE`, else `default`).
+    /// `None`: the profile the environment selects (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, else
+    /// `default`).
     profile: Option<String>,
     region: Region,
     /// Decided on first use: the provider for a process-based profile, or `None`.
@@ -41,34 +43,45 @@ impl ProcessProfile {
 
     /// The provider when the profile's credentials come from a `credential_process`; `None`
     /// when they do not, or the profile files cannot be read (aws-config then reports that).
-    pub(crate) async fn provider(&self) -> Option<&SharedCredentialsProvider> {
+    /// `client`: the HTTPS client for STS, when roles are assumed on top.
+    pub(crate) async fn provider(
+        &self,
+        client: &SharedHttpClient,
+    ) -> Option<&SharedCredentialsProvider> {
         self.provider
             .get_or_init(|| async {
-                let set = aws_config::profile::load(
-                    &Fs::real(),
-                    &Env::real(),
-                    &EnvConfigFiles::default(),
-                    self.profile.clone().map(Cow::Owned),
-                )
-                .await
-                .ok()?;
+                let set = selection::load_profiles(self.profile.as_deref()).await?;
                 let chain = process_chain(&set)?;
-                Some(self.build(chain).await)
+                Some(self.build(chain, client.clone()).await)
             })
             .await
             .as_ref()
     }
 
-    async fn build(&self, chain: ProcessChain) -> SharedCredentialsProvider {
-        let mut provider =
-            SharedCredentialsProvider::new(ProcessProvider::new(chain.command, chain.account_id));
+    async fn build(
+        &self,
+        chain: ProcessChain,
+        client: SharedHttpClient,
+    ) -> SharedCredentialsProvider {
+        let mut provider = match chain.base {
+            Base::Process {
+                command,
+                account_id,
+            } => SharedCredentialsProvider::new(ProcessProvider::new(command, account_id)),
+            Base::Keys(creds) => SharedCredentialsProvider::new(creds),
+        };
         if chain.roles.is_empty() {
             return provider;
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(self.region.clone())
+            .http_client(client)
             .credentials_provider(provider.clone());
-        if let Some(name) = &self.profile {
+        let name = self
+            .profile
+            .clone()
+            .or_else(|| selection::env_profile().map(|(n, _)| n));
+        if let Some(name) = name {
             loader = loader.profile_name(name);
         }
         let conf = loader.load().await;
@@ -87,19 +100,32 @@ impl ProcessProfile {
             if let Some(id) = role.external_id {
                 builder = builder.external_id(id);
             }
+            if let Some(length) = role.duration {
+                builder = builder.session_length(length);
+            }
             provider = SharedCredentialsProvider::new(builder.build_from_provider(provider).await);
         }
         provider
     }
 }
 
-/// A profile chain whose base is a `credential_process`.
+/// A profile chain we serve ourselves: its base is a `credential_process`, or static keys under
+/// roles with a `duration_seconds` (aws-config ignores that setting; botocore asks STS for it).
 #[derive(Debug, PartialEq)]
 struct ProcessChain {
-    command: String,
-    account_id: Option<String>,
-    /// Roles to assume in order, the first with the process's credentials.
+    base: Base,
+    /// Roles to assume in order, the first with the base's credentials.
     roles: Vec<RoleHop>,
+}
+
+/// Where a chain we serve starts.
+#[derive(Debug, PartialEq)]
+enum Base {
+    Process {
+        command: String,
+        account_id: Option<String>,
+    },
+    Keys(Credentials),
 }
 
 #[derive(Debug, PartialEq)]
@@ -107,6 +133,8 @@ struct RoleHop {
     role_arn: String,
     external_id: Option<String>,
     session_name: Option<String>,
+    /// The profile's `duration_seconds`: the session length asked of STS.
+    duration: Option<Duration>,
 }
 
 /// The selected profile's chain if its base is a `credential_process`, following aws-config's
@@ -127,7 +155,7 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
         }
         visited.push(name);
         if visited.len() > 1 && has_static_keys(profile) {
-            return None;
+            break profile;
         }
         let role_arn = profile
             .get("role_arn")
@@ -139,6 +167,10 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
             role_arn: role_arn.to_owned(),
             external_id: profile.get("external_id").map(str::to_owned),
             session_name: profile.get("role_session_name").map(str::to_owned),
+            duration: profile
+                .get("duration_seconds")
+                .and_then(|d| d.trim().parse().ok())
+                .map(Duration::from_secs),
         });
         match (
             profile.get("source_profile"),
@@ -149,6 +181,25 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
             _ => return None,
         }
     };
+    if visited.len() > 1 && has_static_keys(base) {
+        // Keys in a source profile: aws-config serves that chain, unless a hop asks for a
+        // session length it would not send.
+        if roles.iter().all(|r| r.duration.is_none()) {
+            return None;
+        }
+        let creds = Credentials::new(
+            base.get("aws_access_key_id")?,
+            base.get("aws_secret_access_key")?,
+            base.get("aws_session_token").map(str::to_owned),
+            None,
+            "ProfileFile",
+        );
+        roles.reverse();
+        return Some(ProcessChain {
+            base: Base::Keys(creds),
+            roles,
+        });
+    }
     let other_base = [
         "credential_source",
         "web_identity_token_file",
@@ -165,8 +216,10 @@ fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
     let command = base.get("credential_process")?;
     roles.reverse();
     Some(ProcessChain {
-        command: command.to_owned(),
-        account_id: base.get("aws_account_id").map(str::to_owned),
+        base: Base::Process {
+            command: command.to_owned(),
+            account_id: base.get("aws_account_id").map(str::to_owned),
+        },
         roles,
     })
 }
@@ -180,20 +233,35 @@ fn has_static_keys(profile: &Profile) -> bool {
 /// profile provider for everything else.
 #[derive(Debug)]
 pub(crate) struct NamedProfile {
+    name: String,
+    region: Region,
     process: ProcessProfile,
-    other: ProfileFileCredentialsProvider,
+    /// aws-config's provider, built on first use with the HTTPS client for the trust in force.
+    other: tokio::sync::OnceCell<ProfileFileCredentialsProvider>,
 }
 
 impl NamedProfile {
     pub(crate) fn new(name: &str, region: Region) -> Self {
-        let conf = ProviderConfig::default().with_region(Some(region.clone()));
         NamedProfile {
-            process: ProcessProfile::new(Some(name.to_owned()), region),
-            other: ProfileFileCredentialsProvider::builder()
-                .configure(&conf)
-                .profile_name(name)
-                .build(),
+            name: name.to_owned(),
+            process: ProcessProfile::new(Some(name.to_owned()), region.clone()),
+            region,
+            other: tokio::sync::OnceCell::new(),
         }
+    }
+
+    async fn other(&self, client: SharedHttpClient) -> &ProfileFileCredentialsProvider {
+        self.other
+            .get_or_init(|| async {
+                let conf = ProviderConfig::default()
+                    .with_region(Some(self.region.clone()))
+                    .with_http_client(client);
+                ProfileFileCredentialsProvider::builder()
+                    .configure(&conf)
+                    .profile_name(&self.name)
+                    .build()
+            })
+            .await
     }
 }
 
@@ -203,9 +271,15 @@ impl ProvideCredentials for NamedProfile {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
-            match self.process.provider().await {
+            let set = selection::load_profiles(Some(&self.name)).await;
+            if let Some(cause) = selection::check_profile(set.as_ref(), Some(&self.name)) {
+                return Err(cause.into_error());
+            }
+            let client = trust::http_client(&trust::trust_source(set.as_ref()))
+                .map_err(Cause::into_error)?;
+            match self.process.provider(&client).await {
                 Some(process) => process.provide_credentials().await,
-                None => self.other.provide_credentials().await,
+                None => self.other(client).await.provide_credentials().await,
             }
         })
     }
@@ -214,6 +288,8 @@ impl ProvideCredentials for NamedProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
 
     /// `process_chain` for a config file and an `AWS_PROFILE` (files read from memory).
     fn chain(config: &str, aws_profile: Option<&str>) -> Option<ProcessChain> {
@@ -240,13 +316,24 @@ mod tests {
             role_arn: arn.into(),
             external_id: None,
             session_name: None,
+            duration: None,
+        }
+    }
+
+    fn command(chain: &ProcessChain) -> (&str, Option<&str>) {
+        match &chain.base {
+            Base::Process {
+                command,
+                account_id,
+            } => (command, account_id.as_deref()),
+            Base::Keys(_) => ("<keys>", None),
         }
     }
 
     #[test]
     fn finds_a_process_base_as_aws_config_does() {
         let plain = chain("[default]\ncredential_process = helper --user a\n", None).unwrap();
-        assert_eq!(plain.command, "helper --user a");
+        assert_eq!(command(&plain).0, "helper --user a");
         assert!(plain.roles.is_empty());
         // In the first profile the process wins over keys (aws-config's base-provider order).
         let both = "[default]\ncredential_process = helper\naws_access_key_id = A\naws_secret_access_key = s\n";
@@ -256,7 +343,7 @@ mod tests {
                     [profile mid]\nrole_arn = arn:aws:iam::1:role/inner\nsource_profile = base\n\
                     external_id = ext\n[profile base]\ncredential_process = helper\naws_account_id = 111\n";
         let found = chain(hops, Some("app")).unwrap();
-        assert_eq!(found.account_id.as_deref(), Some("111"));
+        assert_eq!(command(&found).1, Some("111"));
         let mut inner = role("arn:aws:iam::1:role/inner");
         inner.external_id = Some("ext".into());
         assert_eq!(found.roles, [inner, role("arn:aws:iam::1:role/outer")]);
@@ -265,6 +352,20 @@ mod tests {
         assert_eq!(
             chain(own, None).unwrap().roles,
             [role("arn:aws:iam::1:role/r")]
+        );
+    }
+
+    #[test]
+    fn serves_keys_under_roles_that_ask_for_a_session_length() {
+        let config = "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\nduration_seconds = 1800\n\
+                      [profile b]\naws_access_key_id = A\naws_secret_access_key = s\n";
+        let found = chain(config, None).unwrap();
+        assert!(matches!(&found.base, Base::Keys(c) if c.access_key_id() == "A"));
+        assert_eq!(found.roles[0].duration, Some(Duration::from_secs(1800)));
+        // Without duration_seconds aws-config keeps the chain.
+        assert_eq!(
+            chain(&config.replace("duration_seconds = 1800\n", ""), None),
+            None
         );
     }
 

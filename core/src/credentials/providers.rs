@@ -18,11 +18,19 @@ pub(crate) async fn build_provider(
 ) -> SharedCredentialsProvider {
     let region = Region::new(region.to_owned());
     if let (Some(role), Some(base)) = (role, base_cache) {
-        let conf = aws_config::defaults(BehaviorVersion::latest())
+        let profile = match source {
+            CredentialSource::Profile(name) => Some(name.as_str()),
+            _ => None,
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region.clone())
-            .credentials_provider(base)
-            .load()
-            .await;
+            .credentials_provider(base);
+        // STS trusts what the base's profile (or AWS_CA_BUNDLE) says; a bad bundle shows up
+        // in the base's own fetch, which runs first.
+        if let Some(client) = super::trusted_client(profile).await {
+            loader = loader.http_client(client);
+        }
+        let conf = loader.load().await;
         let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
             .configure(&conf)
             .region(region);
