@@ -1,7 +1,6 @@
 """mysql-connector-python (Oracle's ``mysql.connector``) with IAM auth tokens.
 
 >>> conn = rds_iam.mysql_connector.connect(signer, database="app")             # doctest: +SKIP
->>> conn = await rds_iam.mysql_connector.connect_async(signer, database="app")  # +SKIP
 
 The helper names the ``mysql_clear_password`` plugin (``auth_plugin=``), which both the pure
 Python and the C-extension connections then use, and turns on verified TLS: ``ssl_ca`` = the
@@ -9,7 +8,9 @@ system roots plus the shipped RDS CA bundle, ``ssl_verify_cert`` and ``ssl_verif
 ``ca=`` replaces the trust, ``ssl_verify=False`` only encrypts; your own ``ssl_*`` options win.
 The connector checks the name it dialled: through a tunnel (``sign_host``) pass your own TLS
 options. Its own pool (``pool_name=``) reconnects with the first token: open new connections
-with this helper instead.
+with this helper instead. ``mysql.connector.aio`` (9.7, 26.10) refuses ``ssl_ca`` without a
+client certificate ("ssl_key and ssl_cert need to be both specified"), so it cannot verify an
+RDS server with a CA file: for asyncio use :mod:`rds_iam.aiomysql` or :mod:`rds_iam.asyncmy`.
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from rds_iam._native import Signer
 
 if TYPE_CHECKING:
     from mysql.connector.abstracts import MySQLConnectionAbstract
-    from mysql.connector.aio.abstracts import MySQLConnectionAbstract as AsyncAbstract
-    from mysql.connector.aio.pooling import PooledMySQLConnection as AsyncPooled
     from mysql.connector.pooling import PooledMySQLConnection
 
     #: What ``mysql.connector.connect`` returns (pooled only when given ``pool_name``).
     Connection = Union[PooledMySQLConnection, MySQLConnectionAbstract]
-    AsyncConnection = Union[AsyncPooled, AsyncAbstract]
 
-__all__ = ["connect", "connect_async", "connect_kwargs"]
+__all__ = ["connect", "connect_kwargs"]
 
 #: The connector's TLS options: the caller who passes any of them has decided on TLS.
 TLS_OPTIONS = (
@@ -55,20 +53,16 @@ def tls(params: dict[str, Any], verify: bool = True, ca: Optional[str] = None) -
         params["ssl_disabled"] = False
 
 
-def _params(signer: Signer, password: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    params = dict(kwargs)
-    verify, ca = _defaults.tls_choice(params)
-    _defaults.endpoint(signer, params)
-    params["password"] = password
-    params.setdefault("auth_plugin", "mysql_clear_password")
-    tls(params, verify, ca)
-    return params
-
-
 def connect_kwargs(signer: Signer, **kwargs: Any) -> dict[str, Any]:
     """Keyword arguments for ``mysql.connector.connect``: host, port, user, a token, the
     cleartext plugin, verified TLS."""
-    return _params(signer, signer.token(), kwargs)
+    params = dict(kwargs)
+    verify, ca = _defaults.tls_choice(params)
+    _defaults.endpoint(signer, params)
+    params["password"] = signer.token()
+    params.setdefault("auth_plugin", "mysql_clear_password")
+    tls(params, verify, ca)
+    return params
 
 
 def connect(signer: Signer, **kwargs: Any) -> Connection:
@@ -76,12 +70,4 @@ def connect(signer: Signer, **kwargs: Any) -> Connection:
     import mysql.connector
 
     conn: Connection = mysql.connector.connect(**connect_kwargs(signer, **kwargs))
-    return conn
-
-
-async def connect_async(signer: Signer, **kwargs: Any) -> AsyncConnection:
-    """``mysql.connector.aio.connect`` with a token from ``signer`` (awaited, not blocking)."""
-    from mysql.connector import aio
-
-    conn: AsyncConnection = await aio.connect(**_params(signer, await signer.token_async(), kwargs))
     return conn

@@ -98,5 +98,3 @@ async def typed_async(signer: rds_iam.Signer) -> None:
         print(apool)
     asm = await rds_iam.asyncmy.connect(signer, database="app")
     asm.close()
-    mca = await rds_iam.mysql_connector.connect_async(signer, database="app")
-    await mca.close()
