@@ -15,8 +15,9 @@ as usual, no ``PASSWORD``, and the signer's settings in ``OPTIONS``::
     }
 
 ``OPTIONS`` keys named like ``rds_iam.Signer``'s keyword arguments (``region``, ``sign_host``,
-``profile``, ``role_arn``, ``reuse_for``, … — ``rds_iam.SIGNER_OPTIONS``) and the helpers'
-``ca`` / ``ssl_verify`` go to rds_iam; the rest to the driver, as with Django's own backends.
+``profile``, ``role_arn``, ``reuse_for``, …: the core's list, ``rds_iam._native.SIGNER_OPTIONS``)
+and the helpers' ``ca`` / ``ssl_verify`` go to rds_iam; the rest to the driver, as with Django's
+own backends.
 Every new connection gets a token (reused while good): ``CONN_MAX_AGE`` reconnects, Django's
 health checks and the PostgreSQL pool (``OPTIONS: {"pool": True}``) included.
 """
