@@ -4,7 +4,7 @@
 >>> conn = await rds_iam.asyncmy.connect(signer, database="app")               # doctest: +SKIP
 >>> pool = await rds_iam.asyncmy.create_pool(signer, database="app")           # doctest: +SKIP
 
-asyncmy (≥ 0.2.17) calls ``password_creator`` before every connection attempt, its pool's
+asyncmy (≥ 0.2.16) calls ``password_creator`` before every connection attempt, its pool's
 included, and awaits what it returns: ``password_creator=signer.token_async`` is the whole hook.
 The helpers add host, port, user and TLS: a verifying ``SSLContext`` (system roots plus the
 shipped RDS CA bundle, checked against ``sign_host`` for tunnels), since asyncmy sends the
