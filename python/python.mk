@@ -21,7 +21,7 @@ python-lint: venv ## ruff check + ruff format --check on python/ and bench/
 	$(VENV)/bin/ruff check python bench
 	$(VENV)/bin/ruff format --check python bench
 
-python-install: python-build ## The wheel and the test deps in a fresh venv (target/py-test-venv)
+python-install: python-build | system-packages ## The wheel and the test deps in a fresh venv (target/py-test-venv)
 	rm -rf $(PY_TEST_VENV)
 	$(PYTHON) -m venv $(PY_TEST_VENV)
 	$(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS) $(PY_WHEEL_GLOB)

@@ -7,9 +7,11 @@
 
 ``signer.token()`` returns the password to log in with; it is signed once and reused while it is
 good (process-wide), so calling it for every new connection is cheap. Driver helpers live in
-``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2`` and
-``rds_iam.pymysql``; they verify the server's certificate by default against the system roots
-plus the Amazon RDS CA bundle shipped in the package (``ca_bundle_path()``, ``ssl_context()``).
+``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2``,
+``rds_iam.pymysql``, ``rds_iam.aiomysql``, ``rds_iam.asyncmy``, ``rds_iam.mysql_connector`` and
+``rds_iam.mysqlclient``, Django backends in ``rds_iam.django``; they verify the server's
+certificate by default against the system roots plus the Amazon RDS CA bundle shipped in the
+package (``ca_bundle_path()``, ``ssl_context()``).
 """
 
 from __future__ import annotations

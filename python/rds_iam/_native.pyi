@@ -11,6 +11,7 @@ __all__ = [
     "CA_BUNDLE_PEM",
     "ERROR_CODES",
     "PUBLIC_ROOTS_PEM",
+    "SIGNER_OPTIONS",
     "Signer",
     "TokenInfo",
     "__version__",
@@ -25,6 +26,7 @@ __version__: str
 ERROR_CODES: tuple[str, ...]
 CA_BUNDLE_PEM: str
 PUBLIC_ROOTS_PEM: str
+SIGNER_OPTIONS: tuple[str, ...]
 
 @final
 class Signer:

@@ -2,18 +2,19 @@
 
 The engine's pool keeps working past token expiry: every new DBAPI connection gets a token from
 the signer (reused while good) through the ``do_connect`` event. Works for an ``Engine`` and an
-``AsyncEngine`` (asyncpg gets ``signer.token_async``, other drivers a token string), with the
-psycopg, psycopg2, asyncpg and PyMySQL dialects. TLS verifies the server (``sslmode=verify-full``
-or a verifying ``SSLContext``: system roots plus the shipped RDS CA bundle, ``sign_host`` for
-tunnels) unless the URL or ``connect_args`` choose; ``ca=`` replaces the trust,
-``ssl_verify=False`` only encrypts.
+``AsyncEngine`` (asyncpg gets ``signer.token_async``, asyncmy ``password_creator``, other
+drivers a token string), with the psycopg, psycopg2, asyncpg, PyMySQL, aiomysql, asyncmy,
+mysqlclient (``mysqldb``) and mysql-connector-python dialects. TLS verifies the server
+(``sslmode=verify-full``, a verifying ``SSLContext`` or ``ssl_ca``: system roots plus the
+shipped RDS CA bundle, ``sign_host`` for tunnels) unless the URL or ``connect_args`` choose;
+``ca=`` replaces the trust, ``ssl_verify=False`` only encrypts.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from rds_iam import _defaults
+from rds_iam import _defaults, mysql_connector, mysqlclient
 from rds_iam._native import Signer
 
 if TYPE_CHECKING:
@@ -43,11 +44,20 @@ def attach(
         if driver == "asyncpg":
             cparams["password"] = signer.token_async
             _defaults.asyncpg_tls(signer, cparams, ssl_verify, ca)
+        elif driver == "asyncmy":
+            cparams["password_creator"] = signer.token_async
         else:
             cparams["password"] = signer.token()
         if driver in ("psycopg", "psycopg2", "psycopg2cffi"):
             _defaults.libpq_tls(signer, cparams, None, ssl_verify, ca)
-        elif driver == "pymysql":
+        elif driver in ("pymysql", "aiomysql", "asyncmy"):
             _defaults.mysql_tls(signer, cparams, ssl_verify, ca)
+        elif driver == "mysqldb":
+            cparams.pop("passwd", None)
+            mysqlclient.tls(cparams, ssl_verify, ca)
+            cparams.setdefault("read_default_file", mysqlclient.cleartext_option_file())
+        elif driver == "mysqlconnector":
+            cparams.setdefault("auth_plugin", "mysql_clear_password")
+            mysql_connector.tls(cparams, ssl_verify, ca)
 
     event.listen(target, "do_connect", provide_token)

@@ -14,6 +14,7 @@
 //! - `awaitable`: `Signer.token_async()`'s asyncio future
 //! - `sign`: `sign(...)`, the pure signer
 //! - `caches`: `clear_caches()`, `stats()`
+//! - here: `ERROR_CODES`, `SIGNER_OPTIONS` (the `Signer` keyword names), `__version__`
 //! - `cli`: `cli_main(args)`
 //! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
@@ -33,7 +34,7 @@ mod tls;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use rds_iam::ErrorCode;
+use rds_iam::{ErrorCode, SignerOptions, Surface};
 
 /// Module initialisation: registers classes and functions, installs the log bridge and the
 /// `atexit` hook, and registers the core's fork handler (so a `fork()` before the first token is
@@ -55,5 +56,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", rds_iam::VERSION)?;
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", PyTuple::new(m.py(), codes)?)?;
+    // The `Signer` keyword names, from the core's option table: framework settings (Django's
+    // OPTIONS) are split into the signer's and the driver's with it, so the two cannot drift.
+    let keys: Vec<&str> = SignerOptions::BINDING_PARAMS
+        .iter()
+        .map(|p| p.spelling(Surface::Python))
+        .collect();
+    m.add("SIGNER_OPTIONS", PyTuple::new(m.py(), keys)?)?;
     Ok(())
 }

@@ -227,6 +227,8 @@ def engine_url(db: Any, dialect: str, port: int) -> str:
         ("postgresql+psycopg", "pg", PG_WHO),
         ("postgresql+psycopg2", "pg", PG_WHO),
         ("mysql+pymysql", "mysql", MY_WHO),
+        ("mysql+mysqldb", "mysql", MY_WHO),
+        ("mysql+mysqlconnector", "mysql", MY_WHO),
     ],
 )
 def test_sqlalchemy_engine(db: Any, dialect: str, server: str, who: str) -> None:

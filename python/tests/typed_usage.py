@@ -8,7 +8,13 @@ import ssl
 from datetime import datetime, timedelta, timezone
 
 import rds_iam
+import rds_iam.aiomysql
+import rds_iam.asyncmy
 import rds_iam.asyncpg
+import rds_iam.django.mysql.base
+import rds_iam.django.postgresql.base
+import rds_iam.mysql_connector
+import rds_iam.mysqlclient
 import rds_iam.psycopg
 import rds_iam.psycopg2
 import rds_iam.pymysql
@@ -62,6 +68,16 @@ def typed() -> None:
     pool.closeall()
     my = rds_iam.pymysql.connect(signer, database="app")
     my.close()
+    mc = rds_iam.mysql_connector.connect(signer, database="app")
+    mc.close()
+    mysqldb = rds_iam.mysqlclient.connect(signer, database="app")
+    mysqldb.close()
+    options: tuple[str, ...] = rds_iam._native.SIGNER_OPTIONS
+    backends = (
+        rds_iam.django.postgresql.base.DatabaseWrapper,
+        rds_iam.django.mysql.base.DatabaseWrapper,
+    )
+    print(options, backends, rds_iam.aiomysql.connect_kwargs(signer)["password"])
     bundle: str = rds_iam.ca_bundle_path()
     ctx: ssl.SSLContext = rds_iam.ssl_context(verify=True, ca=bundle, server_hostname="db")
     loose: ssl.SSLContext = rds_iam.ssl_context(False)
@@ -76,3 +92,9 @@ async def typed_async(signer: rds_iam.Signer) -> None:
         print(pool, token)
     aconn = await rds_iam.psycopg.connect_async(signer, dbname="app")
     await aconn.close()
+    amy = await rds_iam.aiomysql.connect(signer, db="app")
+    amy.close()
+    async with rds_iam.aiomysql.create_pool(signer, db="app") as apool:
+        print(apool)
+    asm = await rds_iam.asyncmy.connect(signer, database="app")
+    asm.close()

@@ -39,6 +39,10 @@ PACKAGES = {
     "/usr/sbin/mariadbd": "mariadb-server",
     "/usr/lib/mysql/plugin/auth_pam.so": "mariadb-server",
     "/usr/bin/mariadb-install-db": "mariadb-server",
+    # mysqlclient (python/requirements-test.txt) compiles against these: not iamdb's own needs,
+    # installed here so one apt-get run covers every suite
+    "/usr/include/mariadb/mysql.h": "libmariadb-dev",
+    "/usr/bin/pkg-config": "pkg-config",
 }
 
 
