@@ -263,6 +263,21 @@ impl<'env, K: Key> Options<'env, K> {
         Ok(Some(n))
     }
 
+    /// A whole count; the core checks its range.
+    pub(crate) fn count(&self, key: K) -> napi::Result<Option<u32>> {
+        let Some(n) = self.number(key)? else {
+            return Ok(None);
+        };
+        if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+            return Err(invalid(
+                self.env,
+                key.argument(),
+                format!("{n} is not a whole number ≥ 0"),
+            ));
+        }
+        Ok(Some(n as u32))
+    }
+
     /// Seconds as a `Duration` (fractions allowed, never negative).
     pub(crate) fn seconds(&self, key: K) -> napi::Result<Option<Duration>> {
         let Some(n) = self.number(key)? else {

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
 mod doctor;
+mod doctor_web_identity;
 pub mod explain;
 mod launch;
 
