@@ -197,7 +197,11 @@ impl Claims {
         ));
         let provider = self.iss.as_deref().map_or_else(
             || "<issuer>".to_owned(),
-            |i| i.trim_start_matches("https://").to_owned(),
+            |i| {
+                i.trim_start_matches("https://")
+                    .trim_start_matches("http://")
+                    .to_owned()
+            },
         );
         let mut trust = format!(
             "the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the IAM OIDC provider {provider} (registered in IAM, else \"No OpenIDConnect provider found\") with {provider}:sub = \"{}\" and {provider}:aud = \"{}\"",
