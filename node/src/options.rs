@@ -18,7 +18,7 @@ use crate::errors::{bad_endpoint, invalid, js_error};
 use crate::napi_raw::{self, Raw};
 
 /// More known keys than any options object has (checked at compile time below).
-const MAX_KEYS: usize = 16;
+const MAX_KEYS: usize = 24;
 
 /// A key of an options object: an option of the core's table ([`Param`], spelt in camelCase)
 /// or a key of an explicit credentials object.
