@@ -143,3 +143,39 @@ fn a_jwks_slower_than_five_seconds_is_a_warning() {
     let (status, _) = line(&r, "discovery document");
     assert_eq!(status, "ok");
 }
+
+#[test]
+fn a_profiles_web_identity_token_file_is_examined() {
+    let fake = FakeAws::start();
+    let home = TempDir::new("doctor-webid-profile");
+    let file = home.write("token", &fake.ctl().oidc_token("{}"));
+    home.write(
+        ".aws/config",
+        &format!(
+            "[profile irsa]\nrole_arn = arn:aws:iam::123456789012:role/from-profile\nweb_identity_token_file = {}\n",
+            file.display()
+        ),
+    );
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_ENDPOINT_URL_STS", fake.url.as_str()),
+    ];
+    let args = [
+        "doctor",
+        "--host",
+        "db.abc123.us-east-1.rds.amazonaws.com",
+        "--user",
+        "app",
+        "--json",
+        "--profile",
+        "irsa",
+    ];
+    let (out, _) = cli(&home, &env, &args);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, d) = line(&r, "from profile \"irsa\"");
+    assert!(
+        d.contains("role arn:aws:iam::123456789012:role/from-profile"),
+        "{d}"
+    );
+    assert_eq!(line(&r, "JWKS").0, "ok");
+}
