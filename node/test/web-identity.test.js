@@ -47,7 +47,9 @@ test('a verification-key error twice, then the token from the third attempt', as
 test('webIdentityAttempts: 1 fails on the first error; out of range is InvalidArgument', async () => {
   clearCaches();
   await fake.reset();
-  await fake.configure({ sts: { error_code: 'InvalidIdentityToken', error_message: VERIFICATION_KEY } });
+  await fake.configure({
+    sts: { error_code: 'InvalidIdentityToken', error_message: VERIFICATION_KEY },
+  });
   await assert.rejects(new Signer({ ...endpoint, webIdentityAttempts: 1 }).token(), (e) => {
     assert.strictEqual(e.code, 'ProviderError', e.message);
     assert.match(e.message, /verification key/);
