@@ -135,6 +135,12 @@ export interface SignerOptions {
   fetchTimeout?: number
   /** EC2 instance metadata (IMDS) timeout in seconds (default 1). */
   imdsTimeout?: number
+  /**
+   * Attempts at a web identity call (EKS IRSA) when STS cannot reach the identity provider
+   * (`InvalidIdentityToken` "Couldn't retrieve verification key…", `IDPCommunicationError`),
+   * with jittered exponential back-off inside `fetchTimeout` (default 4, 1 to 20; 1 = no retry).
+   */
+  webIdentityAttempts?: number
 }
 
 /** What `sign(...)` takes: everything a token depends on, credentials and time included. */

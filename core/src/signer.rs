@@ -448,10 +448,11 @@ impl SignerBuilder {
         self.options.credential_refresh_ahead = Some(ahead);
         self
     }
-    /// Credential fetch and IMDS timeouts.
+    /// Credential fetch and IMDS timeouts, and the web identity attempts.
     pub fn timeouts(mut self, timeouts: FetchTimeouts) -> Self {
         self.options.fetch_timeout = Some(timeouts.fetch);
         self.options.imds_timeout = Some(timeouts.imds);
+        self.options.web_identity_attempts = Some(timeouts.web_identity_attempts);
         self
     }
     /// The time source (tests inject a [`crate::ManualClock`]).

@@ -77,9 +77,16 @@ fn the_builder_and_the_options_share_their_rules() {
         .user("app")
         .timeouts(rds_iam::FetchTimeouts {
             fetch: Duration::ZERO,
-            imds: Duration::from_secs(1),
+            ..rds_iam::FetchTimeouts::default()
         });
     assert_eq!(param_of(b.build()), Param::FetchTimeout);
+    let b = Signer::builder("db.abc123.us-east-1.rds.amazonaws.com")
+        .user("app")
+        .timeouts(rds_iam::FetchTimeouts {
+            web_identity_attempts: 0,
+            ..rds_iam::FetchTimeouts::default()
+        });
+    assert_eq!(param_of(b.build()), Param::WebIdentityAttempts);
 
     let mut role = rds_iam::AssumeRole::new("arn:aws:iam::123456789012:role/r");
     role.session_name = Some("x".into());

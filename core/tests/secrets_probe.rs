@@ -83,6 +83,7 @@ fn builder(host: &str) -> rds_iam::SignerBuilder {
         .timeouts(FetchTimeouts {
             fetch: Duration::from_secs(5),
             imds: Duration::from_millis(200),
+            ..FetchTimeouts::default()
         })
 }
 

@@ -18,7 +18,7 @@ use crate::errors::{bad_endpoint, invalid, js_error};
 use crate::napi_raw::{self, Raw};
 
 /// More known keys than any options object has (checked at compile time below).
-const MAX_KEYS: usize = 16;
+const MAX_KEYS: usize = 24;
 
 /// A key of an options object: an option of the core's table ([`Param`], spelt in camelCase)
 /// or a key of an explicit credentials object.
@@ -261,6 +261,21 @@ impl<'env, K: Key> Options<'env, K> {
             ));
         }
         Ok(Some(n))
+    }
+
+    /// A whole count; the core checks its range.
+    pub(crate) fn count(&self, key: K) -> napi::Result<Option<u32>> {
+        let Some(n) = self.number(key)? else {
+            return Ok(None);
+        };
+        if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+            return Err(invalid(
+                self.env,
+                key.argument(),
+                format!("{n} is not a whole number ≥ 0"),
+            ));
+        }
+        Ok(Some(n as u32))
     }
 
     /// Seconds as a `Duration` (fractions allowed, never negative).

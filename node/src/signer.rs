@@ -58,6 +58,7 @@ impl Signer {
         so.refresh_margin = o.seconds(Param::RefreshMargin)?;
         so.fetch_timeout = o.seconds(Param::FetchTimeout)?;
         so.imds_timeout = o.seconds(Param::ImdsTimeout)?;
+        so.web_identity_attempts = o.count(Param::WebIdentityAttempts)?;
         let inner = so.build().or_throw(env)?;
         Ok(Signer {
             inner: Arc::new(inner),

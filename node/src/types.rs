@@ -47,6 +47,10 @@ pub struct SignerOptions {
     pub fetch_timeout: Option<f64>,
     /// EC2 instance metadata (IMDS) timeout in seconds (default 1).
     pub imds_timeout: Option<f64>,
+    /// Attempts at a web identity call (EKS IRSA) when STS cannot reach the identity provider
+    /// (`InvalidIdentityToken` "Couldn't retrieve verification key…", `IDPCommunicationError`),
+    /// with jittered exponential back-off inside `fetchTimeout` (default 4, 1 to 20; 1 = no retry).
+    pub web_identity_attempts: Option<u32>,
 }
 
 /// AWS credentials given explicitly.

@@ -46,6 +46,25 @@ pub(crate) fn port(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u16>> {
     }
 }
 
+/// A count (`int`, not `bool`); the core checks its range. `None` when absent.
+pub(crate) fn count(param: Param, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u32>> {
+    let Some(obj) = given(obj) else {
+        return Ok(None);
+    };
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{} must be an int, not {}",
+            param.spelling(Surface::Python),
+            type_name(obj)
+        )));
+    }
+    // Out of u32's range is out of the core's range too: give the core a value it refuses.
+    Ok(Some(
+        obj.extract::<i64>()
+            .map_or(0, |n| u32::try_from(n).unwrap_or(0)),
+    ))
+}
+
 /// A duration: seconds as `int`/`float`, or a `datetime.timedelta`; `None` when absent.
 pub(crate) fn duration(param: Param, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(obj) = given(obj) else {

@@ -23,7 +23,7 @@ impl PySigner {
         host, port=None, user=None, region=None, *, sign_host=None, profile=None,
         credentials=None, role_arn=None, role_session_name=None, external_id=None, kind="rds",
         expires_in=None, reuse_for=None, refresh_margin=None, fetch_timeout=None,
-        imds_timeout=None
+        imds_timeout=None, web_identity_attempts=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -44,6 +44,7 @@ impl PySigner {
         refresh_margin: Option<&Bound<'_, PyAny>>,
         fetch_timeout: Option<&Bound<'_, PyAny>>,
         imds_timeout: Option<&Bound<'_, PyAny>>,
+        web_identity_attempts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut o = SignerOptions::new(host);
         o.port = convert::port(port)?;
@@ -64,6 +65,8 @@ impl PySigner {
         o.refresh_margin = convert::duration(Param::RefreshMargin, refresh_margin)?;
         o.fetch_timeout = convert::duration(Param::FetchTimeout, fetch_timeout)?;
         o.imds_timeout = convert::duration(Param::ImdsTimeout, imds_timeout)?;
+        o.web_identity_attempts =
+            convert::count(Param::WebIdentityAttempts, web_identity_attempts)?;
         // Detached: building looks the process-wide caches up under core locks.
         let inner = py.detach(|| o.build()).map_err(to_py)?;
         Ok(PySigner { inner })

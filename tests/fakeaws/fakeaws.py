@@ -17,9 +17,10 @@ except ImportError:
 
 # Access key id prefixes per source; ids are prefix + zero-padded serial, 20 chars total.
 KEY_PREFIX = {"imds": "ASIAIMDS", "ecs": "ASIAECS", "assumed": "ASIAASSUMED", "webid": "ASIAWEBID", "sso": "ASIASSO"}
-SERVICES = ("imds", "ecs", "sts", "sso")
-CONFIG_KEYS = {"delay_ms", "status", "error_code", "garbage", "hang", "expiration", "fail_times",
-               "date_skew_s", "imds_token_status", "require_token", "role_name", "require_auth"}
+SERVICES = ("imds", "ecs", "sts", "sso", "oidc")
+CONFIG_KEYS = {"delay_ms", "status", "error_code", "error_message", "garbage", "hang", "expiration", "fail_times",
+               "date_skew_s", "imds_token_status", "require_token", "role_name", "require_auth",
+               "no_cache", "discovery_status", "jwks_status", "jwks_delay_ms"}
 HANG_MAX_S = 60
 
 
@@ -139,6 +140,8 @@ class Handler(Protocols, BaseHTTPRequestHandler):
             self.svc, handler = "sso", self.sso
         elif p == "/" and (self.command == "POST" or "Action" in self.query):
             self.svc, handler = "sts", self.sts
+        elif p.startswith("/oidc/"):
+            self.svc, handler = "oidc", self.oidc
         else:
             return self.unrecognised("unknown", 404)
         try:
@@ -189,7 +192,7 @@ class Handler(Protocols, BaseHTTPRequestHandler):
             self.reply(call, 200, body, "text/xml" if self.svc == "sts" else "application/json")
         elif mode == "error":
             c = self.state.cfg(self.svc)
-            self.error(call, c.get("status"), c.get("error_code"), "fakeaws injected failure")
+            self.error(call, c.get("status"), c.get("error_code"), c.get("error_message", "fakeaws injected failure"))
         return mode is not None
 
     def request_id(self):
@@ -204,6 +207,11 @@ class Handler(Protocols, BaseHTTPRequestHandler):
             return self.reply(None, 200, out)
         if p == "/_fake/counts" and cmd == "GET":
             return self.reply(None, 200, json.dumps(st.counts()))
+        if p == "/_fake/oidc/token" and cmd == "POST":  # a JWT naming this issuer (not a real signature)
+            try:
+                return self.reply(None, 200, json.dumps({"token": self.jwt(json.loads(self.body or b"{}"))}))
+            except (ValueError, TypeError) as e:
+                return self.reply(None, 400, json.dumps({"error": str(e)}))
         if p == "/_fake/reset" and cmd == "POST":
             st.reset()
             return self.reply(None, 200, "{}")

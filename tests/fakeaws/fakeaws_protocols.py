@@ -1,7 +1,7 @@
 """The AWS credential protocols fakeaws speaks, as a mixin for its request handler: what each
 endpoint expects and answers, per aws-config 1.13 (AWS SDK for Rust) and botocore. The handler
 (fakeaws.py) supplies record/reply/injected_failure/unrecognised and self.state."""
-import datetime as dt, json, re
+import base64, datetime as dt, json, re, time
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
@@ -158,6 +158,42 @@ class Protocols:
         return (f'<{action}Response xmlns="{STS_NS}">\n  <{action}Result>\n{inner}  </{action}Result>\n'
                 f"  <ResponseMetadata>\n    <RequestId>{self.request_id()}</RequestId>\n"
                 f"  </ResponseMetadata>\n</{action}Response>\n")
+
+    # ---- OIDC issuer (what STS fetches to verify a web identity token) -----------------------
+    def oidc(self):
+        """`/oidc` is an issuer: its discovery document and JWKS, with switches for the causes STS
+        names for "Couldn't retrieve verification key": slow (delay_ms, or jwks_delay_ms for the JWKS only), not 200 (discovery_status,
+        jwks_status), not cacheable (no_cache: Cache-Control and Pragma no-cache on the JWKS)."""
+        c, p = self.state.cfg("oidc"), self.url_path
+        issuer = f"http://127.0.0.1:{self.server.server_address[1]}/oidc"
+        if p == "/oidc/.well-known/openid-configuration":
+            call = self.record("discovery")
+            if c.get("discovery_status"):
+                return self.reply(call, int(c["discovery_status"]), json.dumps({"message": "not found"}))
+            body = {"issuer": issuer, "jwks_uri": issuer + "/keys", "response_types_supported": ["id_token"],
+                    "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]}
+            return self.reply(call, 200, json.dumps(body))
+        if p == "/oidc/keys":
+            call = self.record("jwks")
+            if c.get("jwks_delay_ms"):
+                self.state.stop_event.wait(float(c["jwks_delay_ms"]) / 1000)
+            if c.get("jwks_status"):
+                return self.reply(call, int(c["jwks_status"]), json.dumps({"message": "not found"}))
+            headers = {"Cache-Control": "no-cache", "Pragma": "no-cache"} if c.get("no_cache") else \
+                {"Cache-Control": "max-age=3600"}
+            key = {"kty": "RSA", "kid": "fakeaws-oidc-key", "use": "sig", "alg": "RS256", "e": "AQAB",
+                   "n": base64.urlsafe_b64encode(b"\xc3" * 256).rstrip(b"=").decode()}
+            return self.reply(call, 200, json.dumps({"keys": [key]}), "application/json", headers)
+        self.unrecognised("unknown", 404)
+
+    def jwt(self, claims):
+        """A JWT for this issuer (EKS-shaped claims unless given; `exp` relative in seconds)."""
+        now = int(time.time())
+        base = {"iss": f"http://127.0.0.1:{self.server.server_address[1]}/oidc", "aud": ["sts.amazonaws.com"],
+                "sub": "system:serviceaccount:default:app", "iat": now, "nbf": now}
+        claims = {**base, **claims, "exp": now + int(claims.get("exp", 3600))}
+        part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+        return f'{part({"alg": "RS256", "kid": "fakeaws-oidc-key"})}.{part(claims)}.ZmFrZWF3cy1zaWduYXR1cmU'
 
     # ---- SSO portal GetRoleCredentials (restJson) --------------------------------------------
     def sso(self):

@@ -1,5 +1,6 @@
 """Tests of the fake itself, with plain urllib requests shaped exactly like the SDKs send them
 (aws-config 1.13 / botocore), plus the control API and the CLI. botocore: test_fakeaws_botocore.py."""
+import base64
 import datetime as dt
 import email.utils
 import http.client
@@ -130,6 +131,22 @@ def test_sts_injected_errors_fail_times_and_garbage(fake):
     fake.configure(sts={"status": None, "garbage": True})
     status, _, body = sts(fake, Action="GetCallerIdentity")
     assert status == 200 and not body.rstrip().endswith(">")
+
+
+def test_sts_error_message_and_the_oidc_issuer(fake):
+    fake.configure(sts={"error_code": "InvalidIdentityToken", "error_message": "Couldn't retrieve verification key"})
+    status, _, body = sts(fake, Action="GetCallerIdentity")
+    assert status == 400 and "<Message>Couldn't retrieve verification key</Message>" in body
+    token = json.loads(req(fake, "/_fake/oidc/token", "POST", data=b'{"exp": -60}')[2])["token"]
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["iss"] == fake.url + "/oidc" and claims["exp"] < time.time()
+    status, _, body = req(fake, "/oidc/.well-known/openid-configuration")
+    assert status == 200 and json.loads(body)["jwks_uri"] == fake.url + "/oidc/keys"
+    fake.configure(oidc={"no_cache": True, "discovery_status": 404})
+    status, headers, _ = req(fake, "/oidc/keys")
+    assert status == 200 and headers["Cache-Control"] == "no-cache" and headers["Pragma"] == "no-cache"
+    assert req(fake, "/oidc/.well-known/openid-configuration")[0] == 404
+    assert fake.counts()["oidc_jwks"] == 1 and fake.counts()["oidc_discovery"] == 2
 
 
 def test_sso_get_role_credentials(fake):

@@ -105,6 +105,10 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     ) {
         add("sts", status, detail);
     }
+    // Before the credentials: when web identity fails, these say why.
+    for c in super::doctor_web_identity::checks(q.profile.as_deref()) {
+        add(c.name, c.status, c.detail);
+    }
 
     let signer = match q.builder.build() {
         Ok(s) => s,

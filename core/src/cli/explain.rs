@@ -99,10 +99,41 @@ pub const ENTRIES: &[Entry] = &[
         fix: "log in again (`aws sso login`), re-run your assume-role step, or unset stale AWS_SESSION_TOKEN / AWS_ACCESS_KEY_ID variables",
     },
     Entry {
+        title: "Web identity: STS could not fetch the identity provider's keys",
+        patterns: &["couldn't retrieve verification key", "could not retrieve verification key", "idpcommunicationerror"],
+        causes: &[
+            "STS fetches <iss>/.well-known/openid-configuration and then its jwks_uri from the public internet: the issuer is private, or a firewall blocks it",
+            "the issuer takes more than 5 s to answer STS",
+            "the JWKS answer carries Cache-Control: no-cache or Pragma: no-cache, so STS cannot cache the keys and fetches them on every call (throttled or slow answers fail some calls)",
+        ],
+        fix: "rds-iam retries this with back-off (web_identity_attempts, default 4, inside fetch_timeout); check both URLs from outside your network (`rds-iam doctor` fetches them and times them); serve the JWKS with a cache lifetime; STS is called on the signer's regional endpoint",
+    },
+    Entry {
+        title: "Web identity: wrong audience",
+        patterns: &["incorrect token audience"],
+        causes: &["the token's aud claim is not a client id (audience) of the IAM OIDC provider; EKS and most issuers use sts.amazonaws.com"],
+        fix: "add the token's aud (`rds-iam doctor` shows it) to the IAM OIDC provider's audiences, or issue the token for sts.amazonaws.com; the trust policy's <issuer>:aud condition must match it too",
+    },
+    Entry {
+        title: "Web identity: the token file has expired",
+        patterns: &["token expired: current date/time", "expired web identity token"],
+        causes: &[
+            "the projected service-account token in AWS_WEB_IDENTITY_TOKEN_FILE is past its exp: the kubelet stopped rotating it (it rewrites the file at 80% of its life), or a copy of the token is read instead of the mounted file",
+            "the local clock or the issuer's clock is wrong",
+        ],
+        fix: "read the mounted projected token file itself (never a copy); check the pod's service-account token volume and the kubelet; `rds-iam doctor` shows the token's exp and time left",
+    },
+    Entry {
+        title: "Web identity: no OIDC provider in IAM",
+        patterns: &["no openidconnect provider found"],
+        causes: &["the token's issuer (the EKS cluster's OIDC issuer URL) is not registered as an IAM OIDC identity provider in the role's account"],
+        fix: "register it: `eksctl utils associate-iam-oidc-provider --cluster <name> --approve`, or create the IAM OIDC provider for the issuer URL (`aws eks describe-cluster --query cluster.identity.oidc.issuer`) in the role's account",
+    },
+    Entry {
         title: "Web identity rejected (InvalidIdentityToken)",
-        patterns: &["invalididentitytoken", "assumerolewithwebidentity", "couldn't retrieve verification key", "incorrect token audience"],
-        causes: &["the OIDC token file (EKS IRSA) is expired, for the wrong audience, or the cluster's OIDC provider is not registered in IAM", "the role's trust policy does not name this service account"],
-        fix: "check AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN in the pod, the IAM OIDC provider, and the trust policy's sub/aud conditions",
+        patterns: &["invalididentitytoken", "assumerolewithwebidentity"],
+        causes: &["the OIDC token file (EKS IRSA) is expired, for the wrong audience, or the cluster's OIDC provider is not registered in IAM", "the role's trust policy does not name this service account (its sub)"],
+        fix: "check AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN in the pod, the IAM OIDC provider, and the trust policy's sub/aud conditions (`rds-iam doctor` decodes the token and shows them)",
     },
     Entry {
         title: "No credentials",
@@ -145,12 +176,51 @@ pub const ENTRIES: &[Entry] = &[
     },
 ];
 
-/// The entries whose patterns occur in `text` (case-insensitive).
+/// (more specific entry, the general entry it replaces when both match), by title: STS's
+/// web identity messages also carry the general codes (`InvalidIdentityToken`, `ExpiredToken…`).
+const SUPERSEDES: &[(&str, &str)] = &[
+    (
+        "Web identity: STS could not fetch the identity provider's keys",
+        "Web identity rejected (InvalidIdentityToken)",
+    ),
+    (
+        "Web identity: wrong audience",
+        "Web identity rejected (InvalidIdentityToken)",
+    ),
+    (
+        "Web identity: the token file has expired",
+        "Web identity rejected (InvalidIdentityToken)",
+    ),
+    (
+        "Web identity: the token file has expired",
+        "Token or credentials expired (ExpiredToken)",
+    ),
+    (
+        "Web identity: the token file has expired",
+        "STS: expired session (ExpiredToken from STS)",
+    ),
+    (
+        "Web identity: no OIDC provider in IAM",
+        "Web identity rejected (InvalidIdentityToken)",
+    ),
+];
+
+/// The entries whose patterns occur in `text` (case-insensitive), without a general entry
+/// when a more specific one matched too.
 pub fn matches(text: &str) -> Vec<&'static Entry> {
     let lower = text.to_lowercase();
-    ENTRIES
+    let found: Vec<&'static Entry> = ENTRIES
         .iter()
         .filter(|e| e.patterns.iter().any(|p| lower.contains(p)))
+        .collect();
+    found
+        .iter()
+        .copied()
+        .filter(|general| {
+            !SUPERSEDES.iter().any(|(specific, g)| {
+                *g == general.title && found.iter().any(|e| e.title == *specific)
+            })
+        })
         .collect()
 }
 
@@ -174,4 +244,43 @@ pub fn markdown() -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn titles(text: &str) -> Vec<&'static str> {
+        matches(text).iter().map(|e| e.title).collect()
+    }
+
+    #[test]
+    fn web_identity_messages_get_their_own_entry() {
+        assert_eq!(
+            titles("InvalidIdentityToken: Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"),
+            ["Web identity: STS could not fetch the identity provider's keys"]
+        );
+        assert_eq!(
+            titles("An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience"),
+            ["Web identity: wrong audience"]
+        );
+        assert_eq!(
+            titles("ExpiredTokenException: Token expired: current date/time 1700000600 must be before the expiration date/time 1700000000"),
+            ["Web identity: the token file has expired"]
+        );
+        assert_eq!(
+            titles("InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
+            ["Web identity: no OIDC provider in IAM"]
+        );
+        assert_eq!(
+            titles("InvalidIdentityToken: the token is not valid"),
+            ["Web identity rejected (InvalidIdentityToken)"]
+        );
+        // Every pair names real entries.
+        for (specific, general) in SUPERSEDES {
+            for title in [specific, general] {
+                assert!(ENTRIES.iter().any(|e| e.title == *title), "{title}");
+            }
+        }
+    }
 }

@@ -14,8 +14,11 @@ use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
 mod doctor;
 mod doctor_trust;
+mod doctor_web_identity;
 pub mod explain;
+mod json_fields;
 mod launch;
+mod oidc_issuer;
 
 #[derive(Parser)]
 #[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM database auth tokens for RDS, Aurora, RDS Proxy and Aurora DSQL")]

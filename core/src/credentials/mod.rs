@@ -18,6 +18,7 @@ mod profile;
 mod providers;
 mod selection;
 mod trust;
+mod web_identity_retry;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ pub(crate) use providers::build_provider;
 pub(crate) use trust::trusted_client;
 #[cfg(feature = "cli")]
 pub(crate) use trust::{describe_trust, TrustReport};
+pub use web_identity_retry::DEFAULT_WEB_IDENTITY_ATTEMPTS;
 
 /// The source of the AWS credentials that sign tokens.
 #[derive(Clone, Default)]
@@ -143,7 +145,8 @@ impl AssumeRole {
     }
 }
 
-/// How long credential fetches may take, and how IMDS is contacted.
+/// How long credential fetches may take, how IMDS is contacted, and how often a web identity
+/// call is tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FetchTimeouts {
     /// Upper bound for one credential fetch through any provider (default 10 s).
@@ -151,6 +154,10 @@ pub struct FetchTimeouts {
     /// IMDS connect and read timeout, one attempt, as boto3 does (default 1 s): off EC2 the
     /// default chain gives up on IMDS after about this long instead of stalling.
     pub imds: Duration,
+    /// Attempts at `AssumeRoleWithWebIdentity` when STS cannot reach the identity provider
+    /// (`InvalidIdentityToken` "Couldn't retrieve verification key…", `IDPCommunicationError`),
+    /// with jittered exponential back-off inside `fetch` (default 4; 1 = no retry).
+    pub web_identity_attempts: u32,
 }
 
 impl Default for FetchTimeouts {
@@ -158,6 +165,7 @@ impl Default for FetchTimeouts {
         FetchTimeouts {
             fetch: Duration::from_secs(10),
             imds: Duration::from_secs(1),
+            web_identity_attempts: DEFAULT_WEB_IDENTITY_ATTEMPTS,
         }
     }
 }

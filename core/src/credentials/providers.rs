@@ -6,6 +6,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use super::default_chain::EnvFirstChain;
 use super::profile::NamedProfile;
+use super::web_identity_retry::WebIdentityRetry;
 use super::{AssumeRole, CredentialSource, FetchTimeouts};
 
 /// Builds the provider for `source` (and `role` on top), for signing in `region`.
@@ -43,12 +44,18 @@ pub(crate) async fn build_provider(
         return SharedCredentialsProvider::new(builder.build().await);
     }
     match source {
-        CredentialSource::Default => {
-            SharedCredentialsProvider::new(EnvFirstChain::new(region, timeouts.imds))
-        }
-        CredentialSource::Profile(name) => {
-            SharedCredentialsProvider::new(NamedProfile::new(name, region))
-        }
+        // Both can end in a web identity call (the environment's, or a profile's
+        // `web_identity_token_file`).
+        CredentialSource::Default => SharedCredentialsProvider::new(WebIdentityRetry::new(
+            EnvFirstChain::new(region, timeouts.imds),
+            timeouts.web_identity_attempts,
+            timeouts.fetch,
+        )),
+        CredentialSource::Profile(name) => SharedCredentialsProvider::new(WebIdentityRetry::new(
+            NamedProfile::new(name, region),
+            timeouts.web_identity_attempts,
+            timeouts.fetch,
+        )),
         CredentialSource::Static(creds) => SharedCredentialsProvider::new(creds.clone()),
         CredentialSource::Custom(p) => p.clone(),
     }

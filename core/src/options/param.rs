@@ -81,6 +81,8 @@ params! {
     FetchTimeout => "fetch_timeout", "fetchTimeout", "--fetch-timeout";
     /// The EC2 instance metadata (IMDS) timeout.
     ImdsTimeout => "imds_timeout", "imdsTimeout", "--imds-timeout";
+    /// Attempts at a web identity call when STS cannot reach the identity provider.
+    WebIdentityAttempts => "web_identity_attempts", "webIdentityAttempts", "--web-identity-attempts";
     /// The signing time of the pure `sign()`.
     At => "at", "at", "--at";
 }

@@ -81,6 +81,11 @@ pub struct SignerOptions {
     pub fetch_timeout: Option<Duration>,
     /// EC2 instance metadata (IMDS) connect and read timeout (default 1 s, above zero).
     pub imds_timeout: Option<Duration>,
+    /// Attempts at `AssumeRoleWithWebIdentity` when STS cannot reach the identity provider
+    /// (`InvalidIdentityToken` "Couldn't retrieve verification key…", `IDPCommunicationError`),
+    /// with jittered exponential back-off inside `fetch_timeout` (default 4, from 1 to 20;
+    /// 1 = no retry).
+    pub web_identity_attempts: Option<u32>,
     /// The time source (tests inject a [`crate::ManualClock`]; default the system clock).
     pub clock: Option<SharedClock>,
 }
@@ -119,6 +124,7 @@ impl SignerOptions {
         Param::RefreshMargin,
         Param::FetchTimeout,
         Param::ImdsTimeout,
+        Param::WebIdentityAttempts,
     ];
 
     /// Options for `host` (`host`, `host:port` or `https://host[:port]`), everything else
@@ -243,9 +249,25 @@ impl SignerOptions {
             }
             check_at_most_a_year(param, Some(d))?;
         }
-        Ok(FetchTimeouts { fetch, imds })
+        let web_identity_attempts = self
+            .web_identity_attempts
+            .unwrap_or(defaults.web_identity_attempts);
+        if !(1..=MAX_WEB_IDENTITY_ATTEMPTS).contains(&web_identity_attempts) {
+            return Err(Error::argument(
+                Param::WebIdentityAttempts,
+                format!("use 1 (no retry) to {MAX_WEB_IDENTITY_ATTEMPTS} attempts"),
+            ));
+        }
+        Ok(FetchTimeouts {
+            fetch,
+            imds,
+            web_identity_attempts,
+        })
     }
 }
+
+/// More attempts than this cannot fit a sensible fetch timeout (the waits double).
+const MAX_WEB_IDENTITY_ATTEMPTS: u32 = 20;
 
 fn check_at_most_a_year(param: Param, d: Option<Duration>) -> Result<()> {
     if d.is_some_and(|d| d > MAX_DURATION) {
@@ -329,6 +351,11 @@ mod tests {
         let mut o = options();
         o.imds_timeout = Some(Duration::ZERO);
         assert_eq!(invalid_param(o), Param::ImdsTimeout);
+        for attempts in [0, 21] {
+            let mut o = options();
+            o.web_identity_attempts = Some(attempts);
+            assert_eq!(invalid_param(o), Param::WebIdentityAttempts, "{attempts}");
+        }
         let mut o = options();
         o.credential_refresh_ahead = Some(MAX_DURATION + Duration::from_secs(1));
         assert_eq!(invalid_param(o), Param::CredentialRefreshAhead);

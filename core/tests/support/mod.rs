@@ -104,6 +104,13 @@ impl Ctl {
         serde_json::from_str(&self.request("GET", "/_fake/counts", "")).unwrap()
     }
 
+    /// A JWT from the fake's OIDC issuer (`/oidc`), e.g. `{"exp": -600}` (seconds from now).
+    pub fn oidc_token(self, claims: &str) -> String {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.request("POST", "/_fake/oidc/token", claims)).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
     /// One entry of [`Self::counts`], 0 when absent.
     pub fn count(self, key: &str) -> u64 {
         self.counts()[key].as_u64().unwrap_or(0)
