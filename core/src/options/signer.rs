@@ -164,6 +164,7 @@ impl SignerOptions {
             (None, None) => connect.clone(),
         };
         let kind = dsql::token_kind(self.kind, &signed, self.user.as_deref())?;
+        check_login_user(self.user.as_deref())?;
         let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
         if let Some(e) = self.expires_in {
             spec = spec.with_expires_in(e)?;
@@ -261,6 +262,21 @@ impl SignerOptions {
             check_at_most_a_year(param, Some(d))?;
         }
         Ok(FetchTimeouts { fetch, imds })
+    }
+}
+
+/// The login user goes to drivers and into URLs even when the token names none (DSQL).
+fn check_login_user(user: Option<&str>) -> Result<()> {
+    match user {
+        Some("") => Err(Error::argument(
+            Param::User,
+            "the user name is empty; pass the database user to log in as",
+        )),
+        Some(u) if u.chars().any(char::is_control) => Err(Error::argument(
+            Param::User,
+            "the user name contains control characters (CR, LF, NUL, …); remove them",
+        )),
+        _ => Ok(()),
     }
 }
 
