@@ -1,5 +1,6 @@
 """iamdb checks Aurora DSQL tokens like DSQL: botocore's `dsql` tokens for iamdb's DSQL cluster
 endpoint, DbConnectAdmin for the role `admin` only, DbConnect for other roles only."""
+
 import datetime
 
 import boto3
@@ -10,10 +11,17 @@ import pytest
 
 def dsql_token(db, *, admin, host=None, age=None, expires_in=900):
     """botocore's DSQL token for iamdb's cluster; `age` signs it that long ago."""
-    client = boto3.client("dsql", region_name=db.region, aws_access_key_id=db.access_key_id,
-                          aws_secret_access_key=db.secret_access_key)
-    make = (client.generate_db_connect_admin_auth_token if admin
-            else client.generate_db_connect_auth_token)
+    client = boto3.client(
+        "dsql",
+        region_name=db.region,
+        aws_access_key_id=db.access_key_id,
+        aws_secret_access_key=db.secret_access_key,
+    )
+    make = (
+        client.generate_db_connect_admin_auth_token
+        if admin
+        else client.generate_db_connect_auth_token
+    )
     kw = dict(Hostname=host or db.dsql_host, Region=db.region, ExpiresIn=expires_in)
     if age is None:
         return make(**kw)
@@ -26,9 +34,17 @@ def attempt(db, password, user):
     against the DSQL name while dialling 127.0.0.1; return (current_user or the error, log)."""
     mark = db.mark()
     try:
-        with psycopg.connect(host=db.dsql_host, hostaddr=db.host, port=db.pg_port, user=user,
-                             dbname="postgres", password=password, sslmode="verify-full",
-                             sslrootcert=db.ca_file, connect_timeout=10) as conn:
+        with psycopg.connect(
+            host=db.dsql_host,
+            hostaddr=db.host,
+            port=db.pg_port,
+            user=user,
+            dbname="postgres",
+            password=password,
+            sslmode="verify-full",
+            sslrootcert=db.ca_file,
+            connect_timeout=10,
+        ) as conn:
             result = conn.execute("SELECT current_user").fetchone()[0]
     except psycopg.OperationalError as e:
         result = e
