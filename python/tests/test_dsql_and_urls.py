@@ -106,7 +106,7 @@ def test_dsn_checks_its_arguments_before_any_token() -> None:
 
 def test_the_default_trust_file_is_in_the_url() -> None:
     query = parse_qs(urlsplit(hard_signer().dsn()).query)
-    assert query["sslrootcert"] == [rds_iam.trust_file()]
+    assert query["sslrootcert"] == [rds_iam._native.trust_file()]
 
 
 # ---- URLs log in to iamdb ---------------------------------------------------------------------
