@@ -43,8 +43,15 @@ impl Signer {
             Some(options),
             SignerOptions::BINDING_PARAMS,
         )?;
-        let mut so = SignerOptions::new(o.string(Param::Host)?.unwrap_or_default());
-        so.cluster_id = o.string(Param::ClusterId)?;
+        let cluster_id = o.string(Param::ClusterId)?;
+        // `host` may be left out only when `clusterId` names the endpoint.
+        let host = match (o.string(Param::Host)?, &cluster_id) {
+            (Some(host), _) => host,
+            (None, Some(_)) => String::new(),
+            (None, None) => o.required_string(Param::Host)?,
+        };
+        let mut so = SignerOptions::new(host);
+        so.cluster_id = cluster_id;
         so.port = o.port()?;
         so.user = o.string(Param::User)?;
         so.region = o.string(Param::Region)?;

@@ -56,7 +56,10 @@ test('DSQL mistakes name the option to pass', () => {
       (e) => e.code === 'InvalidArgument' && re.test(e.message),
     );
   bad({ clusterId: CLUSTER, user: 'admin' }, /`clusterId` names the endpoint.*pass `region` too/);
-  bad({ clusterId: 'x.dsql.us-east-1.on.aws', region: 'us-east-1' }, /the whole endpoint as `host`/);
+  bad(
+    { clusterId: 'x.dsql.us-east-1.on.aws', region: 'us-east-1' },
+    /the whole endpoint as `host`/,
+  );
   bad({ host: `${CLUSTER}.dsql.us-east-1.on.aws` }, /`user` `admin`/);
 });
 
@@ -69,18 +72,19 @@ test('each driver parses the URL back to the same token, user and database', asy
     credentials: HARD,
   });
   const token = signer.tokenSync();
-  const url = await signer.url({ database: 'my db', caFile });
+  // pg and postgres.js do not decode the database name (node/README says so): a plain one here.
+  const url = await signer.url({ database: 'my_db', caFile });
   assert.ok(token.includes('%') && url.split('@').length === 2);
   const viaPg = new pg.Client({ connectionString: url }).connectionParameters;
   assert.deepStrictEqual(
     [viaPg.password, viaPg.user, viaPg.database],
-    [token, 'app:user@x', 'my db'],
+    [token, 'app:user@x', 'my_db'],
   );
   const sql = postgres(url);
   try {
     assert.deepStrictEqual(
       [sql.options.pass, sql.options.user, sql.options.database],
-      [token, 'app:user@x', 'my db'],
+      [token, 'app:user@x', 'my_db'],
     );
     // postgres.js knows no sslrootcert: it would send it to the server as a setting (which
     // refuses it), so postgres.js users take rdsIam.postgres(signer), not the URL.
@@ -111,7 +115,12 @@ test('each driver parses the URL back to the same token, user and database', asy
 });
 
 test('bad url() options fail before any token', async () => {
-  const signer = new Signer({ host: 'db.local', user: 'app', region: 'us-east-1', credentials: HARD });
+  const signer = new Signer({
+    host: 'db.local',
+    user: 'app',
+    region: 'us-east-1',
+    credentials: HARD,
+  });
   assert.throws(() => signer.url({ driver: 'sqlite' }), /not a URL driver/);
   assert.throws(() => signer.url({ databse: 'x' }), /unknown option `databse`/);
   assert.throws(() => signer.url({ database: '' }), /database/);

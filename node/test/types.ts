@@ -39,7 +39,11 @@ const options: SignerOptions = {
 };
 const signer = new Signer(options);
 const dsql = new Signer({ host: 'abc.dsql.us-east-1.on.aws', kind: 'dsql_admin', expiresIn: 3600 });
-const byId = new Signer({ clusterId: 'abcdefghijklmnopqrstuvwxyz', region: 'us-east-1', user: 'admin' });
+const byId = new Signer({
+  clusterId: 'abcdefghijklmnopqrstuvwxyz',
+  region: 'us-east-1',
+  user: 'admin',
+});
 const urlOptions: UrlOptions = { database: 'postgres', driver: 'postgresql', caFile: '/ca.pem' };
 
 async function main(): Promise<void> {
@@ -99,8 +103,8 @@ async function main(): Promise<void> {
 
   // @ts-expect-error: kind is one of three strings
   new Signer({ host: 'h', kind: 'mysql' });
-  // @ts-expect-error: host is required
-  new Signer({ user: 'u' });
+  // @ts-expect-error: a cluster id is a string
+  new Signer({ clusterId: 1, region: 'us-east-1', user: 'admin' });
   // @ts-expect-error: the credentials need a secret
   sign({ host: 'h', credentials: { accessKeyId: 'A' } });
 }
