@@ -38,6 +38,13 @@ export declare class Signer {
    * `new pg.Pool({ ..., password: signer.password })`. Arguments are ignored.
    */
   get password(): (...ignored: unknown[]) => Promise<string>
+  /**
+   * A connection URL (a Promise) with a token as its password, percent-encoded, and
+   * verifying TLS: `postgresql://…?sslmode=verify-full&sslrootcert=<file>` or
+   * `mysql://…?ssl-mode=VERIFY_IDENTITY&ssl-ca=<file>`. **The URL freezes the token: for
+   * one-off connections only** (a migration runner, `psql`); pools use the driver helpers.
+   */
+  url(options?: UrlOptions): Promise<string>
   /** The host the client connects to. */
   get host(): string
   /** The port the client connects to. */
@@ -91,13 +98,22 @@ export declare function sign(options: SignOptions): string
 
 /** Everything `new Signer(...)` accepts. Durations are in seconds. */
 export interface SignerOptions {
-  /** The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`. */
-  host: string
+  /**
+   * The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`
+   * (optional with `clusterId`).
+   */
+  host?: string
+  /**
+   * An Aurora DSQL cluster id: with `region` it names the endpoint
+   * `<id>.dsql.<region>.on.aws`, which is also `host` unless one is given (a tunnel).
+   */
+  clusterId?: string
   /** The database port (default 5432, or the port given in `host`). */
   port?: number
   /**
    * The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
    * none; it stays `signer.user` for the drivers (`'admin'` for `dsql_admin` when not given).
+   * Without `kind`, a DSQL endpoint signs `dsql_admin` for `admin`, `dsql_connect` otherwise.
    */
   user?: string
   /** The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname). */
@@ -117,7 +133,10 @@ export interface SignerOptions {
   roleSessionName?: string
   /** The external id the role's trust policy requires, if any. */
   externalId?: string
-  /** The token kind (default `'rds'`). */
+  /**
+   * The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
+   * `user`; `'rds'` otherwise).
+   */
   kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
   /** Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900). */
   expiresIn?: number
@@ -157,7 +176,10 @@ export interface SignOptions {
   credentials: CredentialsInput
   /** The signing time (default: now). */
   at?: Date
-  /** The token kind (default `'rds'`). */
+  /**
+   * The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
+   * `user`; `'rds'` otherwise).
+   */
   kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
   /** Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900). */
   expiresIn?: number
@@ -190,6 +212,19 @@ export interface TokenInfo {
   fromCache: boolean
   /** The access key id that signed it (not secret: tells which identity is in use). */
   accessKeyId: string
+}
+
+/** What `signer.url()` accepts. */
+export interface UrlOptions {
+  /** The database name (default: none, the driver's default; `postgres` for Aurora DSQL). */
+  database?: string
+  /** The URL's protocol (default `'postgresql'`). */
+  driver?: 'postgresql' | 'postgres' | 'mysql' | 'mariadb'
+  /**
+   * The CA file the client trusts (default: a file with the system roots, the RDS bundle
+   * and Amazon's public roots, written once per process).
+   */
+  caFile?: string
 }
 
 /** The library version (the Cargo workspace version; the npm package has the same). */

@@ -3,7 +3,14 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Signer } from './index';
 
 export { Signer, sign, clearCaches, stats, VERSION, tlsCovered } from './index';
-export type { SignerOptions, SignOptions, CredentialsInput, TokenInfo, Stats } from './index';
+export type {
+  SignerOptions,
+  SignOptions,
+  CredentialsInput,
+  TokenInfo,
+  Stats,
+  UrlOptions,
+} from './index';
 
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */
 export type Mysql2Ssl =

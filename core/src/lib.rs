@@ -42,6 +42,7 @@ mod sigv4;
 pub mod sync;
 pub mod tls;
 mod tls_file;
+mod url;
 
 pub use aws_credential_types::Credentials;
 pub use cache::clear_caches;
@@ -57,6 +58,7 @@ pub use sign::{
     sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,
 };
 pub use signer::{stats, Signer, SignerBuilder, Stats, TokenInfo};
+pub use url::{ConnectionUrl, UrlDriver, UrlOptions};
 
 /// The library version (from Cargo), shared by every distribution.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

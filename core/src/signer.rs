@@ -378,6 +378,12 @@ impl From<SignerOptions> for SignerBuilder {
 }
 
 impl SignerBuilder {
+    /// An Aurora DSQL cluster id: with [`Self::region`] it names the endpoint
+    /// `<id>.dsql.<region>.on.aws` (the host too, when [`Signer::builder`] was given `""`).
+    pub fn cluster_id(mut self, cluster_id: impl Into<String>) -> Self {
+        self.options.cluster_id = Some(cluster_id.into());
+        self
+    }
     /// The database port (default 5432, or the port given in the host).
     pub fn port(mut self, port: u16) -> Self {
         self.options.port = Some(port);

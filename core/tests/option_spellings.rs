@@ -15,6 +15,23 @@ fn cli(args: &[&str]) -> (i32, String) {
 }
 
 #[test]
+fn cli_cluster_id_needs_a_region() {
+    let (status, err) = cli(&["token", "--cluster-id", "abc", "--user", "admin"]);
+    assert_eq!(status, 1);
+    assert!(
+        err.starts_with(
+            "error[InvalidArgument]: invalid argument `--region`: `--cluster-id` names"
+        ),
+        "{err}"
+    );
+    let (status, _) = cli(&["token"]);
+    assert_eq!(
+        status, 2,
+        "neither --host nor --cluster-id is a usage error"
+    );
+}
+
+#[test]
 fn cli_errors_name_flags() {
     let host = "db.abc123.us-east-1.rds.amazonaws.com";
     let (status, err) = cli(&["token", "--host", host, "--user", "u", "--role-arn", "nope"]);

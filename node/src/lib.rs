@@ -38,7 +38,7 @@ use napi_derive::napi;
 pub use sign::{option_keys, sign, sign_fields};
 pub use signer::Signer;
 pub use tls::{ca_bundle_pem, tls_covered};
-pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo};
+pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo, UrlOptions};
 
 /// Module init, after the generated exports: registers the core's fork handler (so a `fork()`
 /// before the first token is seen too) and puts the lean token callbacks in place.

@@ -38,7 +38,8 @@ impl Key for Param {
     }
 }
 
-/// A key of an explicit credentials object (`CREDENTIAL_KEYS`).
+/// A key of an explicit credentials object (`CREDENTIAL_KEYS`) or of `signer.url()`'s
+/// options (`URL_KEYS`): named the same on every surface.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) struct CredentialKey(&'static str);
 
@@ -59,6 +60,13 @@ const EXPIRATION: CredentialKey = CredentialKey("expiration");
 /// The keys of an explicit credentials object, in the order `signFields` takes their values.
 pub(crate) const CREDENTIAL_KEYS: &[CredentialKey] =
     &[ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, EXPIRATION];
+
+pub(crate) const URL_DATABASE: CredentialKey = CredentialKey("database");
+pub(crate) const URL_DRIVER: CredentialKey = CredentialKey("driver");
+pub(crate) const URL_CA_FILE: CredentialKey = CredentialKey("caFile");
+
+/// The keys of `signer.url()`'s options.
+pub(crate) const URL_KEYS: &[CredentialKey] = &[URL_DATABASE, URL_DRIVER, URL_CA_FILE];
 
 // Every key table an `Options` is read with fits its `MAX_KEYS` slots.
 const _: () = assert!(

@@ -5,17 +5,18 @@
 //! `Signer.prototype` with the lean callbacks of [`crate::lean_methods`], which do the same with
 //! fewer steps.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, JsValue};
+use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
-use rds_iam::{Param, SignerOptions};
+use rds_iam::{ConnectionUrl, Param, SignerOptions, UrlOptions};
 
 use crate::errors::OrThrow;
 use crate::lean_methods::{self, HoldsSigner};
 use crate::napi_raw;
-use crate::options::Options;
+use crate::options::{Options, URL_CA_FILE, URL_DATABASE, URL_DRIVER, URL_KEYS};
 use crate::token_promise::info_promise;
 use crate::types::TokenInfo;
 
@@ -42,7 +43,15 @@ impl Signer {
             Some(options),
             SignerOptions::BINDING_PARAMS,
         )?;
-        let mut so = SignerOptions::new(o.required_string(Param::Host)?);
+        let cluster_id = o.string(Param::ClusterId)?;
+        // `host` may be left out only when `clusterId` names the endpoint.
+        let host = match (o.string(Param::Host)?, &cluster_id) {
+            (Some(host), _) => host,
+            (None, Some(_)) => String::new(),
+            (None, None) => o.required_string(Param::Host)?,
+        };
+        let mut so = SignerOptions::new(host);
+        so.cluster_id = cluster_id;
         so.port = o.port()?;
         so.user = o.string(Param::User)?;
         so.region = o.string(Param::Region)?;
@@ -99,6 +108,37 @@ impl Signer {
         unsafe { napi_raw::define_own_value(env.raw(), this.object.raw(), c"password", f)? };
         // SAFETY: `f` is a live function handle of this callback.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), f) })
+    }
+
+    /// A connection URL (a Promise) with a token as its password, percent-encoded, and
+    /// verifying TLS: `postgresql://…?sslmode=verify-full&sslrootcert=<file>` or
+    /// `mysql://…?ssl-mode=VERIFY_IDENTITY&ssl-ca=<file>`. **The URL freezes the token: for
+    /// one-off connections only** (a migration runner, `psql`); pools use the driver helpers.
+    #[napi(
+        ts_args_type = "options?: UrlOptions",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn url<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let mut uo = UrlOptions::default();
+        let given = match options {
+            Some(v) if !matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) => Some(v),
+            _ => None,
+        };
+        if let Some(v) = given {
+            let o = Options::new(env, "url()", Some(v), URL_KEYS)?;
+            uo.database = o.string(URL_DATABASE)?;
+            if let Some(driver) = o.string(URL_DRIVER)? {
+                uo.driver = driver.parse().or_throw(env)?;
+            }
+            uo.ca_file = o.string(URL_CA_FILE)?.map(PathBuf::from);
+        }
+        // Checked before any token: a bad option fails without a credential fetch.
+        let url = ConnectionUrl::new(&self.inner, &uo).or_throw(env)?;
+        info_promise(env, &self.inner, move |t| url.with_token(&t.token))
     }
 
     /// The host the client connects to.

@@ -10,12 +10,17 @@ use crate::options::Timestamp;
 /// Everything `new Signer(...)` accepts. Durations are in seconds.
 #[napi(object, object_to_js = false)]
 pub struct SignerOptions {
-    /// The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
-    pub host: String,
+    /// The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`
+    /// (optional with `clusterId`).
+    pub host: Option<String>,
+    /// An Aurora DSQL cluster id: with `region` it names the endpoint
+    /// `<id>.dsql.<region>.on.aws`, which is also `host` unless one is given (a tunnel).
+    pub cluster_id: Option<String>,
     /// The database port (default 5432, or the port given in `host`).
     pub port: Option<u16>,
     /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
     /// none; it stays `signer.user` for the drivers (`'admin'` for `dsql_admin` when not given).
+    /// Without `kind`, a DSQL endpoint signs `dsql_admin` for `admin`, `dsql_connect` otherwise.
     pub user: Option<String>,
     /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
     pub region: Option<String>,
@@ -32,7 +37,8 @@ pub struct SignerOptions {
     pub role_session_name: Option<String>,
     /// The external id the role's trust policy requires, if any.
     pub external_id: Option<String>,
-    /// The token kind (default `'rds'`).
+    /// The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
+    /// `user`; `'rds'` otherwise).
     #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
     pub kind: Option<String>,
     /// Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900).
@@ -51,6 +57,19 @@ pub struct SignerOptions {
     /// (`InvalidIdentityToken` "Couldn't retrieve verification key…", `IDPCommunicationError`),
     /// with jittered exponential back-off inside `fetchTimeout` (default 4, 1 to 20; 1 = no retry).
     pub web_identity_attempts: Option<u32>,
+}
+
+/// What `signer.url()` accepts.
+#[napi(object, object_to_js = false)]
+pub struct UrlOptions {
+    /// The database name (default: none, the driver's default; `postgres` for Aurora DSQL).
+    pub database: Option<String>,
+    /// The URL's protocol (default `'postgresql'`).
+    #[napi(ts_type = "'postgresql' | 'postgres' | 'mysql' | 'mariadb'")]
+    pub driver: Option<String>,
+    /// The CA file the client trusts (default: a file with the system roots, the RDS bundle
+    /// and Amazon's public roots, written once per process).
+    pub ca_file: Option<String>,
 }
 
 /// AWS credentials given explicitly.
@@ -83,7 +102,8 @@ pub struct SignOptions {
     /// The signing time (default: now).
     #[napi(ts_type = "Date")]
     pub at: Option<f64>,
-    /// The token kind (default `'rds'`).
+    /// The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
+    /// `user`; `'rds'` otherwise).
     #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
     pub kind: Option<String>,
     /// Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900).

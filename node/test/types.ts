@@ -14,7 +14,7 @@ import {
   tls,
   tlsCovered,
 } from 'rds-iam';
-import type { SignerOptions, TokenInfo, Stats } from 'rds-iam';
+import type { SignerOptions, TokenInfo, Stats, UrlOptions } from 'rds-iam';
 import pg from 'pg';
 import postgres from 'postgres';
 import mysql from 'mysql2/promise';
@@ -43,6 +43,12 @@ const options: SignerOptions = {
 };
 const signer = new Signer(options);
 const dsql = new Signer({ host: 'abc.dsql.us-east-1.on.aws', kind: 'dsql_admin', expiresIn: 3600 });
+const byId = new Signer({
+  clusterId: 'abcdefghijklmnopqrstuvwxyz',
+  region: 'us-east-1',
+  user: 'admin',
+});
+const urlOptions: UrlOptions = { database: 'postgres', driver: 'postgresql', caFile: '/ca.pem' };
 
 async function main(): Promise<void> {
   const t: string = await signer.token();
@@ -53,6 +59,8 @@ async function main(): Promise<void> {
   const cached: boolean = info.fromCache;
   const key: string = info.accessKeyId;
   const pw: string = await signer.password();
+  const url: string = await byId.url(urlOptions);
+  const mysqlUrl: string = await signer.url({ driver: 'mysql' });
   const st: Stats = stats();
   const n: number = st.signatures;
   clearCaches();
@@ -65,7 +73,7 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
   });
   const v: string = VERSION;
-  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port];
+  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port, url, mysqlUrl];
 
   const pool = new pg.Pool({
     host: signer.host,
@@ -116,8 +124,8 @@ async function main(): Promise<void> {
   new Signer({ host: 'h', kind: 'mysql' });
   // @ts-expect-error: a dialect rds-iam has no hook for
   sequelize(signer, { dialect: 'sqlite' });
-  // @ts-expect-error: host is required
-  new Signer({ user: 'u' });
+  // @ts-expect-error: a cluster id is a string
+  new Signer({ clusterId: 1, region: 'us-east-1', user: 'admin' });
   // @ts-expect-error: the credentials need a secret
   sign({ host: 'h', credentials: { accessKeyId: 'A' } });
 }

@@ -1,11 +1,12 @@
 """Type stubs of the compiled module ``rds_iam._native`` (checked by mypy.stubtest)."""
 
 import asyncio
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Optional, Union, final
 
-from rds_iam._typing import Credentials, Kind, Seconds, Stats
+from rds_iam._typing import Credentials, Kind, Seconds, Stats, UrlDriver
 
 __all__ = [
     "CA_BUNDLE_PEM",
@@ -32,18 +33,19 @@ SIGNER_OPTIONS: tuple[str, ...]
 class Signer:
     def __new__(
         cls,
-        host: str,
+        host: Optional[str] = None,
         port: Optional[int] = None,
         user: Optional[str] = None,
         region: Optional[str] = None,
         *,
+        cluster_id: Optional[str] = None,
         sign_host: Optional[str] = None,
         profile: Optional[str] = None,
         credentials: Optional[Union[Credentials, Mapping[str, object]]] = None,
         role_arn: Optional[str] = None,
         role_session_name: Optional[str] = None,
         external_id: Optional[str] = None,
-        kind: Kind = "rds",
+        kind: Optional[Kind] = None,
         expires_in: Optional[Seconds] = None,
         reuse_for: Optional[Seconds] = None,
         refresh_margin: Optional[Seconds] = None,
@@ -54,6 +56,13 @@ class Signer:
     def token(self) -> str: ...
     def token_info(self) -> TokenInfo: ...
     def token_async(self) -> asyncio.Future[str]: ...
+    def dsn(
+        self,
+        database: Optional[str] = None,
+        driver: UrlDriver = "postgresql",
+        *,
+        ca: Optional[Union[str, os.PathLike[str]]] = None,
+    ) -> str: ...
     @property
     def host(self) -> str: ...
     @property
@@ -90,7 +99,7 @@ def sign(
     *,
     credentials: Union[Credentials, Mapping[str, object]],
     at: Optional[datetime] = None,
-    kind: Kind = "rds",
+    kind: Optional[Kind] = None,
     expires_in: Optional[Seconds] = None,
 ) -> str: ...
 def clear_caches() -> None: ...

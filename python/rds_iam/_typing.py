@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal, Optional, TypedDict, Union
 
-__all__ = ["Credentials", "Kind", "Seconds", "Stats"]
+__all__ = ["Credentials", "Kind", "Seconds", "Stats", "UrlDriver"]
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int/float, or a ``datetime.timedelta``."""
 
 Kind = Literal["rds", "dsql_connect", "dsql_admin"]
+#: The protocols ``Signer.dsn()`` builds a URL for.
+UrlDriver = Literal["postgresql", "postgres", "mysql", "mariadb"]
 """A token kind: ``"rds"``, ``"dsql_connect"`` or ``"dsql_admin"``."""
 
 

@@ -9,7 +9,7 @@ use crate::errors::to_py;
 
 /// Signs one token with explicit credentials, at `at` (default: now). No cache, no I/O.
 #[pyfunction]
-#[pyo3(signature = (host, port=None, user=None, region=None, *, credentials, at=None, kind="rds", expires_in=None))]
+#[pyo3(signature = (host, port=None, user=None, region=None, *, credentials, at=None, kind=None, expires_in=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sign(
     host: &str,
@@ -18,14 +18,14 @@ pub(crate) fn sign(
     region: Option<String>,
     credentials: &Bound<'_, PyAny>,
     at: Option<&Bound<'_, PyAny>>,
-    kind: &str,
+    kind: Option<&str>,
     expires_in: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let mut o = SignOptions::new(host);
     o.port = convert::port(port)?;
     o.user = user;
     o.region = region;
-    o.kind = Some(convert::kind(kind)?);
+    o.kind = kind.map(convert::kind).transpose()?;
     o.expires_in = convert::duration(Param::ExpiresIn, expires_in)?;
     o.credentials = Some(convert::credentials(credentials)?);
     o.at = at

@@ -1,11 +1,12 @@
 //! `Signer` and `TokenInfo`: thin wrappers of the core's `Signer` and `TokenInfo`.
 
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use rds_iam::{Param, SignerOptions, TokenInfo};
+use rds_iam::{Param, SignerOptions, TokenInfo, UrlOptions};
 
 use crate::convert;
 use crate::errors::to_py;
@@ -20,25 +21,27 @@ pub(crate) struct PySigner {
 impl PySigner {
     #[new]
     #[pyo3(signature = (
-        host, port=None, user=None, region=None, *, sign_host=None, profile=None,
-        credentials=None, role_arn=None, role_session_name=None, external_id=None, kind="rds",
+        host=None, port=None, user=None, region=None, *, cluster_id=None, sign_host=None,
+        profile=None, credentials=None, role_arn=None, role_session_name=None, external_id=None,
+        kind=None,
         expires_in=None, reuse_for=None, refresh_margin=None, fetch_timeout=None,
         imds_timeout=None, web_identity_attempts=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        host: &str,
+        host: Option<&str>,
         port: Option<&Bound<'_, PyAny>>,
         user: Option<String>,
         region: Option<String>,
+        cluster_id: Option<String>,
         sign_host: Option<String>,
         profile: Option<String>,
         credentials: Option<&Bound<'_, PyAny>>,
         role_arn: Option<String>,
         role_session_name: Option<String>,
         external_id: Option<String>,
-        kind: &str,
+        kind: Option<&str>,
         expires_in: Option<&Bound<'_, PyAny>>,
         reuse_for: Option<&Bound<'_, PyAny>>,
         refresh_margin: Option<&Bound<'_, PyAny>>,
@@ -46,12 +49,13 @@ impl PySigner {
         imds_timeout: Option<&Bound<'_, PyAny>>,
         web_identity_attempts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut o = SignerOptions::new(host);
+        let mut o = SignerOptions::new(host.unwrap_or_default());
+        o.cluster_id = cluster_id;
         o.port = convert::port(port)?;
         o.user = user;
         o.region = region;
         o.sign_host = sign_host;
-        o.kind = Some(convert::kind(kind)?);
+        o.kind = kind.map(convert::kind).transpose()?;
         o.expires_in = convert::duration(Param::ExpiresIn, expires_in)?;
         o.profile = profile;
         o.credentials = credentials
@@ -90,6 +94,27 @@ impl PySigner {
     /// runs on the library's thread and the event loop keeps running.
     fn token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::awaitable::token_future(py, &self.inner)
+    }
+
+    /// A connection URL with a token as its password (percent-encoded) and verifying TLS:
+    /// `postgresql://…?sslmode=verify-full&sslrootcert=…` or
+    /// `mysql://…?ssl-mode=VERIFY_IDENTITY&ssl-ca=…`. The URL freezes the token: for one-off
+    /// connections only.
+    #[pyo3(signature = (database=None, driver="postgresql", *, ca=None))]
+    fn dsn(
+        &self,
+        py: Python<'_>,
+        database: Option<String>,
+        driver: &str,
+        ca: Option<PathBuf>,
+    ) -> PyResult<String> {
+        let mut options = UrlOptions::default();
+        options.driver = driver.parse().map_err(to_py)?;
+        options.database = database;
+        options.ca_file = ca;
+        let inner = &self.inner;
+        py.detach(|| inner.connection_url_blocking(&options))
+            .map_err(to_py)
     }
 
     /// The host the client connects to.

@@ -251,7 +251,7 @@ def test_bad_input(kw: dict[str, Any], cls: type[rds_iam.RdsIamError], words: st
 
 WRONG_TYPES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     ((123,), {}),
-    ((None,), {}),
+    ((None,), {"cluster_id": 5}),
     ((HOST, "5432"), {}),
     ((HOST, 5432.0), {}),
     ((HOST, True), {}),

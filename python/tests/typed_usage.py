@@ -32,6 +32,9 @@ def typed() -> None:
         credentials=creds,
     )
     token: str = signer.token()
+    dsql = rds_iam.Signer(cluster_id="abcdefghijklmnopqrstuvwxyz", region="us-east-1", user="admin")
+    url: str = dsql.dsn()
+    mysql_url: str = signer.dsn("app", driver="mysql", ca="/etc/ca.pem")
     info: rds_iam.TokenInfo = signer.token_info()
     expires: datetime = info.expires_at
     cached: bool = info.from_cache
@@ -56,7 +59,7 @@ def typed() -> None:
         code: str = e.code
         provider: str | None = e.provider
         print(code, provider)
-    print(token, expires, cached, fut, host, port, user, signed, count, status)
+    print(token, expires, cached, fut, host, port, user, signed, count, status, url, mysql_url)
 
     conn = rds_iam.psycopg.connect(signer, dbname="app")
     conn.close()

@@ -23,6 +23,11 @@ MYSQL_ADMIN = ("iamdb_admin", "iamdb_admin_pw")
 #: The RDS-style name the servers' certificate carries (next to 127.0.0.1 and localhost), so that
 #: drivers can dial 127.0.0.1 with sign_host=RDS_HOST and verify the certificate against it.
 RDS_HOST = "db.cluster-iamdb.us-east-1.rds.amazonaws.com"
+#: An Aurora DSQL cluster PostgreSQL answers for: its endpoint is in the certificate too, and the
+#: validator accepts DSQL tokens for it (DbConnectAdmin for `admin`, DbConnect for other roles).
+DSQL_CLUSTER_ID = "iamdbtestcluster0000000000"
+DSQL_HOST = f"{DSQL_CLUSTER_ID}.dsql.{REGION}.on.aws"
+DSQL_ADMIN = "admin"
 CONFIG = os.path.join(DIR, "config.json")
 LOG = os.path.join(DIR, "validator.log")
 SETTINGS = os.path.join(DIR, "settings.json")
@@ -182,10 +187,10 @@ def remove_pam_services():
 
 def make_tls():
     """A throw-away CA and the servers' certificate, signed by it: CN=RDS_HOST, with
-    subjectAltNames RDS_HOST, 127.0.0.1 and localhost (PostgreSQL and MariaDB present one
+    subjectAltNames RDS_HOST, 127.0.0.1, localhost and DSQL_HOST (PostgreSQL and MariaDB present one
     certificate per server, no SNI choice, so one certificate carries every name)."""
     ca, key = os.path.join(TLS, "ca.pem"), os.path.join(TLS, "server.key")
-    names = f"subjectAltName=DNS:{RDS_HOST},IP:127.0.0.1,DNS:localhost\n"
+    names = f"subjectAltName=DNS:{RDS_HOST},IP:127.0.0.1,DNS:localhost,DNS:{DSQL_HOST}\n"
     ext = os.path.join(TLS, "server.ext")
     try:
         with open(ext) as f:
@@ -242,7 +247,8 @@ def fresh_config(pg_port, mysql_port):
     ep = lambda p: [f"127.0.0.1:{p}", f"localhost:{p}", f"{RDS_HOST}:{p}"]  # noqa: E731
     save_config({
         "log": LOG, "regions": [REGION], "max_age": 900,
-        "servers": {"pg": {"endpoints": ep(pg_port)}, "mysql": {"endpoints": ep(mysql_port)}},
+        "servers": {"pg": {"endpoints": ep(pg_port), "dsql_hosts": [DSQL_HOST]},
+                    "mysql": {"endpoints": ep(mysql_port)}},
         "keys": [{"access_key_id": ACCESS_KEY_ID, "secret_access_key": SECRET_ACCESS_KEY,
                   "session_token": None}],
     })
@@ -265,6 +271,9 @@ def settings(s):
         "IAMDB_MYSQL_PORT": str(s["mysql_port"]),
         "IAMDB_CA_FILE": os.path.join(TLS, "ca.pem"),
         "IAMDB_RDS_HOST": RDS_HOST,
+        "IAMDB_DSQL_CLUSTER_ID": DSQL_CLUSTER_ID,
+        "IAMDB_DSQL_HOST": DSQL_HOST,
+        "IAMDB_DSQL_ADMIN_USER": DSQL_ADMIN,
         "IAMDB_USER": USER,
         "IAMDB_DATABASE": DATABASE,
         "IAMDB_REGION": REGION,

@@ -5,7 +5,8 @@ import pwd
 import shutil
 import signal
 
-from _iamdb_common import DATABASE, DIR, PAM_SERVICE, TLS, USER, pg_bin, pid_alive, run, stop_pid
+from _iamdb_common import (DATABASE, DIR, DSQL_ADMIN, PAM_SERVICE, TLS, USER, pg_bin, pid_alive,
+                           run, stop_pid)
 
 ROOT = os.path.join(DIR, "pg")
 DATA = os.path.join(ROOT, "data")
@@ -34,8 +35,11 @@ SQL = f"""
 DO $$BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') THEN CREATE ROLE rds_iam; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN CREATE ROLE {USER} LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DSQL_ADMIN}') THEN
+    CREATE ROLE {DSQL_ADMIN} LOGIN; END IF;
 END$$;
 GRANT rds_iam TO {USER};
+GRANT rds_iam TO {DSQL_ADMIN};
 SELECT 'CREATE DATABASE {DATABASE} OWNER {USER}'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}')\\gexec
 """

@@ -32,6 +32,9 @@ class IamDb:
         self.mysql_port = int(env["IAMDB_MYSQL_PORT"])
         self.ca_file = env["IAMDB_CA_FILE"]
         self.rds_host = env["IAMDB_RDS_HOST"]
+        self.dsql_cluster_id = env["IAMDB_DSQL_CLUSTER_ID"]
+        self.dsql_host = env["IAMDB_DSQL_HOST"]
+        self.dsql_admin = env["IAMDB_DSQL_ADMIN_USER"]
         self.user = env["IAMDB_USER"]
         self.database = env["IAMDB_DATABASE"]
         self.region = env["IAMDB_REGION"]

@@ -55,21 +55,28 @@ def parse(token):
 
 
 def signature(secret, host, port, params, date, region):
+    host_header = host.lower() if port == 443 else f"{host.lower()}:{port}"
+    return sigv4(secret, host_header, params, date, region, "rds-db")
+
+
+def sigv4(secret, host_header, params, date, region, service):
+    """The SigV4 query signature of GET / with only `host` signed and an empty payload."""
     query = "&".join(sorted(f"{enc(k)}={enc(v)}" for k, v in params.items()
                             if k != "X-Amz-Signature"))
-    host_header = host.lower() if port == 443 else f"{host.lower()}:{port}"
     canonical = "\n".join(["GET", "/", query, f"host:{host_header}", "", "host",
                            hashlib.sha256(b"").hexdigest()])
-    scope = f"{date[:8]}/{region}/rds-db/aws4_request"
+    scope = f"{date[:8]}/{region}/{service}/aws4_request"
     to_sign = "\n".join(["AWS4-HMAC-SHA256", date, scope,
                          hashlib.sha256(canonical.encode()).hexdigest()])
     key = ("AWS4" + secret).encode()
-    for part in (date[:8], region, "rds-db", "aws4_request"):
+    for part in (date[:8], region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def check(token, user, config, server, now, entry):
+    if is_dsql(token):
+        return check_dsql(token, user, config, server, now, entry)
     host, port, p = parse(token)
     entry["endpoint"] = f"{host}:{port}"
     cred = p["X-Amz-Credential"].split("/")
@@ -106,6 +113,84 @@ def check(token, user, config, server, now, entry):
     age = (now - signed_at).total_seconds()
     entry["token_age_s"] = round(age, 1)
     if expires < 1 or expires > MAX_EXPIRES:
+        raise Reject("bad_expires", str(expires))
+    if age < -FUTURE_SKEW:
+        raise Reject("future_dated")
+    if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
+        raise Reject("expired")
+
+
+# --- Aurora DSQL tokens -------------------------------------------------------------------
+# `<host>/?Action=DbConnect|DbConnectAdmin&X-Amz-…`: service `dsql`, no DBUser, no port; the
+# role `admin` logs in with DbConnectAdmin only, every other role with DbConnect only; a
+# lifetime of up to a week (iamdb's max-age knob still applies).
+
+DSQL_MAX_EXPIRES = 604800
+DSQL_ACTIONS = ("DbConnect", "DbConnectAdmin")
+DSQL_REQUIRED = ("Action", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                 "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
+
+
+def is_dsql(token):
+    query = token.partition("/?")[2]
+    return any(query.startswith(f"Action={a}&") for a in DSQL_ACTIONS)
+
+
+def parse_dsql(token):
+    """Split a DSQL token into (host, params); raise Reject('malformed')."""
+    host, sep, query = token.partition("/?")
+    if "://" in token or not sep or not host or ":" in host:
+        raise Reject("malformed", "expected <host>/?<query> (a DSQL token names no port)")
+    params = {}
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        key, value = urllib.parse.unquote(key), urllib.parse.unquote(value)
+        if not eq or key in params:
+            raise Reject("malformed", "bad or repeated query parameter")
+        params[key] = value
+    missing = [k for k in DSQL_REQUIRED if k not in params]
+    if missing or "DBUser" in params:
+        raise Reject("malformed", "missing " + ",".join(missing) if missing else "DBUser in a DSQL token")
+    if params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256" or params["X-Amz-SignedHeaders"] != "host":
+        raise Reject("malformed", "wrong X-Amz-Algorithm or signed headers")
+    return host, params
+
+
+def check_dsql(token, user, config, server, now, entry):
+    host, p = parse_dsql(token)
+    entry["endpoint"] = host
+    entry["action"] = p["Action"]
+    cred = p["X-Amz-Credential"].split("/")
+    if len(cred) != 5 or cred[3] != "dsql" or cred[4] != "aws4_request":
+        raise Reject("malformed", "bad credential scope")
+    akid, cdate, region = cred[0], cred[1], cred[2]
+    entry["access_key_id"] = akid
+    key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
+    if key is None:
+        raise Reject("unknown_key")
+    if (key.get("session_token") or None) != p.get("X-Amz-Security-Token"):
+        raise Reject("session_token_mismatch")
+    if region not in config.get("regions", ["us-east-1"]):
+        raise Reject("region_not_allowed", region)
+    try:
+        signed_at = datetime.datetime.strptime(p["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        expires = int(p["X-Amz-Expires"])
+    except ValueError:
+        raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
+    if cdate != p["X-Amz-Date"][:8]:
+        raise Reject("malformed", "credential date differs from X-Amz-Date")
+    good = sigv4(key["secret_access_key"], host.lower(), p, p["X-Amz-Date"], region, "dsql")
+    if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
+        raise Reject("bad_signature")
+    hosts = [h.lower() for h in config["servers"][server].get("dsql_hosts", [])]
+    if host.lower() not in hosts:
+        raise Reject("unknown_endpoint", host)
+    if (p["Action"] == "DbConnectAdmin") != (user == "admin"):
+        raise Reject("action_mismatch", f"{p['Action']} for role {user!r}")
+    age = (now - signed_at).total_seconds()
+    entry["token_age_s"] = round(age, 1)
+    if expires < 1 or expires > DSQL_MAX_EXPIRES:
         raise Reject("bad_expires", str(expires))
     if age < -FUTURE_SKEW:
         raise Reject("future_dated")

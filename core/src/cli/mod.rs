@@ -121,12 +121,16 @@ struct ExplainArgs {
 #[derive(Args)]
 struct TokenArgs {
     /// Database endpoint (host or host:port).
+    #[arg(long, required_unless_present = "cluster_id")]
+    host: Option<String>,
+    /// Aurora DSQL cluster id (with --region): the endpoint <id>.dsql.<region>.on.aws.
     #[arg(long)]
-    host: String,
+    cluster_id: Option<String>,
     /// Database port [default: 5432].
     #[arg(long)]
     port: Option<u16>,
-    /// Database user to log in as (required for RDS tokens).
+    /// Database user to log in as (required for RDS tokens; for DSQL, `admin` signs
+    /// DbConnectAdmin and any other role DbConnect).
     #[arg(long, required_unless_present_any = ["dsql", "dsql_admin"])]
     user: Option<String>,
     #[command(flatten)]
@@ -184,12 +188,14 @@ where
 }
 
 fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let mut o = a.common.options(a.host);
-    o.kind = Some(match (a.dsql, a.dsql_admin) {
-        (_, true) => TokenKind::DsqlAdmin,
-        (true, _) => TokenKind::DsqlConnect,
-        _ => TokenKind::Rds,
-    });
+    let mut o = a.common.options(a.host.unwrap_or_default());
+    o.cluster_id = a.cluster_id;
+    // Without a flag the endpoint decides (a DSQL endpoint: by the user).
+    o.kind = match (a.dsql, a.dsql_admin) {
+        (_, true) => Some(TokenKind::DsqlAdmin),
+        (true, _) => Some(TokenKind::DsqlConnect),
+        _ => None,
+    };
     o.port = a.port;
     o.user = a.user;
     o.expires_in = a.expires_in.map(Duration::from_secs);

@@ -40,6 +40,12 @@ impl Message {
         self
     }
 
+    /// Appends another message.
+    pub fn then_message(mut self, other: Message) -> Self {
+        self.parts.extend(other.parts);
+        self
+    }
+
     /// The text with every option named as `surface` spells it.
     pub fn render(&self, surface: Surface) -> String {
         let mut out = String::new();

@@ -5,6 +5,7 @@
 //! Bindings and the CLI only convert their values into these types; every rule (which options
 //! go together, defaults, bounds, the login user vs the signed user) is checked here.
 
+mod dsql;
 mod message;
 mod param;
 mod sign;

@@ -49,6 +49,8 @@ macro_rules! params {
 params! {
     /// The endpoint the client connects to.
     Host => "host", "host", "--host";
+    /// An Aurora DSQL cluster id: the endpoint `<id>.dsql.<region>.on.aws`.
+    ClusterId => "cluster_id", "clusterId", "--cluster-id";
     /// The database port.
     Port => "port", "port", "--port";
     /// The database user to log in as.

@@ -37,7 +37,8 @@ pub struct SignOptions {
     pub credentials: Option<Credentials>,
     /// The signing time (default: now).
     pub at: Option<SystemTime>,
-    /// The token kind (default [`TokenKind::Rds`]).
+    /// The token kind (default: for a DSQL endpoint `DbConnectAdmin` when `user` is `admin`,
+    /// else `DbConnect`; [`TokenKind::Rds`] for any other endpoint).
     pub kind: Option<TokenKind>,
     /// The token lifetime: 900 s for RDS, 1 to 604 800 s for DSQL (default 900 s).
     pub expires_in: Option<Duration>,
@@ -68,7 +69,7 @@ impl SignOptions {
     /// What the token is signed for.
     pub fn spec(&self) -> Result<TokenSpec> {
         let endpoint = Endpoint::parse(&self.host, self.port)?;
-        let kind = self.kind.unwrap_or(TokenKind::Rds);
+        let kind = super::dsql::token_kind(self.kind, &endpoint, self.user.as_deref())?;
         let spec = TokenSpec::new(kind, endpoint, self.user.as_deref(), self.region.as_deref())?;
         match self.expires_in {
             Some(e) => spec.with_expires_in(e),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
+use super::dsql::{self, DSQL_ADMIN_USER};
 use super::message::Message;
 use super::param::Param;
 use crate::cache::tokens::ReusePolicy;
@@ -23,9 +24,6 @@ const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Default for [`SignerOptions::credential_refresh_ahead`].
 const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(300);
 
-/// The database user Aurora DSQL's `DbConnectAdmin` tokens log in as.
-const DSQL_ADMIN_USER: &str = "admin";
-
 /// Everything a [`Signer`] can be given. `None` means the default; [`Self::build`] checks the
 /// whole set and names the option at fault with its [`Param`].
 ///
@@ -40,12 +38,17 @@ const DSQL_ADMIN_USER: &str = "admin";
 #[non_exhaustive]
 pub struct SignerOptions {
     /// The endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
+    /// May be empty when `cluster_id` names the endpoint.
     pub host: String,
+    /// An Aurora DSQL cluster id: with `region`, it names the endpoint tokens are signed for,
+    /// `<id>.dsql.<region>.on.aws`, which is also `host` unless one is given (a tunnel).
+    pub cluster_id: Option<String>,
     /// The database port (default 5432, or the port given in `host`).
     pub port: Option<u16>,
     /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
     /// no user; it is kept as the login user ([`Signer::user`]), `admin` for
-    /// [`TokenKind::DsqlAdmin`] when not given.
+    /// [`TokenKind::DsqlAdmin`] when not given. Without `kind`, a DSQL endpoint signs
+    /// `DbConnectAdmin` for the user `admin` and `DbConnect` for any other.
     pub user: Option<String>,
     /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
     pub region: Option<String>,
@@ -53,7 +56,7 @@ pub struct SignerOptions {
     /// custom DNS name the token must name the real RDS endpoint. Without a port it signs for
     /// the connection's port.
     pub sign_host: Option<String>,
-    /// The token kind (default [`TokenKind::Rds`]).
+    /// The token kind (default: DSQL for a DSQL endpoint, see `user`; else [`TokenKind::Rds`]).
     pub kind: Option<TokenKind>,
     /// The lifetime of DSQL tokens (default 900 s, at most 604 800 s); RDS accepts only 900 s.
     pub expires_in: Option<Duration>,
@@ -109,6 +112,7 @@ impl SignerOptions {
     /// not offered there).
     pub const BINDING_PARAMS: &'static [Param] = &[
         Param::Host,
+        Param::ClusterId,
         Param::Port,
         Param::User,
         Param::Region,
@@ -147,12 +151,26 @@ impl SignerOptions {
     fn check(self) -> Result<Checked> {
         let source = self.source()?;
         self.role_fields_need_a_role()?;
-        let kind = self.kind.unwrap_or(TokenKind::Rds);
-        let connect = Endpoint::parse(&self.host, self.port)?;
-        let signed = match &self.sign_host {
-            Some(h) => Endpoint::parse_with_default(h, connect.port())?,
-            None => connect.clone(),
+        let cluster = match &self.cluster_id {
+            Some(id) => Some(dsql::cluster_host(
+                id,
+                self.region.as_deref(),
+                self.sign_host.is_some(),
+            )?),
+            None => None,
         };
+        let host = match &cluster {
+            Some(h) if self.host.is_empty() => h,
+            _ => &self.host,
+        };
+        let connect = Endpoint::parse(host, self.port)?;
+        let signed = match (&self.sign_host, &cluster) {
+            (Some(h), _) => Endpoint::parse_with_default(h, connect.port())?,
+            (None, Some(h)) => Endpoint::new(h, connect.port())?,
+            (None, None) => connect.clone(),
+        };
+        let kind = dsql::token_kind(self.kind, &signed, self.user.as_deref())?;
+        check_login_user(self.user.as_deref())?;
         let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
         if let Some(e) = self.expires_in {
             spec = spec.with_expires_in(e)?;
@@ -269,6 +287,21 @@ impl SignerOptions {
 /// More attempts than this cannot fit a sensible fetch timeout (the waits double).
 const MAX_WEB_IDENTITY_ATTEMPTS: u32 = 20;
 
+/// The login user goes to drivers and into URLs even when the token names none (DSQL).
+fn check_login_user(user: Option<&str>) -> Result<()> {
+    match user {
+        Some("") => Err(Error::argument(
+            Param::User,
+            "the user name is empty; pass the database user to log in as",
+        )),
+        Some(u) if u.chars().any(char::is_control) => Err(Error::argument(
+            Param::User,
+            "the user name contains control characters (CR, LF, NUL, …); remove them",
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check_at_most_a_year(param: Param, d: Option<Duration>) -> Result<()> {
     if d.is_some_and(|d| d > MAX_DURATION) {
         return Err(Error::argument(
@@ -284,6 +317,7 @@ impl std::fmt::Debug for SignerOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignerOptions")
             .field("host", &self.host)
+            .field("cluster_id", &self.cluster_id)
             .field("port", &self.port)
             .field("user", &self.user)
             .field("region", &self.region)
@@ -377,6 +411,49 @@ mod tests {
         assert_eq!((s.user(), s.spec().user()), (Some("app"), ""));
         o.kind = Some(TokenKind::DsqlAdmin);
         o.user = None;
+        assert_eq!(o.build().unwrap().user(), Some("admin"));
+    }
+
+    #[test]
+    fn a_cluster_id_names_the_endpoint_and_admin_signs_db_connect_admin() {
+        let mut o = options();
+        o.host = String::new();
+        o.cluster_id = Some("abcdefghijklmnopqrstuvwxyz".into());
+        o.region = Some("us-east-1".into());
+        o.user = Some("admin".into());
+        let s = o.clone().build().unwrap();
+        let dsql_host = "abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws";
+        assert_eq!(
+            (s.host(), s.spec().endpoint().host()),
+            (dsql_host, dsql_host)
+        );
+        assert_eq!(s.spec().kind(), TokenKind::DsqlAdmin);
+        // Through a tunnel: dial 127.0.0.1, sign for the cluster; another role is DbConnect.
+        o.host = "127.0.0.1:15432".into();
+        o.user = Some("app".into());
+        let s = o.clone().build().unwrap();
+        assert_eq!((s.host(), s.port()), ("127.0.0.1", 15432));
+        assert_eq!(
+            s.spec().endpoint().to_string(),
+            format!("{dsql_host}:15432")
+        );
+        assert_eq!(s.spec().kind(), TokenKind::DsqlConnect);
+        o.sign_host = Some(dsql_host.into());
+        assert_eq!(invalid_param(o), Param::ClusterId);
+    }
+
+    #[test]
+    fn a_dsql_host_without_a_kind_is_dsql_and_needs_a_user() {
+        let mut o = options();
+        o.host = "abc.dsql.eu-west-1.on.aws".into();
+        o.user = Some("admin".into());
+        assert_eq!(
+            o.clone().build().unwrap().spec().kind(),
+            TokenKind::DsqlAdmin
+        );
+        o.user = None;
+        assert_eq!(invalid_param(o.clone()), Param::User);
+        o.kind = Some(TokenKind::DsqlAdmin);
         assert_eq!(o.build().unwrap().user(), Some("admin"));
     }
 }
