@@ -22,6 +22,21 @@ pub const DSQL_MAX_LIFETIME: Duration = Duration::from_secs(604_800);
 pub const CACHE_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 
 /// Which kind of token to produce.
+///
+/// For the cache kinds the host given is the cache's name or an endpoint a client dials; the
+/// token signs the name alone (`https://<name>/`, no port). Endpoint forms read (any case, with
+/// or without `https://`, a port or a trailing dot; `.com.cn` in China):
+/// - `master.<name>.<id>.<code>.cache.amazonaws.com` (primary), `replica.…` (reader),
+///   `clustercfg.…` (configuration) and `<node>.<name>.<id>.<code>.cache.amazonaws.com` (a node
+///   with TLS on): [`TokenKind::ElastiCache`];
+/// - `<name>-<id>.serverless.<code>.cache.amazonaws.com`: [`TokenKind::ElastiCacheServerless`];
+/// - `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com` and its node endpoints:
+///   [`TokenKind::MemoryDb`].
+///
+/// `<code>` is ElastiCache's short region code (`use1`, `apse2`, …; a table in core) or a region
+/// name; it gives the region when `region` is not passed. An endpoint of another kind is refused
+/// with the kind to use; any other dotted host (an IP, a custom DNS name) is refused too: dial it
+/// as `host` and pass the cache's name as `sign_host`. ElastiCache names are lower-cased.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenKind {
