@@ -108,7 +108,7 @@ export interface SignerOptions {
    * `<id>.dsql.<region>.on.aws`, which is also `host` unless one is given (a tunnel).
    */
   clusterId?: string
-  /** The database port (default 5432, or the port given in `host`). */
+  /** The database port (default 5432, 6379 for the cache kinds, or the port given in `host`). */
   port?: number
   /**
    * The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
@@ -137,8 +137,11 @@ export interface SignerOptions {
    * The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
    * `user`; `'rds'` otherwise).
    */
-  kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
-  /** Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900). */
+  kind?: 'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'
+  /**
+   * Token lifetime in seconds: 900 for RDS and the cache kinds (fixed), 1 to 604800 for DSQL
+   * (default 900).
+   */
   expiresIn?: number
   /**
    * Reuse a token for at most this many seconds (0: sign for every call; default: while it
@@ -166,7 +169,7 @@ export interface SignerOptions {
 export interface SignOptions {
   /** The database endpoint: `host`, `host:port` or `https://host[:port]`. */
   host: string
-  /** The database port (default 5432, or the port given in `host`). */
+  /** The database port (default 5432, 6379 for the cache kinds, or the port given in `host`). */
   port?: number
   /** The database user (required for RDS tokens, ignored for DSQL). */
   user?: string
@@ -180,8 +183,11 @@ export interface SignOptions {
    * The token kind (default: `'dsql_admin'` / `'dsql_connect'` for a DSQL endpoint, by
    * `user`; `'rds'` otherwise).
    */
-  kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
-  /** Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900). */
+  kind?: 'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'
+  /**
+   * Token lifetime in seconds: 900 for RDS and the cache kinds, 1 to 604800 for DSQL
+   * (default 900).
+   */
   expiresIn?: number
 }
 

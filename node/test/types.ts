@@ -49,6 +49,12 @@ const byId = new Signer({
   user: 'admin',
 });
 const urlOptions: UrlOptions = { database: 'postgres', driver: 'postgresql', caFile: '/ca.pem' };
+const cache = new Signer({
+  host: 'my-cache',
+  user: 'app',
+  region: 'us-east-1',
+  kind: 'elasticache-serverless',
+});
 
 async function main(): Promise<void> {
   const t: string = await signer.token();
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
   });
   const v: string = VERSION;
-  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port, url, mysqlUrl];
+  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port, url, mysqlUrl, cache.host];
 
   const pool = new pg.Pool({
     host: signer.host,
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
   const ds2 = new DataSource({ type: 'mysql', database: 'app', extra: mysql2(signer) });
   void [sq, sq2, sq3, adapter, ds, ds2];
 
-  // @ts-expect-error: kind is one of three strings
+  // @ts-expect-error: kind is one of the six kinds' names
   new Signer({ host: 'h', kind: 'mysql' });
   // @ts-expect-error: a dialect rds-iam has no hook for
   sequelize(signer, { dialect: 'sqlite' });

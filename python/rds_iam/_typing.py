@@ -10,10 +10,19 @@ __all__ = ["Credentials", "Kind", "Seconds", "Stats", "UrlDriver"]
 Seconds = Union[float, timedelta]
 """A duration: seconds as int/float, or a ``datetime.timedelta``."""
 
-Kind = Literal["rds", "dsql_connect", "dsql_admin"]
+Kind = Literal[
+    "rds",
+    "dsql_connect",
+    "dsql_admin",
+    "elasticache",
+    "elasticache-serverless",
+    "memorydb",
+]
+"""A token kind: ``"rds"``, ``"dsql_connect"``, ``"dsql_admin"``, ``"elasticache"``,
+``"elasticache-serverless"`` or ``"memorydb"`` (``-`` and ``_`` are interchangeable)."""
+
 #: The protocols ``Signer.dsn()`` builds a URL for.
 UrlDriver = Literal["postgresql", "postgres", "mysql", "mariadb"]
-"""A token kind: ``"rds"``, ``"dsql_connect"`` or ``"dsql_admin"``."""
 
 
 class _RequiredCredentials(TypedDict):

@@ -15,13 +15,14 @@ use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 mod doctor;
 mod doctor_trust;
 mod doctor_web_identity;
+mod doctor_cache;
 pub mod explain;
 mod json_fields;
 mod launch;
 mod oidc_issuer;
 
 #[derive(Parser)]
-#[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM database auth tokens for RDS, Aurora, RDS Proxy and Aurora DSQL")]
+#[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM auth tokens for RDS, Aurora, RDS Proxy, Aurora DSQL, ElastiCache and MemoryDB")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,15 +90,19 @@ struct LaunchArgs {
 
 #[derive(Args)]
 struct DoctorArgs {
-    /// Database endpoint (host or host:port).
+    /// Database endpoint (host or host:port); for a cache kind, the cache's name or endpoint.
     #[arg(long)]
     host: String,
-    /// Database port [default: 5432].
+    /// Database port [default: 5432; 6379 for a cache kind].
     #[arg(long)]
     port: Option<u16>,
-    /// Database user.
+    /// Database user (for ElastiCache the user id, for MemoryDB the user name).
     #[arg(long)]
     user: String,
+    /// Token kind: rds, dsql_connect, dsql_admin, elasticache, elasticache-serverless or
+    /// memorydb [default: rds].
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
     #[command(flatten)]
     common: Common,
     /// The database speaks MySQL/MariaDB [default: guessed from port 3306].
@@ -120,27 +125,31 @@ struct ExplainArgs {
 
 #[derive(Args)]
 struct TokenArgs {
-    /// Database endpoint (host or host:port).
+    /// Database endpoint (host or host:port); for a cache kind, the cache's name or endpoint.
     #[arg(long, required_unless_present = "cluster_id")]
     host: Option<String>,
     /// Aurora DSQL cluster id (with --region): the endpoint <id>.dsql.<region>.on.aws.
     #[arg(long)]
     cluster_id: Option<String>,
-    /// Database port [default: 5432].
+    /// Database port [default: 5432; 6379 for a cache kind].
     #[arg(long)]
     port: Option<u16>,
-    /// Database user to log in as (required for RDS tokens; for DSQL, `admin` signs
-    /// DbConnectAdmin and any other role DbConnect).
-    #[arg(long, required_unless_present_any = ["dsql", "dsql_admin"])]
+    /// User to log in as (required for RDS tokens; for DSQL, `admin` signs DbConnectAdmin and
+    /// any other role DbConnect; the user id for ElastiCache, the user name for MemoryDB).
+    #[arg(long, required_unless_present_any = ["dsql", "dsql_admin", "kind"])]
     user: Option<String>,
     #[command(flatten)]
     common: Common,
     /// Aurora DSQL token for a custom database role (DbConnect).
-    #[arg(long, conflicts_with = "dsql_admin")]
+    #[arg(long, conflicts_with_all = ["dsql_admin", "kind"])]
     dsql: bool,
     /// Aurora DSQL token for the admin role (DbConnectAdmin).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "kind")]
     dsql_admin: bool,
+    /// Token kind: rds, dsql_connect, dsql_admin, elasticache, elasticache-serverless or
+    /// memorydb [default: rds].
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
     /// DSQL token lifetime in seconds (1-604800) [default: 900].
     #[arg(long)]
     expires_in: Option<u64>,
@@ -175,7 +184,7 @@ where
         Command::Mysql(a) => launch::launch(launch::Client::Mysql, a.client, a.args, |h| {
             a.common.builder(h)
         }),
-        Command::Doctor(a) => Ok(doctor(a, out)),
+        Command::Doctor(a) => doctor(a, out),
         Command::Explain(a) => Ok(explain_cmd(a, out)),
     };
     match result {
@@ -191,9 +200,10 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let mut o = a.common.options(a.host.unwrap_or_default());
     o.cluster_id = a.cluster_id;
     // Without a flag the endpoint decides (a DSQL endpoint: by the user).
-    o.kind = match (a.dsql, a.dsql_admin) {
-        (_, true) => Some(TokenKind::DsqlAdmin),
-        (true, _) => Some(TokenKind::DsqlConnect),
+    o.kind = match (a.dsql, a.dsql_admin, a.kind) {
+        (_, _, Some(kind)) => Some(kind.parse()?),
+        (_, true, None) => Some(TokenKind::DsqlAdmin),
+        (true, _, None) => Some(TokenKind::DsqlConnect),
         _ => None,
     };
     o.port = a.port;
@@ -216,8 +226,16 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .map_err(|e| Error::argument("output", format!("cannot write the token: {e}")))
 }
 
-fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
-    let mut builder = a.common.builder(a.host.clone()).user(a.user.clone());
+fn doctor(a: DoctorArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let kind = match &a.kind {
+        Some(k) => k.parse()?,
+        None => TokenKind::Rds,
+    };
+    let mut builder = a
+        .common
+        .builder(a.host.clone())
+        .user(a.user.clone())
+        .kind(kind);
     if let Some(p) = a.port {
         builder = builder.port(p)
     }
@@ -230,6 +248,7 @@ fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
         sign_host: a.common.sign_host.clone(),
         profile: a.common.profile.clone(),
         builder,
+        kind,
     });
     let text = if a.json {
         doctor::render_json(&checks)
@@ -237,11 +256,7 @@ fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
         doctor::render(&checks)
     };
     let _ = out.write_all(text.as_bytes());
-    if doctor::passed(&checks) {
-        0
-    } else {
-        1
-    }
+    Ok(if doctor::passed(&checks) { 0 } else { 1 })
 }
 
 fn explain_cmd(a: ExplainArgs, out: &mut dyn Write) -> i32 {

@@ -29,7 +29,7 @@ pub struct SignOptions {
     pub host: String,
     /// The database port (default 5432, or the port given in `host`).
     pub port: Option<u16>,
-    /// The database user (required for RDS tokens, ignored for DSQL).
+    /// The user the token names (required for RDS and the cache kinds, ignored for DSQL).
     pub user: Option<String>,
     /// The signing region (default: inferred from the hostname).
     pub region: Option<String>,
@@ -40,7 +40,8 @@ pub struct SignOptions {
     /// The token kind (default: for a DSQL endpoint `DbConnectAdmin` when `user` is `admin`,
     /// else `DbConnect`; [`TokenKind::Rds`] for any other endpoint).
     pub kind: Option<TokenKind>,
-    /// The token lifetime: 900 s for RDS, 1 to 604 800 s for DSQL (default 900 s).
+    /// The token lifetime: 900 s for RDS and the cache kinds, 1 to 604 800 s for DSQL (default
+    /// 900 s).
     pub expires_in: Option<Duration>,
 }
 
@@ -68,7 +69,9 @@ impl SignOptions {
 
     /// What the token is signed for.
     pub fn spec(&self) -> Result<TokenSpec> {
-        let endpoint = Endpoint::parse(&self.host, self.port)?;
+        // Only RDS and DSQL kinds are inferred, and both default to port 5432.
+        let default_port = self.kind.map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
+        let endpoint = Endpoint::parse_or(&self.host, self.port, default_port)?;
         let kind = super::dsql::token_kind(self.kind, &endpoint, self.user.as_deref())?;
         let spec = TokenSpec::new(kind, endpoint, self.user.as_deref(), self.region.as_deref())?;
         match self.expires_in {

@@ -43,18 +43,21 @@ pub struct SignerOptions {
     /// An Aurora DSQL cluster id: with `region`, it names the endpoint tokens are signed for,
     /// `<id>.dsql.<region>.on.aws`, which is also `host` unless one is given (a tunnel).
     pub cluster_id: Option<String>,
-    /// The database port (default 5432, or the port given in `host`).
+    /// The database port (default 5432, 6379 for the cache kinds, or the port given in `host`).
     pub port: Option<u16>,
-    /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
+    /// The database user to log in as: required for RDS tokens, which name it, and for the
+    /// cache kinds (ElastiCache: the user id; MemoryDB: the user name). DSQL tokens name
     /// no user; it is kept as the login user ([`Signer::user`]), `admin` for
     /// [`TokenKind::DsqlAdmin`] when not given. Without `kind`, a DSQL endpoint signs
     /// `DbConnectAdmin` for the user `admin` and `DbConnect` for any other.
     pub user: Option<String>,
-    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
+    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname,
+    /// or an ElastiCache / MemoryDB endpoint).
     pub region: Option<String>,
     /// Sign for this endpoint (`host[:port]`) instead of `host`: behind a tunnel, proxy or
     /// custom DNS name the token must name the real RDS endpoint. Without a port it signs for
-    /// the connection's port.
+    /// the connection's port. For the cache kinds: the cache's name (or endpoint) while `host`
+    /// is the address dialled.
     pub sign_host: Option<String>,
     /// The token kind (default: DSQL for a DSQL endpoint, see `user`; else [`TokenKind::Rds`]).
     pub kind: Option<TokenKind>,
@@ -163,7 +166,18 @@ impl SignerOptions {
             Some(h) if self.host.is_empty() => h,
             _ => &self.host,
         };
-        let connect = Endpoint::parse(host, self.port)?;
+        if cluster.is_some() && self.kind.is_some_and(|k| !k.is_dsql()) {
+            return Err(Error::argument(
+                Param::ClusterId,
+                Message::name(Param::ClusterId)
+                    .then(" names an Aurora DSQL cluster; leave ")
+                    .then_name(Param::Kind)
+                    .then(" out or pass a DSQL kind"),
+            ));
+        }
+        // Only RDS and DSQL kinds are inferred, and both default to port 5432.
+        let default_port = self.kind.map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
+        let connect = Endpoint::parse_or(host, self.port, default_port)?;
         let signed = match (&self.sign_host, &cluster) {
             (Some(h), _) => Endpoint::parse_with_default(h, connect.port())?,
             (None, Some(h)) => Endpoint::new(h, connect.port())?,
