@@ -39,6 +39,7 @@ PACKAGES = {
     "/usr/sbin/mariadbd": "mariadb-server",
     "/usr/lib/mysql/plugin/auth_pam.so": "mariadb-server",
     "/usr/bin/mariadb-install-db": "mariadb-server",
+    "/usr/bin/redis-server": "redis-server",
 }
 
 
