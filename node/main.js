@@ -1,6 +1,7 @@
 'use strict';
 // The package entry (CommonJS): the generated native loader's API plus the driver helpers.
 const native = require('./index.js');
+const { makeCacheHooks } = require('./js/caches.js');
 const { makeDrivers } = require('./js/drivers.js');
 const { makeSign } = require('./js/sign.js');
 const { makeTls } = require('./js/tls.js');
@@ -8,6 +9,7 @@ const { makeTls } = require('./js/tls.js');
 const caBundle = native.caBundlePem();
 const tls = makeTls(caBundle);
 const drivers = makeDrivers(tls);
+const caches = makeCacheHooks(tls);
 
 module.exports = {
   Signer: native.Signer,
@@ -21,4 +23,7 @@ module.exports = {
   mysql2: drivers.mysql2,
   pg: drivers.pg,
   postgres: drivers.postgres,
+  redis: caches.redis,
+  ioredis: caches.ioredis,
+  iovalkey: caches.iovalkey,
 };

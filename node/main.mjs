@@ -13,5 +13,8 @@ export const {
   mysql2,
   pg,
   postgres,
+  redis,
+  ioredis,
+  iovalkey,
 } = rdsIam;
 export default rdsIam;
