@@ -69,7 +69,7 @@ async def _refresh(client: Any, signer: Signer, every: float) -> None:
             await client.update_connection_password(token, immediate_auth=True)
         except ClosingError:
             return  # the client was closed
-        except Exception as e:  # noqa: BLE001 - logged; the next tick tries again
+        except Exception as e:
             import logging
 
             logging.getLogger("rds_iam.glide").warning(

@@ -181,7 +181,7 @@ class IamCredentialProvider(_Parent):  # type: ignore[misc,valid-type]
             return
         try:
             token = _Token(self._user, self._signer.token())
-        except Exception as e:  # noqa: BLE001 - logged; the next tick tries again
+        except Exception as e:
             _warn("could not get a fresh token to re-AUTH live connections", e)
             return
         for cb in callbacks:
@@ -193,7 +193,7 @@ class IamCredentialProvider(_Parent):  # type: ignore[misc,valid-type]
                     asyncio.run_coroutine_threadsafe(cb(token), loop).result(timeout=60)
                 else:
                     cb(token)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 _warn("re-AUTH of live connections failed", e)
 
     def __repr__(self) -> str:

@@ -21,24 +21,33 @@ from glide_shared.config import AdvancedGlideClientConfiguration, TlsAdvancedCon
 import rds_iam
 import rds_iam.glide
 
-KINDS = [("cache_name", "elasticache"), ("cache_serverless_name", "elasticache-serverless"),
-         ("memorydb_name", "memorydb")]
+KINDS = [
+    ("cache_name", "elasticache"),
+    ("cache_serverless_name", "elasticache-serverless"),
+    ("memorydb_name", "memorydb"),
+]
 
 
 def config(db: Any, credentials: Any) -> GlideClientConfiguration:
     with open(db.ca_file, "rb") as f:
         ca = f.read()
     return GlideClientConfiguration(
-        [NodeAddress(db.host, db.cache_port)], use_tls=True, credentials=credentials,
+        [NodeAddress(db.host, db.cache_port)],
+        use_tls=True,
+        credentials=credentials,
         advanced_config=AdvancedGlideClientConfiguration(
-            tls_config=TlsAdvancedConfiguration(root_pem_cacerts=ca)),
-        request_timeout=5000)
+            tls_config=TlsAdvancedConfiguration(root_pem_cacerts=ca)
+        ),
+        request_timeout=5000,
+    )
 
 
-def signer(db: Any, kind: str = "elasticache", name: str | None = None,
-           **kw: Any) -> rds_iam.Signer:
-    return rds_iam.Signer(name or db.cache_name, user=db.cache_user, region=db.region, kind=kind,
-                          **kw)
+def signer(
+    db: Any, kind: str = "elasticache", name: str | None = None, **kw: Any
+) -> rds_iam.Signer:
+    return rds_iam.Signer(
+        name or db.cache_name, user=db.cache_user, region=db.region, kind=kind, **kw
+    )
 
 
 @pytest.mark.parametrize("attr,kind", KINDS)
@@ -61,8 +70,10 @@ def test_each_kind_logs_in(db: Any, attr: str, kind: str) -> None:
 def test_glide_builtin_iam_cannot_reach_a_serverless_cache(db: Any, monkeypatch: Any) -> None:
     """The gap the module doc names: GLIDE signs no ResourceType=ServerlessCache."""
     monkeypatch.setenv("AWS_REGION", db.region)
-    creds = ServerCredentials(username=db.cache_user, iam_config=IamAuthConfig(
-        db.cache_serverless_name, ServiceType.ELASTICACHE, db.region))
+    creds = ServerCredentials(
+        username=db.cache_user,
+        iam_config=IamAuthConfig(db.cache_serverless_name, ServiceType.ELASTICACHE, db.region),
+    )
 
     async def main() -> None:
         client = await GlideClient.create(config(db, creds))
@@ -72,7 +83,8 @@ def test_glide_builtin_iam_cannot_reach_a_serverless_cache(db: Any, monkeypatch:
     with pytest.raises(Exception, match="WRONGPASS"):
         asyncio.run(main())
     assert ("reject", "resource_type_missing") in [
-        (e["outcome"], e["reason"]) for e in db.log_since(mark)]
+        (e["outcome"], e["reason"]) for e in db.log_since(mark)
+    ]
 
 
 def test_keep_fresh_keeps_one_connection_and_ends_with_the_client(db: Any) -> None:

@@ -20,20 +20,31 @@ from redis.retry import Retry
 import rds_iam
 import rds_iam.redis
 
-KINDS = [("cache_name", "elasticache"), ("cache_serverless_name", "elasticache-serverless"),
-         ("memorydb_name", "memorydb")]
+KINDS = [
+    ("cache_name", "elasticache"),
+    ("cache_serverless_name", "elasticache-serverless"),
+    ("memorydb_name", "memorydb"),
+]
 THREAD = "rds_iam.redis re-auth"
 
 
-def cache_signer(db: Any, kind: str = "elasticache", name: str | None = None,
-                 **kw: Any) -> rds_iam.Signer:
-    return rds_iam.Signer(name or db.cache_name, user=db.cache_user, region=db.region, kind=kind,
-                          **kw)
+def cache_signer(
+    db: Any, kind: str = "elasticache", name: str | None = None, **kw: Any
+) -> rds_iam.Signer:
+    return rds_iam.Signer(
+        name or db.cache_name, user=db.cache_user, region=db.region, kind=kind, **kw
+    )
 
 
 def connect_kwargs(db: Any) -> dict[str, Any]:
-    return dict(host=db.host, port=db.cache_port, ssl=True, ssl_ca_certs=db.ca_file,
-                retry=Retry(NoBackoff(), 0), socket_timeout=10)
+    return dict(
+        host=db.host,
+        port=db.cache_port,
+        ssl=True,
+        ssl_ca_certs=db.ca_file,
+        retry=Retry(NoBackoff(), 0),
+        socket_timeout=10,
+    )
 
 
 def cache_log(db: Any, mark: int) -> list[tuple[str, Any]]:
@@ -83,10 +94,13 @@ def test_wrong_kind_is_refused_with_its_reason(db: Any) -> None:
     """A node-based token for a serverless cache lacks ResourceType: the front says so."""
     signer = cache_signer(db, "elasticache", db.cache_serverless_name)
     mark = db.mark()
-    with pytest.raises(redis.exceptions.AuthenticationError):
-        with redis.Redis(credential_provider=rds_iam.redis.credential_provider(signer),
-                         **connect_kwargs(db)) as r:
-            r.ping()
+    with (
+        pytest.raises(redis.exceptions.AuthenticationError),
+        redis.Redis(
+            credential_provider=rds_iam.redis.credential_provider(signer), **connect_kwargs(db)
+        ) as r,
+    ):
+        r.ping()
     assert cache_log(db, mark) == [("reject", "resource_type_missing")]
 
 
@@ -96,9 +110,10 @@ def test_streaming_keeps_one_connection_while_a_plain_password_is_cut(short_cut:
     signer = cache_signer(db, reuse_for=0.1)
     provider = rds_iam.redis.credential_provider(signer, refresh_every=0.2)
     mark = db.mark()
-    with redis.Redis(credential_provider=provider, **connect_kwargs(db)) as streamed, \
-            redis.Redis(username=db.cache_user, password=signer.token(),
-                        **connect_kwargs(db)) as plain:
+    with (
+        redis.Redis(credential_provider=provider, **connect_kwargs(db)) as streamed,
+        redis.Redis(username=db.cache_user, password=signer.token(), **connect_kwargs(db)) as plain,
+    ):
         streamed_id, plain_id = streamed.client_id(), plain.client_id()
         db.set_max_age(1)  # the plain password, once cut, is too old to log in again
         time.sleep(2.0)  # > 3 periods of max_connection_age
@@ -116,8 +131,7 @@ def test_streaming_keeps_one_connection_while_a_plain_password_is_cut(short_cut:
 
 def test_async_streaming_keeps_one_connection(short_cut: Any) -> None:
     db = short_cut
-    provider = rds_iam.redis.credential_provider(cache_signer(db, reuse_for=0.1),
-                                                 refresh_every=0.2)
+    provider = rds_iam.redis.credential_provider(cache_signer(db, reuse_for=0.1), refresh_every=0.2)
 
     async def main() -> bool:
         async with redis.asyncio.Redis(credential_provider=provider, **connect_kwargs(db)) as r:
