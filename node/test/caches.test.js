@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { REPO, rdsIam, useEnv } = require('./helpers.js');
 const iamdb = require(path.join(REPO, 'tests', 'iamdb', 'iamdb.js'));
-const { createClient } = require('redis');
+const { createClient, createCluster } = require('redis');
 const IoRedis = require('ioredis');
 
 const { Signer } = rdsIam;
@@ -111,6 +111,26 @@ for (const [attr, kind] of KINDS) {
     });
   }
 }
+
+test('node-redis cluster client logs in through every node', async () => {
+  // iamdb's Redis is a one-node cluster that announces the front's port
+  const mark = db.mark();
+  const cluster = await createCluster({
+    rootNodes: [{ socket: { host: db.host, port: db.cachePort, tls: true, ca } }],
+    defaults: {
+      socket: { tls: true, ca, reconnectStrategy: false },
+      credentialsProvider: rdsIam.redis(cacheSigner()),
+    },
+  }).connect();
+  try {
+    for (const k of ['a', 'b', 'c', 'd']) await cluster.set(`cluster-${k}`, k);
+    assert.strictEqual(await cluster.get('cluster-c'), 'c');
+  } finally {
+    await cluster.close();
+  }
+  const log = cacheLog(mark);
+  assert.ok(log.length >= 1 && log.every(([outcome]) => outcome === 'accept'), String(log));
+});
 
 test('node-redis async provider (streaming: false) logs in per handshake', async () => {
   const provider = rdsIam.redis(cacheSigner(), { streaming: false });

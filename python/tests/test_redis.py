@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import pytest
 import redis
 import redis.asyncio
+import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -181,3 +182,21 @@ def test_repr_names_the_user_never_the_token(db: Any) -> None:
     assert db.cache_user in repr(provider)
     assert signer.token() not in repr(provider)
     assert "X-Amz" not in repr(provider)
+
+
+def test_cluster_client_logs_in_and_keeps_its_connections(short_cut: Any) -> None:
+    """iamdb's Redis is a one-node cluster announcing the front: RedisCluster comes back through
+    the front for every node, and the provider re-AUTHs each node's connections."""
+    db = short_cut
+    provider = rds_iam.redis.credential_provider(cache_signer(db, reuse_for=0.1), refresh_every=0.2)
+    rc = redis.cluster.RedisCluster(credential_provider=provider, **connect_kwargs(db))
+    try:
+        for key in ("a", "b", "c", "d"):
+            rc.set(f"cluster-{key}", key)
+        assert rc.get("cluster-c") == b"c"
+        first = rc.execute_command("CLIENT ID", target_nodes=rc.get_primaries())
+        time.sleep(2.0)
+        assert rc.execute_command("CLIENT ID", target_nodes=rc.get_primaries()) == first
+    finally:
+        rc.close()
+        provider.close()

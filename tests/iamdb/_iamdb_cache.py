@@ -36,6 +36,12 @@ save ""
 appendonly no
 user default off
 user {user} on >{secret} ~* &* +@all
+cluster-enabled yes
+cluster-config-file {root}/nodes.conf
+cluster-port {bus_port}
+cluster-announce-ip 127.0.0.1
+cluster-announce-port {front_port}
+cluster-require-full-coverage no
 """
 
 
@@ -71,8 +77,10 @@ def _wait(proc, port, what, logfile):
         raise RuntimeError(f"{what} did not start:\n{f.read()[-3000:]}")
 
 
-def start(port, redis_port):
-    """Redis on redis_port (local only), the TLS front on port."""
+def start(port, redis_port, bus_port):
+    """Redis on redis_port (local only), the TLS front on port. Redis runs as a one-node cluster
+    owning every slot and announcing the front's port, so cluster clients (CLUSTER SLOTS /
+    SHARDS) come back through the front too; plain clients see a normal server (db 0 only)."""
     os.makedirs(ROOT, exist_ok=True)
     os.chmod(ROOT, 0o700)
     secret = secrets.token_hex(24)
@@ -81,7 +89,10 @@ def start(port, redis_port):
     os.chmod(SECRET, 0o600)
     with open(CONF, "w") as f:
         f.write(REDIS_CONF.format(port=redis_port, pid=REDIS_PID, log=REDIS_LOG, root=ROOT,
-                                  user=USER, secret=secret))
+                                  user=USER, secret=secret, bus_port=bus_port, front_port=port))
+    nodes = os.path.join(ROOT, "nodes.conf")
+    if os.path.exists(nodes):
+        os.unlink(nodes)  # a fresh one-node cluster every start
     os.chmod(CONF, 0o600)
     for path in (REDIS_PID, FRONT_PID):
         if os.path.exists(path):
@@ -90,6 +101,16 @@ def start(port, redis_port):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     _wait(redis, redis_port, "redis-server", REDIS_LOG)
+    cli = ["/usr/bin/redis-cli", "-p", str(redis_port), "--user", USER, "--pass", secret,
+           "--no-auth-warning"]
+    subprocess.run(cli + ["CLUSTER", "ADDSLOTSRANGE", "0", "16383"], check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True)
+    deadline = time.time() + 10
+    while b"cluster_state:ok" not in subprocess.run(
+            cli + ["CLUSTER", "INFO"], stdin=subprocess.DEVNULL, capture_output=True).stdout:
+        if time.time() > deadline:
+            raise RuntimeError("redis-server: the one-node cluster did not reach state ok")
+        time.sleep(0.05)
     with open(FRONT_LOG, "ab") as log:
         front = subprocess.Popen(
             [PY, "-IS", os.path.join(HERE, "cache_front.py"), os.path.join(DIR, "config.json"),

@@ -40,6 +40,7 @@ PACKAGES = {
     "/usr/lib/mysql/plugin/auth_pam.so": "mariadb-server",
     "/usr/bin/mariadb-install-db": "mariadb-server",
     "/usr/bin/redis-server": "redis-server",
+    "/usr/bin/redis-cli": "redis-tools",
 }
 
 
