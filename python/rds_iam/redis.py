@@ -47,7 +47,7 @@ __all__ = ["DEFAULT_REFRESH_EVERY", "IamCredentialProvider", "credential_provide
 DEFAULT_REFRESH_EVERY = 36000.0
 
 
-class _Token(_TokenBase):  # type: ignore[misc]
+class _Token(_TokenBase):
     """What redis-py's re-AUTH listeners read: ``try_get("oid")`` (the user), ``get_value()``."""
 
     def __init__(self, user: str, value: str, lifetime_s: float = 900.0) -> None:
@@ -97,7 +97,7 @@ def _client_idle(callback: Callable[..., Any]) -> bool:
 _Parent: Any = _Streaming if _Streaming is not None else _Base
 
 
-class IamCredentialProvider(_Parent):  # type: ignore[misc,valid-type]
+class IamCredentialProvider(_Parent):  # type: ignore[misc]
     """A redis-py credential provider that logs in with ``signer``'s token (see the module doc).
     ``refresh_every`` (seconds) sets how often live connections get a fresh token."""
 
@@ -128,7 +128,7 @@ class IamCredentialProvider(_Parent):  # type: ignore[misc,valid-type]
     def on_next(self, callback: Callable[[Any], Any]) -> None:
         ref: Any
         try:
-            ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+            ref = weakref.WeakMethod(callback)
         except TypeError:  # a plain function: held strongly
             ref = callback
         with self._lock:
