@@ -93,7 +93,7 @@ export declare function sign(options: SignOptions): string
 export interface SignerOptions {
   /** The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`. */
   host: string
-  /** The database port (default 5432, or the port given in `host`). */
+  /** The database port (default 5432, 6379 for the cache kinds, or the port given in `host`). */
   port?: number
   /**
    * The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
@@ -118,8 +118,11 @@ export interface SignerOptions {
   /** The external id the role's trust policy requires, if any. */
   externalId?: string
   /** The token kind (default `'rds'`). */
-  kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
-  /** Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900). */
+  kind?: 'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'
+  /**
+   * Token lifetime in seconds: 900 for RDS and the cache kinds (fixed), 1 to 604800 for DSQL
+   * (default 900).
+   */
   expiresIn?: number
   /**
    * Reuse a token for at most this many seconds (0: sign for every call; default: while it
@@ -141,7 +144,7 @@ export interface SignerOptions {
 export interface SignOptions {
   /** The database endpoint: `host`, `host:port` or `https://host[:port]`. */
   host: string
-  /** The database port (default 5432, or the port given in `host`). */
+  /** The database port (default 5432, 6379 for the cache kinds, or the port given in `host`). */
   port?: number
   /** The database user (required for RDS tokens, ignored for DSQL). */
   user?: string
@@ -152,8 +155,11 @@ export interface SignOptions {
   /** The signing time (default: now). */
   at?: Date
   /** The token kind (default `'rds'`). */
-  kind?: 'rds' | 'dsql_connect' | 'dsql_admin'
-  /** Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900). */
+  kind?: 'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'
+  /**
+   * Token lifetime in seconds: 900 for RDS and the cache kinds, 1 to 604800 for DSQL
+   * (default 900).
+   */
   expiresIn?: number
 }
 

@@ -39,6 +39,12 @@ impl Endpoint {
     /// `port` is the caller's explicit port, if any. A port inside `input` must agree with it;
     /// with neither, [`DEFAULT_PORT`] is used.
     pub fn parse(input: &str, port: Option<u16>) -> Result<Self> {
+        Self::parse_or(input, port, DEFAULT_PORT)
+    }
+
+    /// Like [`Self::parse`], with `default_port` used when neither `input` nor `port` names
+    /// one (6379 for a cache, see [`crate::TokenKind::default_port`]).
+    pub fn parse_or(input: &str, port: Option<u16>, default_port: u16) -> Result<Self> {
         let (host, embedded_port) = split_host_port(strip_scheme(input))?;
         let port = match (embedded_port, port) {
             (Some(a), Some(b)) if a != b => {
@@ -47,7 +53,7 @@ impl Endpoint {
                 )))
             }
             (Some(p), _) | (None, Some(p)) => p,
-            (None, None) => DEFAULT_PORT,
+            (None, None) => default_port,
         };
         Self::new(host, port)
     }

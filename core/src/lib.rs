@@ -26,6 +26,7 @@
 
 mod answer;
 mod cache;
+mod cache_name;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod clock;
@@ -35,6 +36,7 @@ mod error;
 mod fork;
 mod identity;
 mod options;
+mod region_codes;
 mod runtime;
 mod sign;
 mod signer;
@@ -54,7 +56,8 @@ pub use fork::init;
 pub use identity::{caller_identity_blocking, CallerIdentity};
 pub use options::{Argument, Message, Param, SignOptions, SignerOptions, Surface};
 pub use sign::{
-    sign, TokenKind, TokenSpec, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME, RDS_TOKEN_LIFETIME,
+    sign, TokenKind, TokenSpec, CACHE_TOKEN_LIFETIME, DSQL_DEFAULT_LIFETIME, DSQL_MAX_LIFETIME,
+    RDS_TOKEN_LIFETIME,
 };
 pub use signer::{stats, Signer, SignerBuilder, Stats, TokenInfo};
 

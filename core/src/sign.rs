@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 
+use crate::cache_name;
 use crate::endpoint::{is_region, Endpoint};
 use crate::error::{Error, Result};
 use crate::options::Param;
@@ -17,6 +18,8 @@ pub const RDS_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 pub const DSQL_DEFAULT_LIFETIME: Duration = Duration::from_secs(900);
 /// Longest lifetime Aurora DSQL accepts (one week).
 pub const DSQL_MAX_LIFETIME: Duration = Duration::from_secs(604_800);
+/// Lifetime of an ElastiCache / MemoryDB token: the services accept 900 s only.
+pub const CACHE_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 
 /// Which kind of token to produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,36 +31,80 @@ pub enum TokenKind {
     DsqlConnect,
     /// Aurora DSQL for the `admin` role: `dsql:DbConnectAdmin`.
     DsqlAdmin,
+    /// A node-based ElastiCache (Valkey / Redis OSS) replication group: `elasticache:Connect`,
+    /// signed for the lower-cased replication group id, with `User` = the ElastiCache user id.
+    ElastiCache,
+    /// An ElastiCache Serverless cache: like [`TokenKind::ElastiCache`], plus
+    /// `ResourceType=ServerlessCache` (signed).
+    ElastiCacheServerless,
+    /// A MemoryDB cluster: `memorydb:Connect`, signed for the cluster name, with `User` = the
+    /// MemoryDB user name.
+    MemoryDb,
 }
 
 impl TokenKind {
-    fn service(self) -> &'static str {
+    /// Every kind, in the order error messages list them.
+    pub const ALL: [TokenKind; 6] = [
+        TokenKind::Rds,
+        TokenKind::DsqlConnect,
+        TokenKind::DsqlAdmin,
+        TokenKind::ElastiCache,
+        TokenKind::ElastiCacheServerless,
+        TokenKind::MemoryDb,
+    ];
+
+    /// The SigV4 service name the token is signed for.
+    pub fn service(self) -> &'static str {
         match self {
             TokenKind::Rds => "rds-db",
             TokenKind::DsqlConnect | TokenKind::DsqlAdmin => "dsql",
+            TokenKind::ElastiCache | TokenKind::ElastiCacheServerless => "elasticache",
+            TokenKind::MemoryDb => "memorydb",
         }
     }
 
-    fn action(self) -> &'static str {
+    /// The token's `Action` parameter.
+    pub fn action(self) -> &'static str {
         match self {
-            TokenKind::Rds => "connect",
             TokenKind::DsqlConnect => "DbConnect",
             TokenKind::DsqlAdmin => "DbConnectAdmin",
+            _ => "connect",
         }
     }
 
     /// True for the Aurora DSQL kinds.
     pub fn is_dsql(self) -> bool {
-        !matches!(self, TokenKind::Rds)
+        matches!(self, TokenKind::DsqlConnect | TokenKind::DsqlAdmin)
+    }
+
+    /// True for the ElastiCache and MemoryDB kinds (tokens that name a cache, not a host).
+    pub fn is_cache(self) -> bool {
+        matches!(
+            self,
+            TokenKind::ElastiCache | TokenKind::ElastiCacheServerless | TokenKind::MemoryDb
+        )
+    }
+
+    /// The port a client dials when none is given: 6379 for the cache kinds, else 5432.
+    pub fn default_port(self) -> u16 {
+        if self.is_cache() {
+            6379
+        } else {
+            crate::endpoint::DEFAULT_PORT
+        }
     }
 
     /// The stable name every binding, the CLI and the test vectors use: `"rds"`,
-    /// `"dsql_connect"` or `"dsql_admin"`.
+    /// `"dsql_connect"`, `"dsql_admin"`, `"elasticache"`, `"elasticache-serverless"` or
+    /// `"memorydb"`.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::Rds => "rds",
             TokenKind::DsqlConnect => "dsql_connect",
             TokenKind::DsqlAdmin => "dsql_admin",
+            TokenKind::ElastiCache => "elasticache",
+            TokenKind::ElastiCacheServerless => "elasticache-serverless",
+            TokenKind::MemoryDb => "memorydb",
         }
     }
 }
@@ -65,20 +112,32 @@ impl TokenKind {
 impl std::str::FromStr for TokenKind {
     type Err = Error;
 
-    /// Parses [`TokenKind::as_str`]'s names.
+    /// Parses [`TokenKind::as_str`]'s names; `-` and `_` are interchangeable
+    /// (`elasticache_serverless`, `dsql-admin`).
     fn from_str(name: &str) -> Result<Self> {
-        match name {
-            "rds" => Ok(TokenKind::Rds),
-            "dsql_connect" => Ok(TokenKind::DsqlConnect),
-            "dsql_admin" => Ok(TokenKind::DsqlAdmin),
-            other => Err(Error::argument(
-                Param::Kind,
-                format!(
-                    "`{}` is not a token kind; use \"rds\", \"dsql_connect\" or \"dsql_admin\"",
-                    other.escape_debug()
-                ),
-            )),
-        }
+        let same = |a: &str, b: &str| {
+            a.len() == b.len()
+                && a.bytes()
+                    .zip(b.bytes())
+                    .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
+        };
+        TokenKind::ALL
+            .into_iter()
+            .find(|k| same(k.as_str(), name))
+            .ok_or_else(|| {
+                let names: Vec<String> = TokenKind::ALL
+                    .iter()
+                    .map(|k| format!("\"{}\"", k.as_str()))
+                    .collect();
+                Error::argument(
+                    Param::Kind,
+                    format!(
+                        "`{}` is not a token kind; use one of {}",
+                        name.escape_debug(),
+                        names.join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -95,30 +154,43 @@ pub struct TokenSpec {
 impl TokenSpec {
     /// Validates the inputs of a token.
     ///
-    /// `user` is required for [`TokenKind::Rds`] and ignored for DSQL (its tokens name no user).
-    /// `region` wins over the region inferred from the hostname; without either, this fails with
-    /// [`Error::NoRegion`]. The lifetime is 900 s; change it for DSQL with [`Self::with_expires_in`].
+    /// `user` is required for [`TokenKind::Rds`] and the cache kinds (for ElastiCache the user
+    /// id, for MemoryDB the user name) and ignored for DSQL (its tokens name no user). For the
+    /// cache kinds `endpoint`'s host is the cache's name or the endpoint a client dials (the
+    /// forms are listed in `cache_name.rs`); the spec keeps the name alone, with port 443 (the
+    /// token is for `https://<name>/`). `region` wins over the region the hostname spells out;
+    /// without either, this fails with [`Error::NoRegion`]. The lifetime is 900 s; change it for
+    /// DSQL with [`Self::with_expires_in`].
     pub fn new(
         kind: TokenKind,
         endpoint: Endpoint,
         user: Option<&str>,
         region: Option<&str>,
     ) -> Result<Self> {
-        let user = match (kind, user) {
-            (TokenKind::Rds, None) | (TokenKind::Rds, Some("")) => {
-                return Err(Error::argument(
-                    Param::User,
-                    "the database user name is required for an RDS token (the user you log in as)",
-                ))
-            }
-            (TokenKind::Rds, Some(u)) if u.chars().any(char::is_control) => {
-                return Err(Error::argument(
-                    Param::User,
-                    "the user name contains control characters (CR, LF, NUL, …); remove them",
-                ))
-            }
-            (TokenKind::Rds, Some(u)) => u.to_owned(),
-            _ => String::new(),
+        let user =
+            if kind.is_dsql() {
+                String::new()
+            } else {
+                match user {
+                    None | Some("") => {
+                        return Err(Error::argument(
+                            Param::User,
+                            format!("{} is required for {}", user_noun(kind), kind_noun(kind)),
+                        ))
+                    }
+                    Some(u) if u.chars().any(char::is_control) => return Err(Error::argument(
+                        Param::User,
+                        "the user name contains control characters (CR, LF, NUL, …); remove them",
+                    )),
+                    Some(u) => u.to_owned(),
+                }
+            };
+        let (endpoint, spelled_region) = if kind.is_cache() {
+            let cache = cache_name::parse(kind, endpoint.host())?;
+            (Endpoint::new(&cache.name, 443)?, cache.region)
+        } else {
+            let region = endpoint.inferred_region();
+            (endpoint, region)
         };
         let region = match region {
             Some(r) if is_region(r) => r.to_owned(),
@@ -131,7 +203,7 @@ impl TokenSpec {
                     ),
                 ))
             }
-            None => endpoint.inferred_region().ok_or_else(|| Error::NoRegion {
+            None => spelled_region.ok_or_else(|| Error::NoRegion {
                 host: endpoint.host().to_owned(),
             })?,
         };
@@ -144,7 +216,8 @@ impl TokenSpec {
         })
     }
 
-    /// Sets the lifetime of a DSQL token (1 s to 604 800 s). RDS tokens accept only 900 s.
+    /// Sets the lifetime of a DSQL token (1 s to 604 800 s). RDS and cache tokens accept only
+    /// 900 s.
     pub fn with_expires_in(mut self, expires_in: Duration) -> Result<Self> {
         let secs = expires_in.as_secs();
         let ok = if self.kind.is_dsql() {
@@ -155,6 +228,8 @@ impl TokenSpec {
         if !ok || expires_in.subsec_nanos() != 0 {
             let allowed = if self.kind.is_dsql() {
                 "a whole number of seconds from 1 to 604800"
+            } else if self.kind.is_cache() {
+                "900 seconds (ElastiCache and MemoryDB fix the lifetime of their tokens)"
             } else {
                 "900 seconds (RDS fixes the lifetime of its tokens)"
             };
@@ -171,11 +246,12 @@ impl TokenSpec {
     pub fn kind(&self) -> TokenKind {
         self.kind
     }
-    /// The endpoint the token is signed for.
+    /// The endpoint the token is signed for: for the cache kinds, the cache's name with port
+    /// 443.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
-    /// The database user (empty for DSQL).
+    /// The user the token names (empty for DSQL; the user id for ElastiCache).
     pub fn user(&self) -> &str {
         &self.user
     }
@@ -195,8 +271,8 @@ impl TokenSpec {
         credentials.expiry().map_or(own, |c| own.min(c))
     }
 
-    /// DSQL tokens never outlive their credentials (as aws-sdk-go-v2 does); RDS keeps 900 s in
-    /// the text so the token matches botocore byte for byte.
+    /// DSQL tokens never outlive their credentials (as aws-sdk-go-v2 does); RDS and the cache
+    /// kinds keep 900 s in the text so the token matches botocore byte for byte.
     fn effective_expires_in(&self, credentials: &Credentials, at: SystemTime) -> Duration {
         match (self.kind.is_dsql(), credentials.expiry()) {
             (true, Some(exp)) => {
@@ -221,27 +297,39 @@ pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Resu
         });
     }
     let ep = &spec.endpoint;
+    let kind = spec.kind;
     // botocore signs the lower-cased host and drops :443, but an RDS token keeps both as given;
-    // a DSQL token names the host alone.
-    let (authority, host_header, user) = if spec.kind.is_dsql() {
-        let host = ep.host();
-        (Cow::Borrowed(host), host.to_ascii_lowercase(), None)
-    } else {
+    // DSQL and cache tokens name the host (the cache's name) alone.
+    let (authority, host_header) = if kind == TokenKind::Rds {
         let lower = ep.host().to_ascii_lowercase();
         let host_header = if ep.port() == 443 {
             lower
         } else {
             format!("{lower}:{}", ep.port())
         };
-        (Cow::Owned(ep.to_string()), host_header, Some(spec.user()))
+        (Cow::Owned(ep.to_string()), host_header)
+    } else {
+        let host = ep.host();
+        (Cow::Borrowed(host), host.to_ascii_lowercase())
+    };
+    // The operation's parameters in botocore's order (the signature sorts them itself).
+    let user = spec.user.as_str();
+    let params: &[(&str, &str)] = match kind {
+        TokenKind::Rds => &[("Action", "connect"), ("DBUser", user)],
+        TokenKind::DsqlConnect | TokenKind::DsqlAdmin => &[("Action", kind.action())],
+        TokenKind::ElastiCache | TokenKind::MemoryDb => &[("Action", "connect"), ("User", user)],
+        TokenKind::ElastiCacheServerless => &[
+            ("Action", "connect"),
+            ("User", user),
+            ("ResourceType", "ServerlessCache"),
+        ],
     };
     let request = sigv4::Request {
         authority: &authority,
         host_header: &host_header,
-        action: spec.kind.action(),
-        user,
+        params,
         region: &spec.region,
-        service: spec.kind.service(),
+        service: kind.service(),
         expires_in: spec.effective_expires_in(credentials, at).as_secs(),
     };
     let keys = sigv4::Keys {
@@ -250,4 +338,23 @@ pub fn sign(spec: &TokenSpec, credentials: &Credentials, at: SystemTime) -> Resu
         session_token: credentials.session_token(),
     };
     sigv4::presign(&request, &keys, at)
+}
+
+/// What the `user` option holds for `kind`, for the error when it is missing.
+fn user_noun(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::ElastiCache | TokenKind::ElastiCacheServerless => {
+            "the ElastiCache user id (the user's id, not its user name)"
+        }
+        TokenKind::MemoryDb => "the MemoryDB user name",
+        _ => "the database user name (the user you log in as)",
+    }
+}
+
+fn kind_noun(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::ElastiCache | TokenKind::ElastiCacheServerless => "an ElastiCache token",
+        TokenKind::MemoryDb => "a MemoryDB token",
+        _ => "an RDS token",
+    }
 }

@@ -1,5 +1,6 @@
 //! SigV4 query presigning for the one request shape every token is: `GET /` with only the
-//! `host` header signed, an empty body, and a fixed set of query parameters.
+//! `host` header signed, an empty body, and a fixed set of query parameters (at most
+//! [`MAX_PARAMS`] of the operation's own, then the `X-Amz-*` ones).
 //!
 //! Why not aws-sigv4's general `http_request::sign`: for this shape it builds and re-parses an
 //! http URI, canonicalises every parameter into its own allocation and hands back another
@@ -31,16 +32,18 @@ const EMPTY_PAYLOAD_SHA256: &str =
 /// Seconds from 1970 to the end of 9999-12-31: SigV4 dates have four-digit years.
 const LAST_SIGNABLE_SECOND: u64 = 253_402_300_799;
 
+/// Most operation parameters a token has (ElastiCache Serverless: Action, User, ResourceType).
+pub(crate) const MAX_PARAMS: usize = 3;
+
 /// What varies between tokens, besides credentials and time.
 pub(crate) struct Request<'a> {
     /// `host[:port]` as the token text carries it.
     pub authority: &'a str,
     /// The signed `host` header (botocore lower-cases it and drops `:443`).
     pub host_header: &'a str,
-    /// The `Action` parameter.
-    pub action: &'a str,
-    /// The `DBUser` parameter, unencoded (RDS only).
-    pub user: Option<&'a str>,
+    /// The operation's parameters (name, unencoded value), `Action` first, in the order the
+    /// token text carries them; at most [`MAX_PARAMS`], each name sorting before `X-Amz-`.
+    pub params: &'a [(&'a str, &'a str)],
     /// Signing region and service.
     pub region: &'a str,
     pub service: &'a str,
@@ -66,12 +69,40 @@ pub(crate) fn presign(req: &Request<'_>, keys: &Keys<'_>, at: SystemTime) -> Res
     out.push_str(req.authority);
     out.push_str("/?");
     let query_start = out.len();
-    out.push_str("Action=");
-    out.extend(utf8_percent_encode(req.action, QUERY_VALUE));
-    if let Some(user) = req.user {
-        out.push_str("&DBUser=");
-        out.extend(utf8_percent_encode(user, QUERY_VALUE));
+    // Where each parameter's `name=value` ends in `out`, and the order SigV4 sorts them in.
+    let mut ends = [0usize; MAX_PARAMS];
+    let mut sorted = [0usize; MAX_PARAMS];
+    let n = req.params.len().min(MAX_PARAMS);
+    debug_assert!(n >= 1, "a token always has an Action");
+    debug_assert_eq!(
+        n,
+        req.params.len(),
+        "more operation parameters than MAX_PARAMS"
+    );
+    for (i, (name, value)) in req.params[..n].iter().enumerate() {
+        debug_assert!(
+            *name < "X-Amz-",
+            "{name} must sort before the X-Amz-* parameters"
+        );
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        out.extend(utf8_percent_encode(value, QUERY_VALUE));
+        ends[i] = out.len();
+        sorted[i] = i;
     }
+    // Names are distinct, so sorting by name alone is SigV4's order (insertion sort: n ≤ 3).
+    for i in 1..n {
+        let mut j = i;
+        while j > 0 && req.params[sorted[j - 1]].0 > req.params[sorted[j]].0 {
+            sorted.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let in_order = sorted[..n].iter().enumerate().all(|(i, s)| i == *s);
+    let params_end = out.len();
     out.push_str("&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
     let scope = format!(
         "{}/{}/{}/aws4_request",
@@ -98,7 +129,20 @@ pub(crate) fn presign(req: &Request<'_>, keys: &Keys<'_>, at: SystemTime) -> Res
     // (X-Amz-Se…) goes before X-Amz-SignedHeaders (X-Amz-Si…).
     let mut canonical = Sha256::new();
     canonical.update(b"GET\n/\n");
-    canonical.update(&out.as_bytes()[query_start..signed_headers_start]);
+    if in_order {
+        canonical.update(&out.as_bytes()[query_start..signed_headers_start]);
+    } else {
+        // ElastiCache Serverless: `…&User=…&ResourceType=…` is signed as `ResourceType` first.
+        let bytes = out.as_bytes();
+        for (k, &i) in sorted[..n].iter().enumerate() {
+            let start = if i == 0 { query_start } else { ends[i - 1] + 1 };
+            if k > 0 {
+                canonical.update(b"&");
+            }
+            canonical.update(&bytes[start..ends[i]]);
+        }
+        canonical.update(&bytes[params_end..signed_headers_start]);
+    }
     canonical.update(&out.as_bytes()[token_start..]);
     canonical.update(&out.as_bytes()[signed_headers_start..token_start]);
     canonical.update(b"\nhost:");

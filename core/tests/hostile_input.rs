@@ -39,6 +39,11 @@ fn hostile() -> impl Strategy<Value = String> {
         "aws",
         "proxy-x",
         "cluster-ro-y",
+        "master",
+        "cache",
+        "use1",
+        "serverless",
+        "memorydb",
         ".",
         ".",
         ".",
@@ -154,12 +159,13 @@ fn at() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_800_000_000)
 }
 
-/// Checks a token's shape for the endpoint it was signed for; returns the DBUser parameter.
+/// Checks a token's shape for the endpoint it was signed for; returns the DBUser (RDS) or
+/// User (ElastiCache, MemoryDB) parameter.
 fn check_token(token: &str, endpoint: &Endpoint, kind: TokenKind, session: bool) -> Option<String> {
-    let authority = if kind.is_dsql() {
-        endpoint.host().to_owned()
-    } else {
+    let authority = if kind == TokenKind::Rds {
         endpoint.to_string()
+    } else {
+        endpoint.host().to_owned()
     };
     assert!(
         token.starts_with(&format!("{authority}/?Action=")),
@@ -187,8 +193,11 @@ fn check_token(token: &str, endpoint: &Endpoint, kind: TokenKind, session: bool)
         .map(|kv| kv.split_once('=').expect("name=value").0)
         .collect();
     let mut want = vec!["Action"];
-    if !kind.is_dsql() {
-        want.push("DBUser");
+    match kind {
+        TokenKind::Rds => want.push("DBUser"),
+        TokenKind::ElastiCacheServerless => want.extend(["User", "ResourceType"]),
+        k if k.is_cache() => want.push("User"),
+        _ => {}
     }
     want.extend([
         "X-Amz-Algorithm",
@@ -204,7 +213,10 @@ fn check_token(token: &str, endpoint: &Endpoint, kind: TokenKind, session: bool)
     assert_eq!(names, want, "{token}");
     query
         .split('&')
-        .find_map(|kv| kv.strip_prefix("DBUser="))
+        .find_map(|kv| {
+            kv.strip_prefix("DBUser=")
+                .or_else(|| kv.strip_prefix("User="))
+        })
         .map(|v| percent_decode_str(v).decode_utf8().unwrap().into_owned())
 }
 
@@ -290,7 +302,7 @@ proptest! {
     fn signing_any_accepted_endpoint_gives_a_well_formed_token(
         input in hostile(),
         user in user(),
-        kind in prop::sample::select(vec![TokenKind::Rds, TokenKind::DsqlConnect, TokenKind::DsqlAdmin]),
+        kind in prop::sample::select(TokenKind::ALL.to_vec()),
         region in prop_oneof![Just(None), Just(Some("us-east-1".to_owned())), "[a-zA-Z0-9-]{0,15}".prop_map(Some)],
         session in prop::bool::ANY,
     ) {
@@ -299,9 +311,10 @@ proptest! {
             return Ok(());
         };
         prop_assert!(is_region(spec.region()));
+        assert_safe_host(spec.endpoint().host());
         let token = sign(&spec, &creds(session), at()).unwrap();
-        let decoded = check_token(&token, &endpoint, kind, session);
-        if kind == TokenKind::Rds {
+        let decoded = check_token(&token, spec.endpoint(), kind, session);
+        if !kind.is_dsql() {
             prop_assert_eq!(decoded.as_deref(), Some(user.as_str()));
         }
         prop_assert!(unschemed(&input).starts_with(endpoint.host()));

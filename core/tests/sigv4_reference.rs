@@ -2,7 +2,8 @@
 //!
 //! The core presigns with its own canonical request for the one shape a token has (see
 //! `core/src/sigv4.rs`); this test keeps the general implementation as the reference: the same
-//! token kinds, hosts (mixed case, port 443, IPv6, DSQL), users and session tokens full of
+//! token kinds, hosts (mixed case, port 443, IPv6, DSQL, cache names and endpoints), users and
+//! session tokens full of
 //! characters that need encoding, access key ids, regions, times and DSQL lifetimes must give
 //! the same signature and the same parameters. The botocore vectors (`tests/vectors.rs`) pin
 //! the byte order on top of this.
@@ -23,33 +24,33 @@ use rds_iam::{sign, Credentials, Endpoint, TokenKind, TokenSpec};
 fn reference(spec: &TokenSpec, creds: &Credentials, at: SystemTime) -> Vec<(String, String)> {
     let ep = spec.endpoint();
     let lower = ep.host().to_ascii_lowercase();
-    let (authority, host_header) = match (spec.kind().is_dsql(), ep.port()) {
-        (true, _) => (ep.host().to_owned(), lower),
-        (false, 443) => (ep.to_string(), lower),
-        (false, port) => (ep.to_string(), format!("{lower}:{port}")),
+    let (authority, host_header) = match (spec.kind(), ep.port()) {
+        (TokenKind::Rds, 443) => (ep.to_string(), lower),
+        (TokenKind::Rds, port) => (ep.to_string(), format!("{lower}:{port}")),
+        _ => (ep.host().to_owned(), lower),
     };
-    let action = match spec.kind() {
-        TokenKind::Rds => "connect",
-        TokenKind::DsqlConnect => "DbConnect",
-        _ => "DbConnectAdmin",
-    };
-    let mut url = format!("https://{authority}/?Action={action}");
-    if !spec.kind().is_dsql() {
-        url.push_str("&DBUser=");
-        url.extend(percent_encoding::utf8_percent_encode(
-            spec.user(),
-            percent_encoding::NON_ALPHANUMERIC,
-        ));
+    let action = spec.kind().action();
+    let encoded_user: String =
+        percent_encoding::utf8_percent_encode(spec.user(), percent_encoding::NON_ALPHANUMERIC)
+            .collect();
+    // The operation's parameters as the AWS samples build the URL.
+    let mut operation = vec![("Action", action.to_owned())];
+    match spec.kind() {
+        TokenKind::Rds => operation.push(("DBUser", encoded_user)),
+        TokenKind::ElastiCacheServerless => {
+            operation.push(("User", encoded_user));
+            operation.push(("ResourceType", "ServerlessCache".to_owned()));
+        }
+        k if k.is_cache() => operation.push(("User", encoded_user)),
+        _ => {}
     }
+    let query: Vec<String> = operation.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let url = format!("https://{authority}/?{}", query.join("&"));
     let identity: Identity = creds.clone().into();
     let mut settings = SigningSettings::default();
     settings.signature_location = SignatureLocation::QueryParams;
     settings.expires_in = Some(spec.expires_in());
-    let service = if spec.kind().is_dsql() {
-        "dsql"
-    } else {
-        "rds-db"
-    };
+    let service = spec.kind().service();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(spec.region())
@@ -65,10 +66,13 @@ fn reference(spec: &TokenSpec, creds: &Credentials, at: SystemTime) -> Vec<(Stri
         .unwrap()
         .into_parts();
     let (_, signed) = instructions.into_parts();
-    let mut out = vec![("Action".to_owned(), action.to_owned())];
-    if !spec.kind().is_dsql() {
-        out.push(("DBUser".to_owned(), spec.user().to_owned()));
-    }
+    let mut out: Vec<(String, String)> = operation
+        .iter()
+        .map(|(k, v)| {
+            let v = percent_decode_str(v).decode_utf8().unwrap().into_owned();
+            (k.to_string(), v)
+        })
+        .collect();
     out.extend(signed.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     out.sort();
     out
@@ -89,7 +93,7 @@ fn params(token: &str) -> Vec<(String, String)> {
     out
 }
 
-fn host() -> impl Strategy<Value = (String, u16)> {
+fn rds_host() -> impl Strategy<Value = (String, u16)> {
     prop_oneof![
         ("[a-zA-Z0-9-]{1,20}", "[a-z0-9]{6,12}", any::<u16>()).prop_map(|(name, id, port)| (
             format!("{name}.{id}.us-west-2.rds.amazonaws.com"),
@@ -101,16 +105,46 @@ fn host() -> impl Strategy<Value = (String, u16)> {
         )),
         Just(("[2001:db8::1]".to_owned(), 5432)),
         Just(("127.0.0.1".to_owned(), 3306)),
-        "[a-z0-9]{26}".prop_map(|id| (format!("{id}.dsql.us-east-1.on.aws"), 5432)),
     ]
 }
 
-fn kind() -> impl Strategy<Value = TokenKind> {
-    prop::sample::select(vec![
-        TokenKind::Rds,
-        TokenKind::DsqlConnect,
-        TokenKind::DsqlAdmin,
-    ])
+fn dsql_host() -> impl Strategy<Value = (String, u16)> {
+    "[a-z0-9]{26}".prop_map(|id| (format!("{id}.dsql.us-east-1.on.aws"), 5432))
+}
+
+/// A cache name, or the endpoint of the given shape around it (mixed case included).
+fn cache_host(kind: TokenKind) -> impl Strategy<Value = (String, u16)> {
+    let name = "[a-zA-Z][a-zA-Z0-9-]{0,38}";
+    let shaped = (name, "[a-z0-9]{6}", 0..3usize).prop_map(move |(name, id, form)| {
+        let host = match (kind, form) {
+            (_, 0) => name,
+            (TokenKind::ElastiCacheServerless, _) => {
+                format!("{name}-{id}.serverless.use1.cache.amazonaws.com")
+            }
+            (TokenKind::MemoryDb, _) => {
+                format!("clustercfg.{name}.{id}.memorydb.eu-west-1.amazonaws.com")
+            }
+            (_, 1) => format!("master.{name}.{id}.apse2.cache.amazonaws.com"),
+            _ => format!("CLUSTERCFG.{name}.{id}.USW2.cache.amazonaws.com"),
+        };
+        (host, 6379)
+    });
+    shaped
+}
+
+/// A kind and a host it accepts.
+fn target() -> impl Strategy<Value = (TokenKind, (String, u16))> {
+    prop_oneof![
+        rds_host().prop_map(|h| (TokenKind::Rds, h)),
+        prop_oneof![Just(TokenKind::DsqlConnect), Just(TokenKind::DsqlAdmin)]
+            .prop_flat_map(|k| dsql_host().prop_map(move |h| (k, h))),
+        prop_oneof![
+            Just(TokenKind::ElastiCache),
+            Just(TokenKind::ElastiCacheServerless),
+            Just(TokenKind::MemoryDb),
+        ]
+        .prop_flat_map(|k| cache_host(k).prop_map(move |h| (k, h))),
+    ]
 }
 
 proptest! {
@@ -118,8 +152,7 @@ proptest! {
 
     #[test]
     fn sign_matches_aws_sigv4(
-        (h, port) in host(),
-        kind in kind(),
+        (kind, (h, port)) in target(),
         user in "[^\\p{Cc}]{1,24}",
         region in prop::sample::select(vec!["us-east-1", "eu-central-1", "cn-north-1", "us-gov-west-1"]),
         key_id in "[A-Z0-9]{16,24}",

@@ -70,3 +70,31 @@ fn rds_vectors_match_botocore_byte_for_byte() {
 fn dsql_vectors_match_botocore_byte_for_byte() {
     assert!(check("dsql.json") >= 10);
 }
+
+#[test]
+fn cache_vectors_match_the_aws_python_sample_byte_for_byte() {
+    assert!(check("cache.json") >= 20);
+}
+
+/// Issue 17's published check from an independent Java signer (ElastiCache Serverless).
+#[test]
+fn the_java_signers_serverless_check_holds() {
+    let spec = TokenSpec::new(
+        TokenKind::ElastiCacheServerless,
+        Endpoint::new("my-cache", 6379).unwrap(),
+        Some("user123"),
+        Some("eu-west-1"),
+    )
+    .unwrap();
+    let creds = Credentials::new("accessKey", "secretKey", None, None, "java");
+    let at =
+        SystemTime::try_from(DateTime::from_str("2024-08-02T12:11:50Z", Format::DateTime).unwrap())
+            .unwrap();
+    let token = sign(&spec, &creds, at).unwrap();
+    assert!(
+        token.starts_with("my-cache/?Action=connect&User=user123&ResourceType=ServerlessCache&")
+    );
+    assert!(token.ends_with(
+        "&X-Amz-Signature=5dda5db919b1337db6596b2a608924bc10197fb39289b933b60bdb114d5a70dc"
+    ));
+}

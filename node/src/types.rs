@@ -12,7 +12,7 @@ use crate::options::Timestamp;
 pub struct SignerOptions {
     /// The database endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
     pub host: String,
-    /// The database port (default 5432, or the port given in `host`).
+    /// The database port (default 5432, 6379 for the cache kinds, or the port given in `host`).
     pub port: Option<u16>,
     /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
     /// none; it stays `signer.user` for the drivers (`'admin'` for `dsql_admin` when not given).
@@ -33,9 +33,12 @@ pub struct SignerOptions {
     /// The external id the role's trust policy requires, if any.
     pub external_id: Option<String>,
     /// The token kind (default `'rds'`).
-    #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
+    #[napi(
+        ts_type = "'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'"
+    )]
     pub kind: Option<String>,
-    /// Token lifetime in seconds: 900 for RDS (fixed), 1 to 604800 for DSQL (default 900).
+    /// Token lifetime in seconds: 900 for RDS and the cache kinds (fixed), 1 to 604800 for DSQL
+    /// (default 900).
     pub expires_in: Option<f64>,
     /// Reuse a token for at most this many seconds (0: sign for every call; default: while it
     /// has more than `refreshMargin` of life left).
@@ -68,7 +71,7 @@ pub struct CredentialsInput {
 pub struct SignOptions {
     /// The database endpoint: `host`, `host:port` or `https://host[:port]`.
     pub host: String,
-    /// The database port (default 5432, or the port given in `host`).
+    /// The database port (default 5432, 6379 for the cache kinds, or the port given in `host`).
     pub port: Option<u16>,
     /// The database user (required for RDS tokens, ignored for DSQL).
     pub user: Option<String>,
@@ -80,9 +83,12 @@ pub struct SignOptions {
     #[napi(ts_type = "Date")]
     pub at: Option<f64>,
     /// The token kind (default `'rds'`).
-    #[napi(ts_type = "'rds' | 'dsql_connect' | 'dsql_admin'")]
+    #[napi(
+        ts_type = "'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'"
+    )]
     pub kind: Option<String>,
-    /// Token lifetime in seconds: 900 for RDS, 1 to 604800 for DSQL (default 900).
+    /// Token lifetime in seconds: 900 for RDS and the cache kinds, 1 to 604800 for DSQL
+    /// (default 900).
     pub expires_in: Option<f64>,
 }
 

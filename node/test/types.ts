@@ -39,6 +39,7 @@ const options: SignerOptions = {
 };
 const signer = new Signer(options);
 const dsql = new Signer({ host: 'abc.dsql.us-east-1.on.aws', kind: 'dsql_admin', expiresIn: 3600 });
+const cache = new Signer({ host: 'my-cache', user: 'app', region: 'us-east-1', kind: 'elasticache-serverless' });
 
 async function main(): Promise<void> {
   const t: string = await signer.token();
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
   });
   const v: string = VERSION;
-  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port];
+  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port, cache.host];
 
   const pool = new pg.Pool({
     host: signer.host,
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const db2 = knex({ client: 'pg', connection: { ...pgSettings(signer), database: 'app' } });
   void [pool, pool2, sql, sql2, my, my2, db, loose, covered, pool3, sql3, my3, db2];
 
-  // @ts-expect-error: kind is one of three strings
+  // @ts-expect-error: kind is one of the six kinds' names
   new Signer({ host: 'h', kind: 'mysql' });
   // @ts-expect-error: host is required
   new Signer({ user: 'u' });

@@ -10,7 +10,7 @@ const { REPO, PKG_ENTRY, rdsIam } = require('./helpers.js');
 
 const native = require(path.join(path.dirname(PKG_ENTRY), 'index.js'));
 
-for (const file of ['rds.json', 'dsql.json']) {
+for (const file of ['rds.json', 'dsql.json', 'cache.json']) {
   const { cases } = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'vectors', file), 'utf8'));
   test(`${file}: ${cases.length} vectors, byte for byte`, async (t) => {
     assert.ok(cases.length > 0);

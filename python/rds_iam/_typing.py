@@ -10,8 +10,16 @@ __all__ = ["Credentials", "Kind", "Seconds", "Stats"]
 Seconds = Union[float, timedelta]
 """A duration: seconds as int/float, or a ``datetime.timedelta``."""
 
-Kind = Literal["rds", "dsql_connect", "dsql_admin"]
-"""A token kind: ``"rds"``, ``"dsql_connect"`` or ``"dsql_admin"``."""
+Kind = Literal[
+    "rds",
+    "dsql_connect",
+    "dsql_admin",
+    "elasticache",
+    "elasticache-serverless",
+    "memorydb",
+]
+"""A token kind: ``"rds"``, ``"dsql_connect"``, ``"dsql_admin"``, ``"elasticache"``,
+``"elasticache-serverless"`` or ``"memorydb"`` (``-`` and ``_`` are interchangeable)."""
 
 
 class _RequiredCredentials(TypedDict):

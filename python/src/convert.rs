@@ -94,7 +94,8 @@ pub(crate) fn time(argument: impl Into<Argument>, obj: &Bound<'_, PyAny>) -> PyR
         .map_err(|_| invalid_argument(argument, "the time must be after 1970-01-01T00:00:00Z"))
 }
 
-/// `"rds"`, `"dsql_connect"` or `"dsql_admin"` (the core's names).
+/// A token kind by the core's names (`"rds"`, `"dsql_connect"`, `"dsql_admin"`,
+/// `"elasticache"`, `"elasticache-serverless"`, `"memorydb"`).
 pub(crate) fn kind(kind: &str) -> PyResult<TokenKind> {
     kind.parse().map_err(to_py)
 }

@@ -126,7 +126,8 @@ impl PySigner {
         self.inner.spec().endpoint().port()
     }
 
-    /// `"rds"`, `"dsql_connect"` or `"dsql_admin"`.
+    /// The token kind: `"rds"`, `"dsql_connect"`, `"dsql_admin"`, `"elasticache"`,
+    /// `"elasticache-serverless"` or `"memorydb"`.
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.spec().kind().as_str()

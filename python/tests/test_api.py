@@ -79,6 +79,43 @@ def test_dsql_kinds() -> None:
     assert "Action=DbConnect&" in custom.token() and "X-Amz-Expires=3600" in custom.token()
 
 
+def test_cache_kinds_sign_the_cache_name_behind_any_endpoint() -> None:
+    endpoint = "master.My-RG.abc123.use1.cache.amazonaws.com"
+    s = rds_iam.Signer(endpoint, user="app-user", kind="elasticache", credentials=CREDS)
+    assert (s.kind, s.host, s.port, s.sign_host, s.region) == (
+        "elasticache",
+        endpoint,
+        6379,
+        "my-rg",
+        "us-east-1",
+    )
+    assert s.token().startswith("my-rg/?Action=connect&User=app-user&X-Amz-Algorithm=")
+    serverless = rds_iam.Signer(
+        "127.0.0.1",
+        6380,
+        "app-user",
+        "eu-west-1",
+        sign_host="my-cache",
+        kind="elasticache_serverless",
+        credentials=CREDS,
+    )
+    assert serverless.kind == "elasticache-serverless"
+    assert "&User=app-user&ResourceType=ServerlessCache&" in serverless.token()
+    mdb = rds_iam.Signer(
+        "clustercfg.c1.abc.memorydb.eu-west-1.amazonaws.com",
+        user="u",
+        kind="memorydb",
+        credentials=CREDS,
+    )
+    assert (mdb.sign_host, mdb.region) == ("c1", "eu-west-1")
+    with pytest.raises(rds_iam.NoRegion, match="region"):
+        rds_iam.Signer("my-cache", user="u", kind="elasticache", credentials=CREDS)
+    with pytest.raises(rds_iam.InvalidEndpoint, match="use kind `elasticache-serverless`"):
+        rds_iam.Signer(
+            "c-abc123.serverless.use1.cache.amazonaws.com", user="u", kind="elasticache"
+        )
+
+
 def test_repr_has_no_secrets() -> None:
     s = rds_iam.Signer(HOST, 5432, "app", credentials=TEMP_CREDS)
     text = repr(s) + str(s)

@@ -14,15 +14,22 @@ import rds_iam
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 CASES = [
     case
-    for name in ("rds.json", "dsql.json")
+    for name in ("rds.json", "dsql.json", "cache.json")
     for case in json.loads((VECTORS / name).read_text())["cases"]
 ]
 
 
 def test_all_vector_files_are_read() -> None:
     kinds = {c["kind"] for c in CASES}
-    assert kinds == {"rds", "dsql_connect", "dsql_admin"}
-    assert len(CASES) >= 50
+    assert kinds == {
+        "rds",
+        "dsql_connect",
+        "dsql_admin",
+        "elasticache",
+        "elasticache-serverless",
+        "memorydb",
+    }
+    assert len(CASES) >= 70
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent, stdlib-only re-derivation of every token in rds.json / dsql.json.
+"""Independent, stdlib-only re-derivation of every token in rds.json / dsql.json / cache.json.
 
     python3 tests/vectors/check_sigv4.py [file.json ...]
 
@@ -51,15 +51,35 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
-SERVICE = {"rds": "rds-db", "dsql_connect": "dsql", "dsql_admin": "dsql"}
+SERVICE = {"rds": "rds-db", "dsql_connect": "dsql", "dsql_admin": "dsql",
+           "elasticache": "elasticache",
+           "elasticache-serverless": "elasticache", "memorydb": "memorydb"}
 ACTION = {"rds": "connect", "dsql_connect": "DbConnect",
-          "dsql_admin": "DbConnectAdmin"}
+          "dsql_admin": "DbConnectAdmin", "elasticache": "connect",
+          "elasticache-serverless": "connect", "memorydb": "connect"}
+
+# Cache tokens name the cache, not the host: the name inside each endpoint form.
+CACHE_FORMS = {
+    "elasticache": r"[^.]+\.([^.]+)\.[^.]+\.[^.]+\.cache\.amazonaws\.com(?:\.cn)?",
+    "elasticache-serverless":
+        r"(.+)-[^-.]+\.serverless\.[^.]+\.cache\.amazonaws\.com(?:\.cn)?",
+    "memorydb": r"[^.]+\.([^.]+)\.[^.]+\.memorydb\.[^.]+\.amazonaws\.com(?:\.cn)?",
+}
+
+
+def cache_name(kind, host):
+    """The name a cache token signs: ElastiCache lower-cases it, MemoryDB keeps it."""
+    m = re.fullmatch(CACHE_FORMS[kind], host, re.IGNORECASE)
+    name = m.group(1) if m else host
+    assert "." not in name, (kind, host)
+    return name if kind == "memorydb" else name.lower()
 
 
 def enc(s):
@@ -84,6 +104,10 @@ def derive(c):
         port = c["port"]
         canonical_host = host.lower() if port == 443 else f"{host.lower()}:{port}"
         text_host = f"{host}:{port}"
+    elif kind in CACHE_FORMS:
+        assert c.get("port") is None and c.get("user"), c["name"]
+        text_host = cache_name(kind, host)
+        canonical_host = text_host.lower()
     else:
         assert c.get("port") is None and c.get("user") is None, c["name"]
         canonical_host = host.lower()
@@ -92,6 +116,11 @@ def derive(c):
     params = [("Action", ACTION[kind])]
     if kind == "rds":
         params.append(("DBUser", c["user"]))
+    elif kind in CACHE_FORMS:
+        # The AWS sample's order; SigV4 sorts ResourceType before User itself.
+        params.append(("User", c["user"]))
+        if kind == "elasticache-serverless":
+            params.append(("ResourceType", "ServerlessCache"))
     params += [
         ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
         ("X-Amz-Credential", f"{c['access_key_id']}/{scope}"),
@@ -165,8 +194,8 @@ def check_file(path):
 
 
 def main(argv):
-    paths = argv or [os.path.join(HERE, "rds.json"),
-                     os.path.join(HERE, "dsql.json")]
+    paths = argv or [os.path.join(HERE, name)
+                     for name in ("rds.json", "dsql.json", "cache.json")]
     failures = sum(check_file(p) for p in paths)
     return 1 if failures else 0
 

@@ -9,8 +9,10 @@
 
 Every token is produced by botocore itself (``generate_db_auth_token`` on an
 ``rds`` client, ``generate_db_connect_auth_token`` /
-``generate_db_connect_admin_auth_token`` on a ``dsql`` client) with the clock
-frozen by freezegun, so the files hold exactly what botocore returns for the
+``generate_db_connect_admin_auth_token`` on a ``dsql`` client, and for
+ElastiCache / MemoryDB ``SigV4QueryAuth(credentials, service, region,
+expires=900)`` on ``AWSRequest("GET", "https://<name>/?<query>")``, the
+construction in AWS's own Python sample) with the clock frozen by freezegun, so the files hold exactly what botocore returns for the
 inputs, byte for byte (query-parameter order included).
 
 Published vectors from peer SDKs (botocore's own unit tests, smithy-rs,
@@ -42,6 +44,11 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 import boto3  # noqa: E402
 import botocore  # noqa: E402
 import freezegun  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+from botocore.auth import SigV4QueryAuth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
 
 BOTOCORE = f"botocore {botocore.__version__}"
 GENERATED = f"{BOTOCORE} generated"
@@ -110,6 +117,26 @@ def gen_dsql(c, pass_expires=True):
         kwargs["ExpiresIn"] = c["expires_in"]
     with freezegun.freeze_time(c["time"], tick=False):
         return fn(**kwargs)
+
+
+CACHE_KINDS = {"elasticache", "elasticache-serverless", "memorydb"}
+
+
+def gen_cache(c, name):
+    """AWS's Python sample for ElastiCache / MemoryDB IAM auth, with ``name`` the
+    cache name the caller's ``host`` stands for."""
+    query = {"Action": "connect", "User": c["user"]}
+    if c["kind"] == "elasticache-serverless":
+        query["ResourceType"] = "ServerlessCache"
+    service = "memorydb" if c["kind"] == "memorydb" else "elasticache"
+    credentials = Credentials(c["access_key_id"], c["secret_access_key"],
+                              c["session_token"])
+    with freezegun.freeze_time(c["time"], tick=False):
+        request = AWSRequest(method="GET",
+                             url=f"https://{name}/?{urlencode(query)}")
+        SigV4QueryAuth(credentials, service, c["region"],
+                       expires=900).add_auth(request)
+    return request.url.removeprefix("https://")
 
 
 def signature_of(token):
@@ -349,6 +376,60 @@ def dsql_cases():
     return out
 
 
+# --------------------------------------------------------------------------
+# ElastiCache / MemoryDB (elasticache, memorydb)
+# --------------------------------------------------------------------------
+
+def cache_cases():
+    out = []
+
+    def cache(name, kind, *, source=GENERATED, host="my-cache", sign_as=None,
+              user="app-user-01", region="us-east-1", time=T0,
+              expect_signature=None, **kw):
+        # ``host`` is what the caller passes (a name or an endpoint);
+        # ``sign_as`` the cache name botocore is given for it (default: host).
+        c = case(name, source, kind, host, region, time, user=user, **kw)
+        out.append(finish(c, gen_cache(c, sign_as or host),
+                          expect_signature=expect_signature))
+
+    # ---- published vector --------------------------------------------------
+    cache("java_elasticache_serverless_check", "elasticache-serverless",
+          source="issue 17: an independent Java signer's check, verified with botocore",
+          host="my-cache", user="user123", region="eu-west-1",
+          akid="accessKey", secret="secretKey", time="2024-08-02T12:11:50Z",
+          expect_signature="5dda5db919b1337db6596b2a608924bc10197fb39289b933b60bdb114d5a70dc")
+
+    for kind in sorted(CACHE_KINDS):
+        short = kind.replace("-", "_")
+        cache(f"{short}_baseline", kind)
+        cache(f"{short}_session_token_400", kind, session_token=STS_400,
+              akid="ASIAIOSFODNN7EXAMPLE")
+        cache(f"{short}_session_token_1000", kind, session_token=STS_1000,
+              akid="ASIAIOSFODNN7EXAMPLE")
+        cache(f"{short}_user_needs_encoding", kind, user="jöhn ü@x+/y=z")
+        cache(f"{short}_leap_day", kind, time="2024-02-29T23:59:59Z",
+              region="ap-southeast-2")
+
+    # ---- names: ElastiCache lower-cases them; endpoints stand for the name ----
+    cache("elasticache_mixed_case_name", "elasticache", host="Prod-Cache",
+          sign_as="prod-cache")
+    cache("elasticache_serverless_mixed_case_name", "elasticache-serverless",
+          host="Prod-Sessions", sign_as="prod-sessions")
+    cache("elasticache_primary_endpoint", "elasticache",
+          host="master.my-rg.abc123.use1.cache.amazonaws.com", sign_as="my-rg")
+    cache("elasticache_configuration_endpoint", "elasticache",
+          host="clustercfg.My-RG.abc123.euw1.cache.amazonaws.com",
+          sign_as="my-rg", region="eu-west-1")
+    cache("elasticache_serverless_endpoint", "elasticache-serverless",
+          host="my-cache-x1y2z3.serverless.apse2.cache.amazonaws.com",
+          sign_as="my-cache", region="ap-southeast-2")
+    cache("memorydb_mixed_case_name", "memorydb", host="My-Cluster")
+    cache("memorydb_cluster_endpoint", "memorydb",
+          host="clustercfg.my-cluster.abc123.memorydb.us-west-2.amazonaws.com",
+          sign_as="my-cluster", region="us-west-2")
+    return out
+
+
 def validate(cases, kinds):
     names = set()
     for c in cases:
@@ -361,6 +442,12 @@ def validate(cases, kinds):
         if c["kind"] == "rds":
             check(isinstance(c["port"], int) and isinstance(c["user"], str), c)
             check(c["token"].startswith(f"{c['host']}:{c['port']}/?Action=connect&DBUser="), c)
+        elif c["kind"] in CACHE_KINDS:
+            check(c["port"] is None and isinstance(c["user"], str), c)
+            check(re.match(r"[A-Za-z0-9-]+/\?Action=connect&User=", c["token"]), c)
+            serverless = "&ResourceType=ServerlessCache&X-Amz-Algorithm="
+            check((serverless in c["token"])
+                  == (c["kind"] == "elasticache-serverless"), c)
         else:
             check(c["port"] is None and c["user"] is None, c)
             check(c["token"].startswith(f"{c['host']}/?Action=DbConnect"), c)
@@ -403,6 +490,8 @@ def main():
     validate(rds, {"rds"})
     dsql = dsql_cases()
     validate(dsql, {"dsql_connect", "dsql_admin"})
+    cache = cache_cases()
+    validate(cache, CACHE_KINDS)
     write(os.path.join(HERE, "rds.json"),
           "RDS / Aurora / RDS Proxy IAM auth tokens (service rds-db,"
           " Action=connect, X-Amz-Expires=900) as returned by"
@@ -418,6 +507,17 @@ def main():
           "(Hostname=host, Region=region, ExpiresIn=expires_in); cases whose"
           " expires_in is 900 named *default_expiry* or botocore_test_* do not"
           " pass ExpiresIn at all (botocore's default)." + common, dsql)
+    write(os.path.join(HERE, "cache.json"),
+          "ElastiCache (node-based and Serverless) and MemoryDB IAM auth"
+          " tokens (service elasticache / memorydb, Action=connect, User=user"
+          " id / user name, ResourceType=ServerlessCache for"
+          " elasticache-serverless, X-Amz-Expires=900; no port) as AWS's Python"
+          " sample makes them: SigV4QueryAuth(Credentials(key, secret, token),"
+          " service, region, expires=900).add_auth(AWSRequest('GET',"
+          " 'https://<name>/?' + urlencode(query))), the scheme removed. host is"
+          " what the caller passes: the cache name (ElastiCache lower-cases it)"
+          " or an endpoint, which stands for the name the token starts with."
+          + common, cache)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::doctor_cache;
 use crate::endpoint::{Endpoint, HostKind};
 use crate::identity::caller_identity_blocking;
-use crate::{Signer, SignerBuilder};
+use crate::{Signer, SignerBuilder, TokenKind};
 
 /// How a check came out.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -43,6 +44,7 @@ pub(crate) struct Question {
     pub(crate) profile: Option<String>,
     pub(crate) builder: SignerBuilder,
     pub(crate) mysql: bool,
+    pub(crate) kind: TokenKind,
 }
 
 /// Runs every check; later checks are skipped once an earlier one makes them meaningless.
@@ -56,7 +58,7 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
         })
     };
 
-    let endpoint = match Endpoint::parse(&q.host, q.port) {
+    let endpoint = match Endpoint::parse_or(&q.host, q.port, q.kind.default_port()) {
         Ok(e) => e,
         Err(e) => {
             add("endpoint", Status::Fail, e.to_string());
@@ -68,6 +70,7 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     let signed = signed_endpoint.as_ref().map_or(signed_input, |e| e.host());
     let kind = crate::host_kind(signed);
     let endpoint_note = match kind {
+        _ if q.kind.is_cache() => doctor_cache::endpoint_note(q.kind, signed_input),
         HostKind::Rds => (Status::Pass, format!("{signed} is an RDS/Aurora endpoint")),
         HostKind::RdsProxy => (Status::Pass, format!("{signed} is an RDS Proxy endpoint")),
         HostKind::Dsql => (Status::Pass, format!("{signed} is an Aurora DSQL endpoint")),
@@ -81,7 +84,12 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
     };
     add("endpoint", endpoint_note.0, endpoint_note.1);
 
-    let region_note = match (&q.region, crate::infer_region(signed)) {
+    let spelled_region = if q.kind.is_cache() {
+        doctor_cache::region_from_host(q.kind, signed_input)
+    } else {
+        crate::infer_region(signed)
+    };
+    let region_note = match (&q.region, spelled_region) {
         (Some(r), _) => (Status::Pass, format!("{r} (from --region / AWS settings)")),
         (None, Some(r)) => (Status::Pass, format!("{r} (inferred from the hostname)")),
         (None, None) => (
@@ -188,6 +196,16 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
         }
         Err(e) => add("token", Status::Fail, e.to_string()),
     }
+    if q.kind.is_cache() {
+        let (status, detail) = doctor_cache::tls_note(q.kind);
+        add("tls", status, detail);
+        add(
+            "user",
+            Status::Info,
+            doctor_cache::user_note(q.kind, &q.user),
+        );
+        return out;
+    }
     let (status, detail) = tls_note(&endpoint, signed);
     add("tls", status, detail);
     add(
@@ -291,6 +309,15 @@ fn provider_name(creds: &crate::Credentials) -> String {
 
 fn policy_hint(signer: &Signer, account: &str) -> String {
     let spec = signer.spec();
+    if spec.kind().is_cache() {
+        return doctor_cache::policy_hint(
+            spec.kind(),
+            spec.region(),
+            account,
+            spec.endpoint().host(),
+            spec.user(),
+        );
+    }
     if spec.kind().is_dsql() {
         let cluster = spec
             .endpoint()

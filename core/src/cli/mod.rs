@@ -13,11 +13,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
 mod doctor;
+mod doctor_cache;
 pub mod explain;
 mod launch;
 
 #[derive(Parser)]
-#[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM database auth tokens for RDS, Aurora, RDS Proxy and Aurora DSQL")]
+#[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM auth tokens for RDS, Aurora, RDS Proxy, Aurora DSQL, ElastiCache and MemoryDB")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -85,15 +86,19 @@ struct LaunchArgs {
 
 #[derive(Args)]
 struct DoctorArgs {
-    /// Database endpoint (host or host:port).
+    /// Database endpoint (host or host:port); for a cache kind, the cache's name or endpoint.
     #[arg(long)]
     host: String,
-    /// Database port [default: 5432].
+    /// Database port [default: 5432; 6379 for a cache kind].
     #[arg(long)]
     port: Option<u16>,
-    /// Database user.
+    /// Database user (for ElastiCache the user id, for MemoryDB the user name).
     #[arg(long)]
     user: String,
+    /// Token kind: rds, dsql_connect, dsql_admin, elasticache, elasticache-serverless or
+    /// memorydb [default: rds].
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
     #[command(flatten)]
     common: Common,
     /// The database speaks MySQL/MariaDB [default: guessed from port 3306].
@@ -116,23 +121,28 @@ struct ExplainArgs {
 
 #[derive(Args)]
 struct TokenArgs {
-    /// Database endpoint (host or host:port).
+    /// Database endpoint (host or host:port); for a cache kind, the cache's name or endpoint.
     #[arg(long)]
     host: String,
-    /// Database port [default: 5432].
+    /// Database port [default: 5432; 6379 for a cache kind].
     #[arg(long)]
     port: Option<u16>,
-    /// Database user to log in as (required for RDS tokens).
-    #[arg(long, required_unless_present_any = ["dsql", "dsql_admin"])]
+    /// User to log in as (required for RDS tokens; the user id for ElastiCache, the user name
+    /// for MemoryDB).
+    #[arg(long, required_unless_present_any = ["dsql", "dsql_admin", "kind"])]
     user: Option<String>,
     #[command(flatten)]
     common: Common,
     /// Aurora DSQL token for a custom database role (DbConnect).
-    #[arg(long, conflicts_with = "dsql_admin")]
+    #[arg(long, conflicts_with_all = ["dsql_admin", "kind"])]
     dsql: bool,
     /// Aurora DSQL token for the admin role (DbConnectAdmin).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "kind")]
     dsql_admin: bool,
+    /// Token kind: rds, dsql_connect, dsql_admin, elasticache, elasticache-serverless or
+    /// memorydb [default: rds].
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
     /// DSQL token lifetime in seconds (1-604800) [default: 900].
     #[arg(long)]
     expires_in: Option<u64>,
@@ -167,7 +177,7 @@ where
         Command::Mysql(a) => launch::launch(launch::Client::Mysql, a.client, a.args, |h| {
             a.common.builder(h)
         }),
-        Command::Doctor(a) => Ok(doctor(a, out)),
+        Command::Doctor(a) => doctor(a, out),
         Command::Explain(a) => Ok(explain_cmd(a, out)),
     };
     match result {
@@ -181,9 +191,10 @@ where
 
 fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let mut o = a.common.options(a.host);
-    o.kind = Some(match (a.dsql, a.dsql_admin) {
-        (_, true) => TokenKind::DsqlAdmin,
-        (true, _) => TokenKind::DsqlConnect,
+    o.kind = Some(match (a.dsql, a.dsql_admin, a.kind) {
+        (_, _, Some(kind)) => kind.parse()?,
+        (_, true, None) => TokenKind::DsqlAdmin,
+        (true, _, None) => TokenKind::DsqlConnect,
         _ => TokenKind::Rds,
     });
     o.port = a.port;
@@ -206,8 +217,16 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .map_err(|e| Error::argument("output", format!("cannot write the token: {e}")))
 }
 
-fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
-    let mut builder = a.common.builder(a.host.clone()).user(a.user.clone());
+fn doctor(a: DoctorArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let kind = match &a.kind {
+        Some(k) => k.parse()?,
+        None => TokenKind::Rds,
+    };
+    let mut builder = a
+        .common
+        .builder(a.host.clone())
+        .user(a.user.clone())
+        .kind(kind);
     if let Some(p) = a.port {
         builder = builder.port(p)
     }
@@ -220,6 +239,7 @@ fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
         sign_host: a.common.sign_host.clone(),
         profile: a.common.profile.clone(),
         builder,
+        kind,
     });
     let text = if a.json {
         doctor::render_json(&checks)
@@ -227,11 +247,7 @@ fn doctor(a: DoctorArgs, out: &mut dyn Write) -> i32 {
         doctor::render(&checks)
     };
     let _ = out.write_all(text.as_bytes());
-    if doctor::passed(&checks) {
-        0
-    } else {
-        1
-    }
+    Ok(if doctor::passed(&checks) { 0 } else { 1 })
 }
 
 fn explain_cmd(a: ExplainArgs, out: &mut dyn Write) -> i32 {

@@ -29,7 +29,7 @@ pub struct SignOptions {
     pub host: String,
     /// The database port (default 5432, or the port given in `host`).
     pub port: Option<u16>,
-    /// The database user (required for RDS tokens, ignored for DSQL).
+    /// The user the token names (required for RDS and the cache kinds, ignored for DSQL).
     pub user: Option<String>,
     /// The signing region (default: inferred from the hostname).
     pub region: Option<String>,
@@ -39,7 +39,8 @@ pub struct SignOptions {
     pub at: Option<SystemTime>,
     /// The token kind (default [`TokenKind::Rds`]).
     pub kind: Option<TokenKind>,
-    /// The token lifetime: 900 s for RDS, 1 to 604 800 s for DSQL (default 900 s).
+    /// The token lifetime: 900 s for RDS and the cache kinds, 1 to 604 800 s for DSQL (default
+    /// 900 s).
     pub expires_in: Option<Duration>,
 }
 
@@ -67,8 +68,8 @@ impl SignOptions {
 
     /// What the token is signed for.
     pub fn spec(&self) -> Result<TokenSpec> {
-        let endpoint = Endpoint::parse(&self.host, self.port)?;
         let kind = self.kind.unwrap_or(TokenKind::Rds);
+        let endpoint = Endpoint::parse_or(&self.host, self.port, kind.default_port())?;
         let spec = TokenSpec::new(kind, endpoint, self.user.as_deref(), self.region.as_deref())?;
         match self.expires_in {
             Some(e) => spec.with_expires_in(e),

@@ -41,17 +41,20 @@ const DSQL_ADMIN_USER: &str = "admin";
 pub struct SignerOptions {
     /// The endpoint the client connects to: `host`, `host:port` or `https://host[:port]`.
     pub host: String,
-    /// The database port (default 5432, or the port given in `host`).
+    /// The database port (default 5432, 6379 for the cache kinds, or the port given in `host`).
     pub port: Option<u16>,
-    /// The database user to log in as: required for RDS tokens, which name it. DSQL tokens name
+    /// The database user to log in as: required for RDS tokens, which name it, and for the
+    /// cache kinds (ElastiCache: the user id; MemoryDB: the user name). DSQL tokens name
     /// no user; it is kept as the login user ([`Signer::user`]), `admin` for
     /// [`TokenKind::DsqlAdmin`] when not given.
     pub user: Option<String>,
-    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname).
+    /// The signing region (default: inferred from an RDS / Aurora / RDS Proxy / DSQL hostname,
+    /// or an ElastiCache / MemoryDB endpoint).
     pub region: Option<String>,
     /// Sign for this endpoint (`host[:port]`) instead of `host`: behind a tunnel, proxy or
     /// custom DNS name the token must name the real RDS endpoint. Without a port it signs for
-    /// the connection's port.
+    /// the connection's port. For the cache kinds: the cache's name (or endpoint) while `host`
+    /// is the address dialled.
     pub sign_host: Option<String>,
     /// The token kind (default [`TokenKind::Rds`]).
     pub kind: Option<TokenKind>,
@@ -142,7 +145,7 @@ impl SignerOptions {
         let source = self.source()?;
         self.role_fields_need_a_role()?;
         let kind = self.kind.unwrap_or(TokenKind::Rds);
-        let connect = Endpoint::parse(&self.host, self.port)?;
+        let connect = Endpoint::parse_or(&self.host, self.port, kind.default_port())?;
         let signed = match &self.sign_host {
             Some(h) => Endpoint::parse_with_default(h, connect.port())?,
             None => connect.clone(),
