@@ -173,9 +173,9 @@ export declare function redis(
 
 /** What `rdsIam.ioredis()` / `rdsIam.iovalkey()` take: the client's own options, plus these. */
 export interface IoredisHookOptions extends CacheRefreshOptions, TlsOptionsInput {
-  /** Address to dial (default `signer.host`, which is right when the signer was given the endpoint). */
+  /** Address to dial (default `signer.host`: the endpoint the signer was given). */
   host?: string;
-  /** Default 6379. */
+  /** Default `signer.port` (6379 unless the signer was given another). */
   port?: number;
   /** The client's own TLS options, used as given; default `rdsIam.tls({ ca, verify, servername })`. */
   tls?: TlsConnectionOptions;

@@ -110,7 +110,7 @@ function makeCacheHooks(tls) {
     const Redis = load(pkg, helper);
     const settings = {
       host: signer.host,
-      port: 6379,
+      port: signer.port,
       ...rest,
       username: signer.user,
       password: signer.tokenSync(),

@@ -132,6 +132,25 @@ test('node-redis cluster client logs in through every node', async () => {
   assert.ok(log.length >= 1 && log.every(([outcome]) => outcome === 'accept'), String(log));
 });
 
+test("ioredis dials the signer's host and port when the cache name is its signHost", async () => {
+  const signer = new Signer({
+    host: db.host,
+    port: db.cachePort,
+    user: db.cacheUser,
+    region: db.region,
+    signHost: db.cacheName,
+    kind: 'elasticache',
+  });
+  const mark = db.mark();
+  const client = rdsIam.ioredis(signer, { ca, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    assert.strictEqual(await client.ping(), 'PONG');
+  } finally {
+    await client.quit();
+  }
+  assert.deepStrictEqual(cacheLog(mark), [['accept', null]]);
+});
+
 test('node-redis async provider (streaming: false) logs in per handshake', async () => {
   const provider = rdsIam.redis(cacheSigner(), { streaming: false });
   assert.strictEqual(provider.type, 'async-credentials-provider');

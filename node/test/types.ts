@@ -39,7 +39,12 @@ const options: SignerOptions = {
 };
 const signer = new Signer(options);
 const dsql = new Signer({ host: 'abc.dsql.us-east-1.on.aws', kind: 'dsql_admin', expiresIn: 3600 });
-const cache = new Signer({ host: 'my-cache', user: 'app', region: 'us-east-1', kind: 'elasticache-serverless' });
+const cache = new Signer({
+  host: 'my-cache',
+  user: 'app',
+  region: 'us-east-1',
+  kind: 'elasticache-serverless',
+});
 
 async function main(): Promise<void> {
   const t: string = await signer.token();

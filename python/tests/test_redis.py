@@ -76,6 +76,28 @@ def test_each_kind_logs_in_and_runs_commands(db: Any, attr: str, kind: str, prot
     provider.close()
 
 
+def test_signer_given_the_dial_address_and_the_cache_name_as_sign_host(db: Any) -> None:
+    signer = rds_iam.Signer(
+        db.host, db.cache_port, db.cache_user, db.region, sign_host=db.cache_name, kind="memorydb"
+    )
+    kw = {**connect_kwargs(db), "host": signer.host, "port": signer.port}
+    mark = db.mark()
+    with pytest.raises(redis.exceptions.AuthenticationError):  # iamdb-cache is not MemoryDB
+        with redis.Redis(credential_provider=rds_iam.redis.credential_provider(signer), **kw) as r:
+            r.ping()
+    assert cache_log(db, mark) == [("reject", "wrong_service")]
+    signer = rds_iam.Signer(
+        db.host,
+        db.cache_port,
+        db.cache_user,
+        db.region,
+        sign_host=db.memorydb_name,
+        kind="memorydb",
+    )
+    with redis.Redis(credential_provider=rds_iam.redis.credential_provider(signer), **kw) as r:
+        assert r.ping() is True
+
+
 def test_asyncio_client_logs_in(db: Any) -> None:
     signer = cache_signer(db)
     provider = rds_iam.redis.credential_provider(signer)
