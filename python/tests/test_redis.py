@@ -82,9 +82,13 @@ def test_signer_given_the_dial_address_and_the_cache_name_as_sign_host(db: Any) 
     )
     kw = {**connect_kwargs(db), "host": signer.host, "port": signer.port}
     mark = db.mark()
-    with pytest.raises(redis.exceptions.AuthenticationError):  # iamdb-cache is not MemoryDB
-        with redis.Redis(credential_provider=rds_iam.redis.credential_provider(signer), **kw) as r:
-            r.ping()
+    provider = rds_iam.redis.credential_provider(signer)
+    # iamdb-cache is not MemoryDB
+    with (
+        pytest.raises(redis.exceptions.AuthenticationError),
+        redis.Redis(credential_provider=provider, **kw) as r,
+    ):
+        r.ping()
     assert cache_log(db, mark) == [("reject", "wrong_service")]
     signer = rds_iam.Signer(
         db.host,
