@@ -23,7 +23,10 @@ const tsconfig = {
     // the drivers' own types (pg's come from @types/pg), from the repo's dev dependencies
     paths: {
       ...Object.fromEntries(
-        ['postgres', 'mysql2', 'mysql2/promise', 'knex'].map((m) => [m, [path.join(modules, m)]]),
+        ['postgres', 'mysql2', 'mysql2/promise', 'knex', 'redis', 'ioredis'].map((m) => [
+          m,
+          [path.join(modules, m)],
+        ]),
       ),
       pg: [path.join(modules, '@types', 'pg')],
     },

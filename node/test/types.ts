@@ -12,12 +12,17 @@ import {
   caBundle,
   tls,
   tlsCovered,
+  redis,
+  ioredis,
+  iovalkey,
 } from 'rds-iam';
 import type { SignerOptions, TokenInfo, Stats } from 'rds-iam';
 import pg from 'pg';
 import postgres from 'postgres';
 import mysql from 'mysql2/promise';
 import knex from 'knex';
+import { createClient, createCluster } from 'redis';
+import type { Redis as IoRedisClient } from 'ioredis';
 
 const options: SignerOptions = {
   host: 'db.abc.us-east-1.rds.amazonaws.com',
@@ -98,6 +103,30 @@ async function main(): Promise<void> {
   const my3 = mysql.createPool({ ...mysql2(signer, { ca: Buffer.from(pem) }), database: 'app' });
   const db2 = knex({ client: 'pg', connection: { ...pgSettings(signer), database: 'app' } });
   void [pool, pool2, sql, sql2, my, my2, db, loose, covered, pool3, sql3, my3, db2];
+
+  // ElastiCache / MemoryDB hooks
+  const cacheSigner = new Signer({
+    host: 'master.my-cache.abc123.use1.cache.amazonaws.com',
+    user: 'app',
+    kind: 'elasticache',
+  });
+  const cacheClient = createClient({
+    url: 'rediss://h:6379',
+    credentialsProvider: redis(cacheSigner),
+  });
+  const cache2 = createClient({
+    credentialsProvider: redis(cacheSigner, { streaming: false, refreshEvery: 3600 }),
+  });
+  const cluster = createCluster({
+    rootNodes: [{ url: 'rediss://h:6379' }],
+    defaults: { credentialsProvider: redis(cacheSigner, { onReAuthenticationError: () => {} }) },
+  });
+  const subscriptions: number = redis(cacheSigner).subscriptions;
+  const io: IoRedisClient = ioredis<IoRedisClient>(cacheSigner, { ca: pem, lazyConnect: true });
+  const iv = iovalkey(cacheSigner, { host: 'h', port: 6380, refreshEvery: 60 });
+  void [cacheClient, cache2, cluster, subscriptions, io, iv];
+  // @ts-expect-error: refreshEvery is a number of seconds
+  redis(cacheSigner, { refreshEvery: '10h' });
 
   // @ts-expect-error: kind is one of the six kinds' names
   new Signer({ host: 'h', kind: 'mysql' });
