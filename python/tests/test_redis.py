@@ -70,7 +70,7 @@ def test_each_kind_logs_in_and_runs_commands(db: Any, attr: str, kind: str, prot
     with redis.Redis(credential_provider=provider, protocol=protocol, **connect_kwargs(db)) as r:
         assert r.set("py-hook", kind) is True
         assert r.get("py-hook") == kind.encode()
-        assert r.acl_whoami() == db.cache_user
+        assert r.acl_whoami() in (db.cache_user, db.cache_user.encode())  # RESP3: bytes
     assert cache_log(db, mark) == [("accept", None)]
     assert [e["kind"] for e in db.log_since(mark)] == [kind]
     provider.close()
@@ -172,11 +172,16 @@ def test_async_streaming_keeps_one_connection(short_cut: Any) -> None:
     provider.close()
 
 
+def new_timer_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD and t not in before]
+
+
 def test_timer_is_a_daemon_and_ends_with_its_clients(db: Any) -> None:
+    before = set(threading.enumerate())
     provider = rds_iam.redis.credential_provider(cache_signer(db), refresh_every=0.05)
     r = redis.Redis(credential_provider=provider, **connect_kwargs(db))
     r.ping()
-    threads = [t for t in threading.enumerate() if t.name == THREAD]
+    threads = new_timer_threads(before)
     assert threads and all(t.daemon for t in threads)
     r.close()
     del r
@@ -187,10 +192,11 @@ def test_timer_is_a_daemon_and_ends_with_its_clients(db: Any) -> None:
 
 
 def test_close_stops_pushing(db: Any) -> None:
+    before = set(threading.enumerate())
     provider = rds_iam.redis.credential_provider(cache_signer(db), refresh_every=0.05)
     with redis.Redis(credential_provider=provider, **connect_kwargs(db)) as r:
         r.ping()
-        thread = next(t for t in threading.enumerate() if t.name == THREAD)
+        [thread] = new_timer_threads(before)
         provider.close()
         thread.join(timeout=10)
         assert not thread.is_alive()
