@@ -111,9 +111,7 @@ def test_cache_kinds_sign_the_cache_name_behind_any_endpoint() -> None:
     with pytest.raises(rds_iam.NoRegion, match="region"):
         rds_iam.Signer("my-cache", user="u", kind="elasticache", credentials=CREDS)
     with pytest.raises(rds_iam.InvalidEndpoint, match="use kind `elasticache-serverless`"):
-        rds_iam.Signer(
-            "c-abc123.serverless.use1.cache.amazonaws.com", user="u", kind="elasticache"
-        )
+        rds_iam.Signer("c-abc123.serverless.use1.cache.amazonaws.com", user="u", kind="elasticache")
 
 
 def test_repr_has_no_secrets() -> None:
