@@ -110,6 +110,45 @@ def calls() -> dict[str, float]:
     }
 
 
+CACHE = "my-cache"
+
+
+def cache_calls() -> dict[str, float]:
+    """An ElastiCache Serverless token: ours (fresh and cached) next to AWS's Python sample,
+    which builds an AWSRequest and signs it with botocore's SigV4QueryAuth on every call."""
+    from urllib.parse import urlencode
+
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    import rds_iam
+
+    creds = Credentials(KEYS["access_key_id"], KEYS["secret_access_key"], KEYS["session_token"])
+    query = urlencode({"Action": "connect", "User": "app", "ResourceType": "ServerlessCache"})
+
+    def aws_sample() -> str:
+        request = AWSRequest(method="GET", url=f"https://{CACHE}/?{query}")
+        SigV4QueryAuth(creds, "elasticache", "us-east-1", expires=900).add_auth(request)
+        return request.url.removeprefix("https://")
+
+    kind = "elasticache-serverless"
+    at = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    fresh = per_call_us(
+        lambda: rds_iam.sign(CACHE, None, "app", "us-east-1", credentials=KEYS, at=at, kind=kind),
+        2000,
+    )
+    sample = per_call_us(aws_sample, 300 if QUICK else 2000)
+    signer = rds_iam.Signer(CACHE, None, "app", "us-east-1", credentials=KEYS, kind=kind)
+    signer.token()
+    cached = per_call_us(signer.token, 20000 if QUICK else 200000)
+    return {
+        "py_cache_fresh_us": fresh,
+        "aws_cache_sample_us": sample,
+        "py_cache_cached_us": cached,
+    }
+
+
 # Peak RSS from VmHWM: ru_maxrss would carry the forking parent's peak across exec.
 CHILD = """
 import time
@@ -241,6 +280,7 @@ def storm(n: int = 1000) -> dict[str, float]:
 if __name__ == "__main__":
     result = {
         **calls(),
+        **cache_calls(),
         **startup(),
         **imports(),
         **storm(),

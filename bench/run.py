@@ -1,5 +1,8 @@
 """`make bench`: every figure next to its peer's, measured in this one run, as ratios.
 
+ElastiCache / MemoryDB tokens have no SDK helper; their peer is AWS's own Python sample
+(botocore's SigV4QueryAuth on an AWSRequest, signing on every call).
+
 Runs the core's criterion benches, the Python bench (in the venv that has the wheel and boto3)
 and the Node bench (with @aws-sdk/rds-signer), prints one table and writes bench/results.json.
 Usage: python bench/run.py --python PY [--quick]   (--quick: a smoke run, few iterations)
@@ -31,6 +34,27 @@ ROWS = [
     ),
     ("Python cached token_async()", "py_cached_async_us", "boto3_fresh_us", "µs", None),
     ("Python import alone", "py_import_ms", "boto3_import_ms", "ms", None),
+    (
+        "ElastiCache token, Python fresh sign()",
+        "py_cache_fresh_us",
+        "aws_cache_sample_us",
+        "µs",
+        None,
+    ),
+    (
+        "ElastiCache token, Python cached token()",
+        "py_cache_cached_us",
+        "aws_cache_sample_us",
+        "µs",
+        None,
+    ),
+    (
+        "ElastiCache token, Node cached tokenSync()",
+        "node_cache_cached_sync_us",
+        "aws_cache_sample_us",
+        "µs",
+        None,
+    ),
     ("Python token(), reuse_for=0", "py_reuse_for_0_us", "boto3_fresh_us", "µs", None),
     (
         "Python import + first token",
@@ -62,6 +86,7 @@ ROWS = [
     ("Node installed size", "node_ours_installed_mb", "node_aws_sdk_installed_mb", "MB", "≤ 8 MB"),
     ("Node packages installed", "node_ours_packages", "node_aws_sdk_packages", "", None),
     ("Rust fresh signature", "rust_fresh_ns", None, "ns", None),
+    ("Rust fresh ElastiCache Serverless token", "rust_fresh_cache_ns", None, "ns", None),
     ("Rust cached token", "rust_cached_ns", None, "ns", None),
     ("Rust cached token (async)", "rust_cached_async_ns", None, "ns", None),
     ("SHA-256 + HMAC (physical limit)", "rust_limit_ns", None, "ns", None),
@@ -87,7 +112,13 @@ def criterion(quick: bool) -> dict[str, float]:
     if done.returncode != 0:  # criterion's progress is noise; its errors are not
         sys.exit(f"cargo bench failed:\n{done.stderr}")
     out = {}
-    for name in ("rust_fresh", "rust_cached", "rust_cached_async", "rust_limit"):
+    for name in (
+        "rust_fresh",
+        "rust_fresh_cache",
+        "rust_cached",
+        "rust_cached_async",
+        "rust_limit",
+    ):
         with open(os.path.join(home, name, "new", "estimates.json")) as f:
             out[f"{name}_ns"] = json.load(f)["median"]["point_estimate"]
     return out

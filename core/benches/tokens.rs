@@ -1,6 +1,7 @@
 //! Criterion benches for the core's per-call costs, next to the physical limit of a signature.
 //!
 //! - `rust_fresh`: [`sign`] with explicit credentials (a new signature every call);
+//! - `rust_fresh_cache`: the same for an ElastiCache Serverless token;
 //! - `rust_cached` / `rust_cached_async`: [`Signer`] serving its cached token;
 //! - `rust_limit`: what no signer can beat — one SHA-256 of a canonical request plus one
 //!   HMAC-SHA256 with an already derived signing key.
@@ -34,6 +35,18 @@ fn fresh(c: &mut Criterion) {
     let spec = TokenSpec::new(TokenKind::Rds, endpoint, Some("app"), None).unwrap();
     let at = SystemTime::now();
     c.bench_function("rust_fresh", |b| {
+        b.iter(|| sign(black_box(&spec), &creds, at).unwrap())
+    });
+    // The cache shape whose parameters are signed in another order than written.
+    let cache = Endpoint::new("my-cache", 6379).unwrap();
+    let spec = TokenSpec::new(
+        TokenKind::ElastiCacheServerless,
+        cache,
+        Some("app"),
+        Some("us-east-1"),
+    )
+    .unwrap();
+    c.bench_function("rust_fresh_cache", |b| {
         b.iter(|| sign(black_box(&spec), &creds, at).unwrap())
     });
 }

@@ -144,7 +144,7 @@ impl Error {
                 "no AWS region for host `{host}`: it is not an RDS/Aurora/RDS Proxy/DSQL/ElastiCache/\
                  MemoryDB endpoint name that spells one, so pass `{}` explicitly (e.g. us-east-1); \
                  if you connect through a custom DNS name or a tunnel, also pass `{}` with the \
-                 real endpoint (for a cache, its name)",
+                 real RDS endpoint (for a cache, its name)",
                 name(Param::Region),
                 name(Param::SignHost)
             ),

@@ -13,6 +13,7 @@ import rds_iam.psycopg
 import rds_iam.psycopg2
 import rds_iam.pymysql
 import rds_iam.sqlalchemy
+from rds_iam._typing import Kind
 
 
 def typed() -> None:
@@ -41,6 +42,11 @@ def typed() -> None:
         at=datetime.now(timezone.utc),
         kind="rds",
     )
+    cache = rds_iam.Signer(
+        "my-cache", None, "app", "us-east-1", kind="elasticache-serverless", credentials=creds
+    )
+    kind: Kind = "memorydb"
+    print(cache.kind, kind)
     count: int = rds_iam.stats()["signatures"]
     rds_iam.clear_caches()
     status: int = rds_iam._native.cli_main(["--version"])
