@@ -14,7 +14,7 @@ eval "$($IAMDB up --hold $$)"
 trap '$IAMDB down --release $$ >/dev/null' EXIT
 export AWS_ACCESS_KEY_ID=$IAMDB_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$IAMDB_SECRET_ACCESS_KEY
 export AWS_EC2_METADATA_DISABLED=true AWS_REGION=$IAMDB_REGION
-echo "iamdb: PostgreSQL on $IAMDB_HOST:$IAMDB_PG_PORT, MariaDB on $IAMDB_HOST:$IAMDB_MYSQL_PORT (both verify SigV4 tokens)"
+echo "iamdb: PostgreSQL on $IAMDB_HOST:$IAMDB_PG_PORT, MariaDB on $IAMDB_HOST:$IAMDB_MYSQL_PORT, a Redis cache behind $IAMDB_HOST:$IAMDB_CACHE_PORT (all verify SigV4 tokens)"
 
 # Rust CLI + psql: the token travels in PGPASSWORD, never on the command line.
 token=$($CLI token --host "$IAMDB_HOST" --port "$IAMDB_PG_PORT" --user "$IAMDB_USER" --region "$IAMDB_REGION")

@@ -44,6 +44,26 @@ async function main() {
   await conn.end();
   say('node mysql2:', `select current_user() → ${res[0].who} (cleartext plugin over TLS)`);
   say('node signatures:', `${rdsIam.stats().signatures} for 2 endpoints`);
+
+  // ElastiCache-style IAM login: node-redis through iamdb's cache front, which checks the token.
+  const { createClient } = require('redis');
+  const cacheSigner = new rdsIam.Signer({
+    host: env.IAMDB_CACHE_NAME,
+    user: env.IAMDB_CACHE_USER,
+    kind: 'elasticache',
+    region: 'us-east-1',
+  });
+  const cache = await createClient({
+    socket: { host: env.IAMDB_HOST, port: Number(env.IAMDB_CACHE_PORT), tls: true, ca },
+    credentialsProvider: rdsIam.redis(cacheSigner),
+  }).connect();
+  await cache.set('demo', 'node');
+  const whoami = await cache.sendCommand(['ACL', 'WHOAMI']);
+  say(
+    'node node-redis (cache):',
+    `ACL WHOAMI → ${whoami}, GET demo → '${await cache.get('demo')}'`,
+  );
+  await cache.close();
 }
 main().catch((e) => {
   console.error(`  node demo failed: [${e.code}] ${e.message}`);

@@ -28,3 +28,25 @@ with conn.cursor() as cur:
 conn.close()
 say("python PyMySQL:", f"select current_user() → {who[0]} (cleartext plugin over TLS)")
 say("python signatures:", f"{rds_iam.stats()['signatures']} for 2 endpoints")
+
+# ElastiCache-style IAM login: redis-py through iamdb's cache front, which checks the token.
+import redis  # noqa: E402
+
+import rds_iam.redis  # noqa: E402
+
+cache = rds_iam.Signer(
+    os.environ["IAMDB_CACHE_NAME"],
+    user=os.environ["IAMDB_CACHE_USER"],
+    kind="elasticache",
+    region="us-east-1",
+)
+r = redis.Redis(
+    host=host,
+    port=int(os.environ["IAMDB_CACHE_PORT"]),
+    ssl=True,
+    ssl_ca_certs=ca,
+    credential_provider=rds_iam.redis.credential_provider(cache),
+)
+r.set("demo", "python")
+say("python redis-py (cache):", f"ACL WHOAMI → {r.acl_whoami()}, GET demo → {r.get('demo')!r}")
+r.close()

@@ -160,3 +160,84 @@ export interface SequelizeSettings {
  * for `mysql`) and TLS that verifies the server unless `options.ssl` is given.
  */
 export declare function sequelize(signer: Signer, options?: SequelizeInput): SequelizeSettings;
+/** Cache hooks (ElastiCache / MemoryDB): how often live connections get a fresh token. */
+export interface CacheRefreshOptions {
+  /**
+   * Seconds between re-AUTHs of live connections with a fresh token (default 36000, 10 hours:
+   * ElastiCache and MemoryDB close an IAM connection 12 hours after its last AUTH).
+   */
+  refreshEvery?: number;
+}
+
+/** node-redis credentials: what its `credentialsProvider` returns. */
+export interface RedisBasicAuth {
+  username?: string;
+  password?: string;
+}
+
+/** node-redis's `AsyncCredentialsProvider`: a token for every handshake. */
+export interface RedisAsyncCredentialsProvider {
+  readonly type: 'async-credentials-provider';
+  credentials: () => Promise<RedisBasicAuth>;
+}
+
+/** node-redis's `StreamingCredentialsProvider`: a token per handshake, and fresh ones pushed. */
+export interface RedisStreamingCredentialsProvider {
+  readonly type: 'streaming-credentials-provider';
+  subscribe: (listener: {
+    onNext: (credentials: RedisBasicAuth) => void;
+    onError: (error: Error) => void;
+  }) => Promise<[RedisBasicAuth, { dispose(): void }]>;
+  onReAuthenticationError: (error: Error) => void;
+  /** Live subscriptions (node-redis subscribes once per handshake; closing disposes). */
+  readonly subscriptions: number;
+}
+
+/** What `rdsIam.redis()` takes. */
+export interface RedisProviderOptions extends CacheRefreshOptions {
+  /** `false`: the plain async provider (no re-AUTH of live connections). Default `true`. */
+  streaming?: boolean;
+  /** Called when a pushed re-AUTH fails (node-redis reports it here). */
+  onReAuthenticationError?: (error: Error) => void;
+}
+
+/**
+ * node-redis ≥ 5: `createClient({ url, credentialsProvider: rdsIam.redis(signer) })` logs in as
+ * `signer.user` with the signer's token and re-AUTHs live connections every `refreshEvery`
+ * seconds (the timer is unref'd and stops when the last client closes).
+ */
+export declare function redis(
+  signer: Signer,
+  options: RedisProviderOptions & { streaming: false },
+): RedisAsyncCredentialsProvider;
+export declare function redis(
+  signer: Signer,
+  options?: RedisProviderOptions,
+): RedisStreamingCredentialsProvider;
+
+/** What `rdsIam.ioredis()` / `rdsIam.iovalkey()` take: the client's own options, plus these. */
+export interface IoredisHookOptions extends CacheRefreshOptions, TlsOptionsInput {
+  /** Address to dial (default `signer.host`: the endpoint the signer was given). */
+  host?: string;
+  /** Default `signer.port` (6379 unless the signer was given another). */
+  port?: number;
+  /** The client's own TLS options, used as given; default `rdsIam.tls({ ca, verify, servername })`. */
+  tls?: TlsConnectionOptions;
+  /** Any other ioredis / iovalkey option. */
+  [option: string]: unknown;
+}
+
+/**
+ * A new ioredis client (`Client`: e.g. `import type { Redis } from 'ioredis'`) logging in as
+ * `signer.user` with the signer's token at every (re)connect, re-AUTHing every `refreshEvery`
+ * seconds while ready (timer unref'd, stopped on `end`), with verifying TLS unless `tls` is given.
+ */
+export declare function ioredis<Client = unknown>(
+  signer: Signer,
+  options?: IoredisHookOptions,
+): Client;
+/** `rdsIam.ioredis()` for iovalkey, the Valkey fork of ioredis (same options). */
+export declare function iovalkey<Client = unknown>(
+  signer: Signer,
+  options?: IoredisHookOptions,
+): Client;

@@ -1,6 +1,7 @@
 'use strict';
 // The package entry (CommonJS): the generated native loader's API plus the driver helpers.
 const native = require('./index.js');
+const { makeCacheHooks } = require('./js/caches.js');
 const { makeDrivers } = require('./js/drivers.js');
 const { makeFrameworks } = require('./js/frameworks.js');
 const { makeSign } = require('./js/sign.js');
@@ -10,6 +11,7 @@ const caBundle = native.caBundlePem();
 const tls = makeTls(caBundle);
 const drivers = makeDrivers(tls);
 const frameworks = makeFrameworks(drivers);
+const caches = makeCacheHooks(tls);
 
 module.exports = {
   Signer: native.Signer,
@@ -24,4 +26,7 @@ module.exports = {
   pg: drivers.pg,
   postgres: drivers.postgres,
   sequelize: frameworks.sequelize,
+  redis: caches.redis,
+  ioredis: caches.ioredis,
+  iovalkey: caches.iovalkey,
 };

@@ -14,5 +14,8 @@ export const {
   pg,
   postgres,
   sequelize,
+  redis,
+  ioredis,
+  iovalkey,
 } = rdsIam;
 export default rdsIam;

@@ -31,6 +31,8 @@ const tsconfig = {
           'sequelize',
           'typeorm',
           '@prisma/adapter-pg',
+          'redis',
+          'ioredis',
         ].map((m) => [m, [path.join(modules, m)]]),
       ),
       pg: [path.join(modules, '@types', 'pg')],

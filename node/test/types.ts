@@ -13,6 +13,9 @@ import {
   caBundle,
   tls,
   tlsCovered,
+  redis,
+  ioredis,
+  iovalkey,
 } from 'rds-iam';
 import type { SignerOptions, TokenInfo, Stats, UrlOptions } from 'rds-iam';
 import pg from 'pg';
@@ -22,6 +25,8 @@ import knex from 'knex';
 import { Sequelize } from 'sequelize';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { DataSource } from 'typeorm';
+import { createClient, createCluster } from 'redis';
+import type { Redis as IoRedisClient } from 'ioredis';
 
 const options: SignerOptions = {
   host: 'db.abc.us-east-1.rds.amazonaws.com',
@@ -125,6 +130,29 @@ async function main(): Promise<void> {
   const ds = new DataSource({ type: 'postgres', database: 'app', extra: pgSettings(signer) });
   const ds2 = new DataSource({ type: 'mysql', database: 'app', extra: mysql2(signer) });
   void [sq, sq2, sq3, adapter, ds, ds2];
+  // ElastiCache / MemoryDB hooks
+  const cacheSigner = new Signer({
+    host: 'master.my-cache.abc123.use1.cache.amazonaws.com',
+    user: 'app',
+    kind: 'elasticache',
+  });
+  const cacheClient = createClient({
+    url: 'rediss://h:6379',
+    credentialsProvider: redis(cacheSigner),
+  });
+  const cache2 = createClient({
+    credentialsProvider: redis(cacheSigner, { streaming: false, refreshEvery: 3600 }),
+  });
+  const cluster = createCluster({
+    rootNodes: [{ url: 'rediss://h:6379' }],
+    defaults: { credentialsProvider: redis(cacheSigner, { onReAuthenticationError: () => {} }) },
+  });
+  const subscriptions: number = redis(cacheSigner).subscriptions;
+  const io: IoRedisClient = ioredis<IoRedisClient>(cacheSigner, { ca: pem, lazyConnect: true });
+  const iv = iovalkey(cacheSigner, { host: 'h', port: 6380, refreshEvery: 60 });
+  void [cacheClient, cache2, cluster, subscriptions, io, iv];
+  // @ts-expect-error: refreshEvery is a number of seconds
+  redis(cacheSigner, { refreshEvery: '10h' });
 
   // @ts-expect-error: kind is one of the six kinds' names
   new Signer({ host: 'h', kind: 'mysql' });

@@ -107,3 +107,17 @@ async def typed_async(signer: rds_iam.Signer) -> None:
         print(apool)
     asm = await rds_iam.asyncmy.connect(signer, database="app")
     asm.close()
+
+
+def typed_cache(signer: rds_iam.Signer) -> None:
+    import redis
+
+    import rds_iam.redis
+
+    provider: rds_iam.redis.IamCredentialProvider = rds_iam.redis.credential_provider(
+        signer, refresh_every=3600.0
+    )
+    r = redis.Redis(host=signer.host, port=signer.port, ssl=True, credential_provider=provider)
+    every: float = provider.refresh_every
+    print(r, every)
+    provider.close()

@@ -48,6 +48,8 @@ PACKAGES = {
     # installed here so one apt-get run covers every suite
     "/usr/include/mariadb/mysql.h": "libmariadb-dev",
     "/usr/bin/pkg-config": "pkg-config",
+    "/usr/bin/redis-server": "redis-server",
+    "/usr/bin/redis-cli": "redis-tools",
 }
 
 

@@ -49,6 +49,11 @@ function settings(env) {
     mysqlSocket: env.IAMDB_MYSQL_SOCKET,
     mysqlAdminUser: env.IAMDB_MYSQL_ADMIN_USER,
     mysqlAdminPassword: env.IAMDB_MYSQL_ADMIN_PASSWORD,
+    cachePort: Number(env.IAMDB_CACHE_PORT),
+    cacheName: env.IAMDB_CACHE_NAME,
+    cacheServerlessName: env.IAMDB_CACHE_SERVERLESS_NAME,
+    memorydbName: env.IAMDB_MEMORYDB_NAME,
+    cacheUser: env.IAMDB_CACHE_USER,
     addKey: ({ accessKeyId, secretAccessKey, sessionToken }) =>
       run([
         'add-key',
@@ -59,6 +64,8 @@ function settings(env) {
         ...(sessionToken ? ['--session-token', sessionToken] : []),
       ]),
     setMaxAge: (seconds) => run(['set-max-age', String(Math.trunc(seconds))]),
+    // Cache connections are cut this long after their last accepted AUTH.
+    setMaxConnectionAge: (seconds) => run(['set-max-connection-age', String(seconds)]),
     // A position in the validator log, then the entries (objects) written after it.
     mark: () => fs.statSync(logFile).size,
     logSince: (mark) => {

@@ -29,15 +29,19 @@ test('settings point at two listening servers', async () => {
   assert.strictEqual(db.region, 'us-east-1');
   assert.ok(await listening(db.pgPort));
   assert.ok(await listening(db.mysqlPort));
+  assert.ok(await listening(db.cachePort));
   assert.match(fs.readFileSync(db.caFile, 'utf8'), /BEGIN CERTIFICATE/);
 });
 
 test('addKey and setMaxAge reach the validator config', async () => {
   await db.addKey({ accessKeyId: 'ASIANODEHELPER000001', secretAccessKey: 's', sessionToken: 't' });
   await db.setMaxAge(120);
+  await db.setMaxConnectionAge(30.5);
   const cfg = JSON.parse(fs.readFileSync(db.config, 'utf8'));
   await db.setMaxAge(900);
+  await db.setMaxConnectionAge(43200);
   assert.strictEqual(cfg.max_age, 120);
+  assert.strictEqual(cfg.cache.max_connection_age, 30.5);
   assert.deepStrictEqual(
     cfg.keys.find((k) => k.access_key_id === 'ASIANODEHELPER000001'),
     { access_key_id: 'ASIANODEHELPER000001', secret_access_key: 's', session_token: 't' },

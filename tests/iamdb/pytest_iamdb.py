@@ -44,6 +44,11 @@ class IamDb:
         self.pg_superuser_dsn = env["IAMDB_PG_SUPERUSER_DSN"]
         self.mysql_socket = env["IAMDB_MYSQL_SOCKET"]
         self.mysql_admin = (env["IAMDB_MYSQL_ADMIN_USER"], env["IAMDB_MYSQL_ADMIN_PASSWORD"])
+        self.cache_port = int(env["IAMDB_CACHE_PORT"])
+        self.cache_name = env["IAMDB_CACHE_NAME"]
+        self.cache_serverless_name = env["IAMDB_CACHE_SERVERLESS_NAME"]
+        self.memorydb_name = env["IAMDB_MEMORYDB_NAME"]
+        self.cache_user = env["IAMDB_CACHE_USER"]
 
     def __getitem__(self, name):
         return self.env[name]
@@ -58,6 +63,10 @@ class IamDb:
 
     def set_max_age(self, seconds):
         run_iamdb("set-max-age", str(int(seconds)))
+
+    def set_max_connection_age(self, seconds):
+        """Cache connections are cut this long after their last accepted AUTH."""
+        run_iamdb("set-max-connection-age", str(float(seconds)))
 
     def mark(self):
         """A position in the validator log; pass it to log_since()."""

@@ -29,6 +29,18 @@ def enc(s):
     return urllib.parse.quote(s, safe="-_.~")
 
 
+def parse_query(query):
+    """The query's parameters, decoded; raise Reject('malformed') on a bad or repeated one."""
+    params = {}
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        key, value = urllib.parse.unquote(key), urllib.parse.unquote(value)
+        if not eq or key in params:
+            raise Reject("malformed", "bad or repeated query parameter")
+        params[key] = value
+    return params
+
+
 def parse(token):
     """Split a token into (host, port, params); raise Reject('malformed')."""
     if "://" in token:
@@ -37,13 +49,7 @@ def parse(token):
     host, _, port = endpoint.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise Reject("malformed", "expected <host>:<port>/?<query>")
-    params = {}
-    for pair in query.split("&"):
-        key, eq, value = pair.partition("=")
-        key, value = urllib.parse.unquote(key), urllib.parse.unquote(value)
-        if not eq or key in params:
-            raise Reject("malformed", "bad or repeated query parameter")
-        params[key] = value
+    params = parse_query(query)
     missing = [k for k in REQUIRED if k not in params]
     if missing:
         raise Reject("malformed", "missing " + ",".join(missing))
@@ -141,13 +147,7 @@ def parse_dsql(token):
     host, sep, query = token.partition("/?")
     if "://" in token or not sep or not host or ":" in host:
         raise Reject("malformed", "expected <host>/?<query> (a DSQL token names no port)")
-    params = {}
-    for pair in query.split("&"):
-        key, eq, value = pair.partition("=")
-        key, value = urllib.parse.unquote(key), urllib.parse.unquote(value)
-        if not eq or key in params:
-            raise Reject("malformed", "bad or repeated query parameter")
-        params[key] = value
+    params = parse_query(query)
     missing = [k for k in DSQL_REQUIRED if k not in params]
     if missing or "DBUser" in params:
         raise Reject("malformed", "missing " + ",".join(missing) if missing else "DBUser in a DSQL token")
@@ -196,6 +196,91 @@ def check_dsql(token, user, config, server, now, entry):
         raise Reject("future_dated")
     if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
         raise Reject("expired")
+
+
+# --- ElastiCache / MemoryDB tokens (checked by cache_front.py, not by PAM) ---------------------
+# A cache token is `<cache name>/?Action=connect&User=<user>[&ResourceType=ServerlessCache]&X-Amz-…`:
+# no port, the name lower-case, service `elasticache` or `memorydb`. `config["cache"]["names"]`
+# maps each cache name to its flavour, which decides the service and whether `ResourceType` is due.
+CACHE_REQUIRED = ("Action", "User", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                  "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
+CACHE_FLAVOURS = {"elasticache": "elasticache", "elasticache-serverless": "elasticache",
+                  "memorydb": "memorydb"}  # flavour -> signing service
+
+
+def parse_cache(token):
+    """Split a cache token into (name, params); raise Reject('malformed')."""
+    if "://" in token:
+        raise Reject("malformed", "token must not carry a scheme")
+    name, sep, query = token.partition("/?")
+    if not sep or not name or ":" in name:
+        raise Reject("malformed", "expected <cache name>/?<query> (no port)")
+    params = parse_query(query)
+    missing = [k for k in CACHE_REQUIRED if k not in params]
+    if missing:
+        raise Reject("malformed", "missing " + ",".join(missing))
+    if params["Action"] != "connect" or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        raise Reject("malformed", "wrong Action or X-Amz-Algorithm")
+    if params["X-Amz-SignedHeaders"] != "host":
+        raise Reject("malformed", "signed headers must be 'host'")
+    return name, params
+
+
+def check_cache(token, user, config, now, entry):
+    """Check an `AUTH <user> <token>` the way ElastiCache / MemoryDB do; return the flavour.
+    Reasons beyond the database ones: `wrong_service` (signed for the other service),
+    `resource_type_missing` (a serverless cache without ResourceType=ServerlessCache),
+    `resource_type_unexpected` (ResourceType on a node-based cache or MemoryDB)."""
+    name, p = parse_cache(token)
+    entry["endpoint"] = name
+    cred = p["X-Amz-Credential"].split("/")
+    if len(cred) != 5 or cred[3] not in ("elasticache", "memorydb") or cred[4] != "aws4_request":
+        raise Reject("malformed", "bad credential scope")
+    akid, cdate, region, service = cred[0], cred[1], cred[2], cred[3]
+    entry["access_key_id"] = akid
+    key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
+    if key is None:
+        raise Reject("unknown_key")
+    want_st, got_st = key.get("session_token"), p.get("X-Amz-Security-Token")
+    if want_st and got_st is None:
+        raise Reject("session_token_missing")
+    if (want_st or None) != got_st:
+        raise Reject("session_token_mismatch")
+    if region not in config.get("regions", ["us-east-1"]):
+        raise Reject("region_not_allowed", region)
+    try:
+        signed_at = datetime.datetime.strptime(p["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        expires = int(p["X-Amz-Expires"])
+    except ValueError:
+        raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
+    if cdate != p["X-Amz-Date"][:8]:
+        raise Reject("malformed", "credential date differs from X-Amz-Date")
+    good = sigv4(key["secret_access_key"], name.lower(), p, p["X-Amz-Date"], region, service)
+    if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
+        raise Reject("bad_signature")
+    flavour = config.get("cache", {}).get("names", {}).get(name)  # exact: names are lower-case
+    if flavour is None:
+        raise Reject("unknown_endpoint", name)
+    entry["kind"] = flavour
+    if CACHE_FLAVOURS[flavour] != service:
+        raise Reject("wrong_service", f"{service} token for a {flavour} cache")
+    resource_type = p.get("ResourceType")
+    if flavour == "elasticache-serverless" and resource_type != "ServerlessCache":
+        raise Reject("resource_type_missing")
+    if flavour != "elasticache-serverless" and resource_type is not None:
+        raise Reject("resource_type_unexpected", resource_type)
+    if p["User"] != user:
+        raise Reject("user_mismatch", "token User differs from the AUTH user")
+    age = (now - signed_at).total_seconds()
+    entry["token_age_s"] = round(age, 1)
+    if expires < 1 or expires > MAX_EXPIRES:
+        raise Reject("bad_expires", str(expires))
+    if age < -FUTURE_SKEW:
+        raise Reject("future_dated")
+    if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
+        raise Reject("expired")
+    return flavour
 
 
 def main(argv):
