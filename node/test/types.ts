@@ -84,7 +84,23 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'S' },
   });
   const v: string = VERSION;
-  void [t, s, when, signed, cached, key, pw, n, token, v, dsql.host, signer.port, url, mysqlUrl, cache.host];
+  void [
+    t,
+    s,
+    when,
+    signed,
+    cached,
+    key,
+    pw,
+    n,
+    token,
+    v,
+    dsql.host,
+    signer.port,
+    url,
+    mysqlUrl,
+    cache.host,
+  ];
 
   const pool = new pg.Pool({
     host: signer.host,
