@@ -113,7 +113,7 @@ test('CommonJS and ESM imports give the same objects', () => {
   ).trim();
   assert.strictEqual(
     cjsKeys,
-    'Signer,VERSION,caBundle,clearCaches,mysql2,pg,postgres,sign,stats,tls,tlsCovered',
+    'Signer,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,redis,sign,stats,tls,tlsCovered',
   );
 });
 
