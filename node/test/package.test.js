@@ -114,7 +114,7 @@ test('CommonJS and ESM imports give the same objects', () => {
   ).trim();
   assert.strictEqual(
     cjsKeys,
-    'Signer,VERSION,caBundle,clearCaches,mysql2,pg,postgres,sequelize,sign,stats,tls,tlsCovered',
+    'Signer,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,redis,sequelize,sign,stats,tls,tlsCovered',
   );
 });
 
