@@ -13,9 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
 mod doctor;
+mod doctor_cache;
 mod doctor_trust;
 mod doctor_web_identity;
-mod doctor_cache;
 pub mod explain;
 mod json_fields;
 mod launch;

@@ -70,7 +70,9 @@ impl SignOptions {
     /// What the token is signed for.
     pub fn spec(&self) -> Result<TokenSpec> {
         // Only RDS and DSQL kinds are inferred, and both default to port 5432.
-        let default_port = self.kind.map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
+        let default_port = self
+            .kind
+            .map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
         let endpoint = Endpoint::parse_or(&self.host, self.port, default_port)?;
         let kind = super::dsql::token_kind(self.kind, &endpoint, self.user.as_deref())?;
         let spec = TokenSpec::new(kind, endpoint, self.user.as_deref(), self.region.as_deref())?;

@@ -176,7 +176,9 @@ impl SignerOptions {
             ));
         }
         // Only RDS and DSQL kinds are inferred, and both default to port 5432.
-        let default_port = self.kind.map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
+        let default_port = self
+            .kind
+            .map_or(TokenKind::Rds.default_port(), TokenKind::default_port);
         let connect = Endpoint::parse_or(host, self.port, default_port)?;
         let signed = match (&self.sign_host, &cluster) {
             (Some(h), _) => Endpoint::parse_with_default(h, connect.port())?,
