@@ -24,7 +24,7 @@ help: ## Show the targets
 
 # Every target names what it needs, so `make -j2 test` (CI) runs them side by side safely; the
 # longest chains (the release builds behind python-test and node-test) come first.
-test: python-test node-test rust-test iamdb-test rust-lint lint workflow-lint py-tools-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs); -j2 works
+test: python-test node-test rust-test iamdb-test rust-lint lint workflow-lint cross-check py-tools-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs); -j2 works
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check and clippy -D warnings
