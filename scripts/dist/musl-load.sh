@@ -19,7 +19,7 @@ for artifact in "$DIST"/python/rds_iam-*-musllinux_1_2_x86_64.whl "$DIST"/npm/rd
   esac
   elf="$(find "$dir" -name '*.so' -o -name '*.node' | head -n1)"
   out="$("$loader" --list "$elf" 2>&1 || true)"
-  bad="$(grep -v -E '^\s|symbol not found: _?Py' <<<"$out" || true)"
+  bad="$(grep -v -E '^\s|: _?Py[A-Za-z0-9_]*: symbol not found$' <<<"$out" || true)"
   if [[ -n $bad ]]; then
     echo "musl-load.sh: $(basename "$artifact") does not load under musl:" >&2
     echo "$bad" >&2
