@@ -13,13 +13,19 @@
 //! their descriptor numbers are not known outside them. The child never reads from or writes
 //! to them (it builds its own runtime and clients); they close when the child exits, and
 //! closing them in the child would not affect the parent's copies either way.
+//!
+//! Windows has no `fork()`: a new process starts empty, so the generation stays 0 there and
+//! [`ForkLocal`] holds one value for the life of the process.
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+#[cfg(unix)]
 use std::sync::Once;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
+#[cfg(unix)]
 static ATFORK: Once = Once::new();
 
+#[cfg(unix)]
 extern "C" fn after_fork_in_child() {
     // Only an atomic add: async-signal-safe, as a child-side atfork handler must be.
     GENERATION.fetch_add(1, Ordering::SeqCst);
@@ -40,6 +46,7 @@ pub(crate) fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
 }
 
+#[cfg(unix)]
 fn register_atfork() {
     ATFORK.call_once(|| {
         // SAFETY: registers a plain extern "C" fn; failure only means fork safety is off.
@@ -48,6 +55,10 @@ fn register_atfork() {
         }
     });
 }
+
+/// No `fork()` to watch for (Windows): nothing to register.
+#[cfg(not(unix))]
+fn register_atfork() {}
 
 /// One value of `T` per fork generation, built on first use in each generation and never freed.
 pub(crate) struct ForkLocal<T: 'static> {

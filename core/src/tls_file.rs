@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -47,9 +46,10 @@ pub fn trust_pem() -> String {
 /// A file holding [`trust_pem`], for libpq's `sslrootcert` and the launched psql / mysql.
 ///
 /// Written once per process (later calls return the same path) into the private cache
-/// directory `$XDG_CACHE_HOME/rds-iam` (else `~/.cache/rds-iam`, else `<tmp>/rds-iam-<uid>`),
-/// which must be ours and not writable by others; the file is named by its content's hash and
-/// replaced atomically, so concurrent processes never see half a file.
+/// directory `$XDG_CACHE_HOME/rds-iam` (else `~/.cache/rds-iam`, else `<tmp>/rds-iam-<uid>`;
+/// on Windows else `%LOCALAPPDATA%\rds-iam`, else `%TEMP%\rds-iam`), which must be ours and
+/// (on Unix) not writable by others; the file is named by its content's hash and replaced
+/// atomically, so concurrent processes never see half a file.
 pub fn trust_file() -> Result<PathBuf> {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     if let Some(p) = FILE.get() {
@@ -68,12 +68,7 @@ fn cache_dir() -> PathBuf {
     if let Some(x) = var("XDG_CACHE_HOME") {
         return x.join("rds-iam");
     }
-    if let Some(h) = var("HOME") {
-        return h.join(".cache").join("rds-iam");
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    std::env::temp_dir().join(format!("rds-iam-{uid}"))
+    private::default_cache_dir(var)
 }
 
 fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -87,17 +82,11 @@ fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Creates `dir` (mode 0700) if needed and refuses one that another user owns or can write to.
+/// Creates `dir` (private to this user) if needed and refuses one that is not ours.
 fn private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| io_error("create", dir, e))?;
+    private::create_dir(dir).map_err(|e| io_error("create", dir, e))?;
     let meta = fs::symlink_metadata(dir).map_err(|e| io_error("inspect", dir, e))?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o022 != 0 {
+    if !meta.is_dir() || !private::is_private(&meta) {
         return Err(io_error(
             "use",
             dir,
@@ -105,6 +94,86 @@ fn private_dir(dir: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What "private" means per platform: Unix modes and owner; on Windows the per-user profile
+/// directories (`%LOCALAPPDATA%`, `%TEMP%`) are closed to other users by their inherited ACLs,
+/// and a directory we create there inherits them.
+#[cfg(unix)]
+mod private {
+    use std::fs;
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::path::{Path, PathBuf};
+
+    /// `~/.cache/rds-iam`, else `<tmp>/rds-iam-<uid>` (a shared /tmp: one per user).
+    pub(super) fn default_cache_dir(var: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
+        if let Some(h) = var("HOME") {
+            return h.join(".cache").join("rds-iam");
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        std::env::temp_dir().join(format!("rds-iam-{uid}"))
+    }
+
+    /// `dir` and its missing parents, mode 0700.
+    pub(super) fn create_dir(dir: &Path) -> std::io::Result<()> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+
+    /// Owned by this user and writable by nobody else.
+    pub(super) fn is_private(meta: &fs::Metadata) -> bool {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        meta.uid() == uid && meta.permissions().mode() & 0o022 == 0
+    }
+
+    /// A new file, readable by all (it holds only public certificates).
+    pub(super) fn create_new(path: &Path) -> std::io::Result<fs::File> {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(path)
+    }
+}
+
+#[cfg(not(unix))]
+mod private {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    /// `%LOCALAPPDATA%\rds-iam`, else `~/.cache/rds-iam` (`HOME` as Git Bash sets it), else
+    /// `%TEMP%\rds-iam` (per user on Windows).
+    pub(super) fn default_cache_dir(var: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
+        if let Some(x) = var("LOCALAPPDATA") {
+            return x.join("rds-iam");
+        }
+        if let Some(h) = var("HOME") {
+            return h.join(".cache").join("rds-iam");
+        }
+        std::env::temp_dir().join("rds-iam")
+    }
+
+    /// `dir` and its missing parents, with the ACL they inherit.
+    pub(super) fn create_dir(dir: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(dir)
+    }
+
+    /// A real directory (not a link elsewhere); its ACL is the profile's.
+    pub(super) fn is_private(_meta: &fs::Metadata) -> bool {
+        true
+    }
+
+    /// A new file.
+    pub(super) fn create_new(path: &Path) -> std::io::Result<fs::File> {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    }
 }
 
 /// Writes `pem` as `<dir>/trust-<hash>.pem` unless that file already holds it; returns its path.
@@ -123,11 +192,7 @@ pub(crate) fn write_trust_file(dir: &Path, pem: &str) -> Result<PathBuf> {
         .map_or(0, |d| d.as_nanos());
     let tmp = dir.join(format!(".trust-{}-{nanos}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&tmp)?;
+        let mut f = private::create_new(&tmp)?;
         f.write_all(pem.as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, &path)
@@ -142,6 +207,8 @@ pub(crate) fn write_trust_file(dir: &Path, pem: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
 
     fn scratch(name: &str) -> PathBuf {
         let d =
@@ -157,8 +224,11 @@ mod tests {
         let b = write_trust_file(&dir, "pem one\n").unwrap();
         assert_eq!(a, b);
         assert_eq!(fs::read_to_string(&a).unwrap(), "pem one\n");
-        let mode = fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700);
+        #[cfg(unix)]
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let c = write_trust_file(&dir, "pem two\n").unwrap();
         assert_ne!(
             a, c,
@@ -172,6 +242,7 @@ mod tests {
         fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
     fn refuses_a_directory_others_can_write() {
         let dir = scratch("open");

@@ -7,9 +7,10 @@
 #   make dist-check   inspect every artifact, run the aarch64 ones under qemu, build the sdist
 #   make wheel-audit  CI's cheap part: the x86_64 manylinux2014 wheel, auditwheel + GLIBC floor
 #   make workflow-lint  actionlint on .github/workflows
+#   make cross-check  clippy on the core crate for Windows (x86_64-pc-windows-gnu, zig as C compiler)
 DIST_SCRIPTS := scripts/dist
 
-.PHONY: dist dist-tools dist-check wheel-audit workflow-lint
+.PHONY: dist dist-tools dist-check wheel-audit workflow-lint cross-check
 
 dist-tools: ## Install the cross-build tools (Rust targets, zig, maturin, cargo-zigbuild, qemu, mmdebstrap)
 	$(DIST_SCRIPTS)/tools.sh
@@ -30,3 +31,6 @@ wheel-audit: dist-tools ## The x86_64 manylinux2014 wheel: zig build, auditwheel
 
 workflow-lint: ## actionlint on the GitHub workflows
 	$(DIST_SCRIPTS)/workflow-lint.sh
+
+cross-check: ## Windows compile gate: clippy -D warnings on rds-iam for x86_64-pc-windows-gnu
+	$(DIST_SCRIPTS)/cross-check.sh

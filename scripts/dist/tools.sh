@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make dist` / `make dist-check` need on a fresh machine, each only when missing:
 # the Rust std of the cross targets, the Python-packaged tools (zig, maturin, cargo-zigbuild,
-# auditwheel) in target/dist-venv, and Debian's qemu-user-static, mmdebstrap and binutils.
+# auditwheel) in target/dist-venv, and Debian's qemu-user-static, mmdebstrap, binutils and musl
+# (its dynamic linker loads the x86_64 musl artifacts).
 source "$(dirname "$0")/env.sh"
 
 installed="$(rustup target list --installed)"
@@ -22,7 +23,7 @@ fi
 sudo=()
 ((EUID == 0)) || sudo=(sudo)
 missing=()
-for pkg in qemu-user-static mmdebstrap binutils; do
+for pkg in qemu-user-static mmdebstrap binutils musl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

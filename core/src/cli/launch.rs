@@ -139,14 +139,14 @@ pub(crate) fn launch(
     }
 }
 
-/// A `[client] password=…` file readable only by us, deleted on drop.
+/// A `[client] password=…` file readable only by us (mode 0600 on Unix; on Windows `%TEMP%` is
+/// the user's own, closed to others by its ACL), deleted on drop.
 struct OptionFile {
     path: std::path::PathBuf,
 }
 
 impl OptionFile {
     fn create(token: &str) -> Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -157,12 +157,11 @@ impl OptionFile {
                 format!("cannot write the temporary option file: {e}"),
             )
         };
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(fail)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&path).map_err(fail)?;
         writeln!(f, "[client]\npassword=\"{token}\"").map_err(fail)?;
         Ok(OptionFile { path })
     }
