@@ -64,8 +64,8 @@ def test_published_serverless_vector():
               "X-Amz-Credential": "accessKey/20240802/eu-west-1/elasticache/aws4_request",
               "X-Amz-Date": "20240802T121150Z", "X-Amz-Expires": "900",
               "X-Amz-SignedHeaders": "host"}
-    got = validator.cache_signature("secretKey", "my-cache", params, "20240802T121150Z",
-                                    "eu-west-1", "elasticache")
+    got = validator.sigv4("secretKey", "my-cache", params, "20240802T121150Z",
+                          "eu-west-1", "elasticache")
     assert got == "5dda5db919b1337db6596b2a608924bc10197fb39289b933b60bdb114d5a70dc"
 
 
