@@ -60,11 +60,6 @@ def parse(token):
     return host, int(port), params
 
 
-def signature(secret, host, port, params, date, region):
-    host_header = host.lower() if port == 443 else f"{host.lower()}:{port}"
-    return sigv4(secret, host_header, params, date, region, "rds-db")
-
-
 def sigv4(secret, host_header, params, date, region, service):
     """The SigV4 query signature of GET / with only `host` signed and an empty payload."""
     query = "&".join(sorted(f"{enc(k)}={enc(v)}" for k, v in params.items()
@@ -80,15 +75,14 @@ def sigv4(secret, host_header, params, date, region, service):
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-def check(token, user, config, server, now, entry):
-    if is_dsql(token):
-        return check_dsql(token, user, config, server, now, entry)
-    host, port, p = parse(token)
-    entry["endpoint"] = f"{host}:{port}"
+def check_signed(p, config, entry, services, host_header):
+    """What every token kind shares, in RDS's order: the credential scope names one of
+    `services`, a known key (and its session token), an allowed region, a well-formed date, and
+    the signature over `host_header`. Returns (service, signed_at, expires)."""
     cred = p["X-Amz-Credential"].split("/")
-    if len(cred) != 5 or cred[3] != "rds-db" or cred[4] != "aws4_request":
+    if len(cred) != 5 or cred[3] not in services or cred[4] != "aws4_request":
         raise Reject("malformed", "bad credential scope")
-    akid, cdate, region = cred[0], cred[1], cred[2]
+    akid, cdate, region, service = cred[0], cred[1], cred[2], cred[3]
     entry["access_key_id"] = akid
     key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
     if key is None:
@@ -108,22 +102,38 @@ def check(token, user, config, server, now, entry):
         raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
     if cdate != p["X-Amz-Date"][:8]:
         raise Reject("malformed", "credential date differs from X-Amz-Date")
-    good = signature(key["secret_access_key"], host, port, p, p["X-Amz-Date"], region)
+    good = sigv4(key["secret_access_key"], host_header, p, p["X-Amz-Date"], region, service)
     if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
         raise Reject("bad_signature")
-    endpoints = [e.lower() for e in config["servers"][server]["endpoints"]]
-    if f"{host}:{port}".lower() not in endpoints:
-        raise Reject("unknown_endpoint", f"{host}:{port}")
-    if p["DBUser"] != user:
-        raise Reject("user_mismatch", "token DBUser differs from the login user")
+    return service, signed_at, expires
+
+
+def check_age(now, signed_at, expires, max_expires, config, entry):
+    """The token's lifetime is at most `max_expires`, it is not from the future, and it is no
+    older than its lifetime or iamdb's max-age knob."""
     age = (now - signed_at).total_seconds()
     entry["token_age_s"] = round(age, 1)
-    if expires < 1 or expires > MAX_EXPIRES:
+    if expires < 1 or expires > max_expires:
         raise Reject("bad_expires", str(expires))
     if age < -FUTURE_SKEW:
         raise Reject("future_dated")
     if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
         raise Reject("expired")
+
+
+def check(token, user, config, server, now, entry):
+    if is_dsql(token):
+        return check_dsql(token, user, config, server, now, entry)
+    host, port, p = parse(token)
+    entry["endpoint"] = f"{host}:{port}"
+    host_header = host.lower() if port == 443 else f"{host.lower()}:{port}"
+    _, signed_at, expires = check_signed(p, config, entry, ("rds-db",), host_header)
+    endpoints = [e.lower() for e in config["servers"][server]["endpoints"]]
+    if f"{host}:{port}".lower() not in endpoints:
+        raise Reject("unknown_endpoint", f"{host}:{port}")
+    if p["DBUser"] != user:
+        raise Reject("user_mismatch", "token DBUser differs from the login user")
+    check_age(now, signed_at, expires, MAX_EXPIRES, config, entry)
 
 
 # --- Aurora DSQL tokens -------------------------------------------------------------------
@@ -160,42 +170,13 @@ def check_dsql(token, user, config, server, now, entry):
     host, p = parse_dsql(token)
     entry["endpoint"] = host
     entry["action"] = p["Action"]
-    cred = p["X-Amz-Credential"].split("/")
-    if len(cred) != 5 or cred[3] != "dsql" or cred[4] != "aws4_request":
-        raise Reject("malformed", "bad credential scope")
-    akid, cdate, region = cred[0], cred[1], cred[2]
-    entry["access_key_id"] = akid
-    key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
-    if key is None:
-        raise Reject("unknown_key")
-    if (key.get("session_token") or None) != p.get("X-Amz-Security-Token"):
-        raise Reject("session_token_mismatch")
-    if region not in config.get("regions", ["us-east-1"]):
-        raise Reject("region_not_allowed", region)
-    try:
-        signed_at = datetime.datetime.strptime(p["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(
-            tzinfo=datetime.timezone.utc)
-        expires = int(p["X-Amz-Expires"])
-    except ValueError:
-        raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
-    if cdate != p["X-Amz-Date"][:8]:
-        raise Reject("malformed", "credential date differs from X-Amz-Date")
-    good = sigv4(key["secret_access_key"], host.lower(), p, p["X-Amz-Date"], region, "dsql")
-    if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
-        raise Reject("bad_signature")
+    _, signed_at, expires = check_signed(p, config, entry, ("dsql",), host.lower())
     hosts = [h.lower() for h in config["servers"][server].get("dsql_hosts", [])]
     if host.lower() not in hosts:
         raise Reject("unknown_endpoint", host)
     if (p["Action"] == "DbConnectAdmin") != (user == "admin"):
         raise Reject("action_mismatch", f"{p['Action']} for role {user!r}")
-    age = (now - signed_at).total_seconds()
-    entry["token_age_s"] = round(age, 1)
-    if expires < 1 or expires > DSQL_MAX_EXPIRES:
-        raise Reject("bad_expires", str(expires))
-    if age < -FUTURE_SKEW:
-        raise Reject("future_dated")
-    if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
-        raise Reject("expired")
+    check_age(now, signed_at, expires, DSQL_MAX_EXPIRES, config, entry)
 
 
 # --- ElastiCache / MemoryDB tokens (checked by cache_front.py, not by PAM) ---------------------
@@ -233,32 +214,8 @@ def check_cache(token, user, config, now, entry):
     `resource_type_unexpected` (ResourceType on a node-based cache or MemoryDB)."""
     name, p = parse_cache(token)
     entry["endpoint"] = name
-    cred = p["X-Amz-Credential"].split("/")
-    if len(cred) != 5 or cred[3] not in ("elasticache", "memorydb") or cred[4] != "aws4_request":
-        raise Reject("malformed", "bad credential scope")
-    akid, cdate, region, service = cred[0], cred[1], cred[2], cred[3]
-    entry["access_key_id"] = akid
-    key = next((k for k in config.get("keys", []) if k["access_key_id"] == akid), None)
-    if key is None:
-        raise Reject("unknown_key")
-    want_st, got_st = key.get("session_token"), p.get("X-Amz-Security-Token")
-    if want_st and got_st is None:
-        raise Reject("session_token_missing")
-    if (want_st or None) != got_st:
-        raise Reject("session_token_mismatch")
-    if region not in config.get("regions", ["us-east-1"]):
-        raise Reject("region_not_allowed", region)
-    try:
-        signed_at = datetime.datetime.strptime(p["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(
-            tzinfo=datetime.timezone.utc)
-        expires = int(p["X-Amz-Expires"])
-    except ValueError:
-        raise Reject("malformed", "bad X-Amz-Date or X-Amz-Expires") from None
-    if cdate != p["X-Amz-Date"][:8]:
-        raise Reject("malformed", "credential date differs from X-Amz-Date")
-    good = sigv4(key["secret_access_key"], name.lower(), p, p["X-Amz-Date"], region, service)
-    if not hmac.compare_digest(good, p["X-Amz-Signature"].lower()):
-        raise Reject("bad_signature")
+    services = ("elasticache", "memorydb")
+    service, signed_at, expires = check_signed(p, config, entry, services, name.lower())
     flavour = config.get("cache", {}).get("names", {}).get(name)  # exact: names are lower-case
     if flavour is None:
         raise Reject("unknown_endpoint", name)
@@ -272,14 +229,7 @@ def check_cache(token, user, config, now, entry):
         raise Reject("resource_type_unexpected", resource_type)
     if p["User"] != user:
         raise Reject("user_mismatch", "token User differs from the AUTH user")
-    age = (now - signed_at).total_seconds()
-    entry["token_age_s"] = round(age, 1)
-    if expires < 1 or expires > MAX_EXPIRES:
-        raise Reject("bad_expires", str(expires))
-    if age < -FUTURE_SKEW:
-        raise Reject("future_dated")
-    if age > min(expires, int(config.get("max_age", MAX_EXPIRES))):
-        raise Reject("expired")
+    check_age(now, signed_at, expires, MAX_EXPIRES, config, entry)
     return flavour
 
 
