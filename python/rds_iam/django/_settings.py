@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Optional
 
 from rds_iam._native import SIGNER_OPTIONS, Signer
 
@@ -38,3 +38,20 @@ def signer(settings_dict: dict[str, Any], default_port: int) -> Signer:
     options = take_signer_options(dict(settings_dict.get("OPTIONS") or {}))
     port = int(settings_dict.get("PORT") or default_port)
     return Signer(host, port, settings_dict["USER"], **options)
+
+
+class SignerFromSettings:
+    """The backends' shared part: ``rds_iam_signer``, built once per wrapper from its
+    ``settings_dict`` (mixed into Django's ``DatabaseWrapper``)."""
+
+    settings_dict: dict[str, Any]
+    #: The port when PORT is unset (the engine's).
+    default_port: ClassVar[int]
+    _rds_iam_signer: Optional[Signer] = None
+
+    @property
+    def rds_iam_signer(self) -> Signer:
+        """The signer built from this connection's settings (once per wrapper)."""
+        if self._rds_iam_signer is None:
+            self._rds_iam_signer = signer(self.settings_dict, self.default_port)
+        return self._rds_iam_signer

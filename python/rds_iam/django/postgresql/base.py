@@ -8,7 +8,7 @@ connection; its connection class is swapped for one that asks the signer each ti
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from django.db.backends.postgresql import base
 
@@ -19,17 +19,10 @@ from rds_iam.django import _settings
 __all__ = ["DatabaseWrapper"]
 
 
-class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
+class DatabaseWrapper(_settings.SignerFromSettings, base.DatabaseWrapper):  # type: ignore[misc]
     """Django's PostgreSQL backend; the password of each new connection is an IAM token."""
 
-    _rds_iam_signer: Optional[Signer] = None
-
-    @property
-    def rds_iam_signer(self) -> Signer:
-        """The signer built from this connection's settings (once per wrapper)."""
-        if self._rds_iam_signer is None:
-            self._rds_iam_signer = _settings.signer(self.settings_dict, 5432)
-        return self._rds_iam_signer
+    default_port = 5432
 
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
