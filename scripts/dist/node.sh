@@ -19,6 +19,7 @@ for t in "${targets[@]}"; do
     cd "$ROOT" && timed cargo zigbuild --release -p rds-iam-node --target "$(zig_target "$t")"
   )
   cp "$CARGO_TARGET_DIR/$t/release/librds_iam_node.so" "$addons/rds-iam.$plat.node"
+  if [[ $t == *-musl ]]; then python3 "$ROOT/scripts/dist/musl_soname.py" "$addons/rds-iam.$plat.node"; fi
   args+=(--addon "$plat=$addons/rds-iam.$plat.node")
 done
 node "$ROOT/scripts/dist/npm-pack.js" --out "$DIST/npm" --main "${args[@]}"

@@ -13,6 +13,7 @@ for t in "${targets[@]}"; do
   arch="${t%%-*}"
   rm -f "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl
   (cd "$ROOT" && timed maturin build --release --zig --target "$t" --compatibility "$compat" --out "$out")
+  if [[ $t == *-musl ]]; then python3 "$ROOT/scripts/dist/musl_soname.py" "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl; fi
 done
 if (($# == 0)); then
   rm -f "$out"/rds_iam-*.tar.gz
