@@ -399,6 +399,20 @@ fn a_token_signed_after_now_is_not_served() {
 }
 
 #[test]
+fn a_token_signed_moments_after_a_callers_now_is_served() {
+    // Concurrent callers read the clock before they wait for the slot: a token another caller
+    // signed a moment after that reading is still the one to share (one signature per wave).
+    let p = Scripted::new(Step::Give(None), Duration::ZERO);
+    let clock = ManualClock::new(t(1000));
+    let s = signer(&p, &clock, "raced");
+    let first = s.token_info_blocking().unwrap();
+    clock.set(t(998));
+    let second = s.token_info_blocking().unwrap();
+    assert!(second.from_cache);
+    assert_eq!(second.token, first.token);
+}
+
+#[test]
 fn a_backward_clock_step_does_not_suppress_the_background_refresh() {
     // Issue 19 item 8: the back-off after a failed refresh ran on the wall clock, so stepping it
     // back stopped refreshes for as long as the step.

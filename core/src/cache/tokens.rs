@@ -15,6 +15,10 @@ use crate::Result;
 /// Most token slots kept; past this, slots no signer holds any more are dropped first.
 const MAX_SLOTS: usize = 4096;
 
+/// How far ahead of a caller's `now` a cached token's signing time may be and still be served
+/// (X-Amz-Date has one-second resolution; a real backward clock step is larger).
+const SAME_MOMENT: Duration = Duration::from_secs(5);
+
 /// When a cached token may be served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReusePolicy {
@@ -70,8 +74,12 @@ impl CachedToken {
             .checked_add(policy.refresh_margin)
             .is_some_and(|t| t < self.usable_until);
         // Signed "in the future" after the wall clock stepped back: the database would reject
-        // its X-Amz-Date (issue 19, item 8).
-        let not_from_the_future = self.signed_at <= now;
+        // its X-Amz-Date (issue 19, item 8). Within SAME_MOMENT it is a race, not a step:
+        // callers read the clock before they wait for the slot, so one that read it just before
+        // another caller signed sees that token a little ahead of its `now`.
+        let not_from_the_future = now
+            .checked_add(SAME_MOMENT)
+            .is_none_or(|latest| self.signed_at <= latest);
         same_identity && young_enough && margin_left && not_from_the_future
     }
 
