@@ -7,8 +7,8 @@ use crate::endpoint::{Endpoint, HostKind};
 use crate::identity::caller_identity_blocking;
 use crate::{Signer, SignerBuilder, TokenKind};
 
-/// How a check came out.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// How a check came out, from best to worst (`max` is the worse of two).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub(crate) enum Status {
     Pass,
     Info,

@@ -84,34 +84,17 @@ fn describe(
         detail.push_str("; STS needs a 200 here");
     }
     if f.took > STS_IDP_LIMIT {
-        status = status.max_with(Status::Warn);
+        status = status.max(Status::Warn);
         detail.push_str("; slower than the 5 s STS waits");
     }
     if is_jwks && !f.no_cache.is_empty() {
-        status = status.max_with(Status::Warn);
+        status = status.max(Status::Warn);
         detail.push_str(&format!(
             "; it sends {}: STS cannot cache the keys and fetches them on every call, so throttling or a slow answer fails some calls",
             f.no_cache.join(" and ")
         ));
     }
     (status, detail)
-}
-
-impl Status {
-    /// The worse of two statuses.
-    fn max_with(self, other: Status) -> Status {
-        let rank = |s| match s {
-            Status::Pass => 0,
-            Status::Info => 1,
-            Status::Warn => 2,
-            Status::Fail => 3,
-        };
-        if rank(other) > rank(self) {
-            other
-        } else {
-            self
-        }
-    }
 }
 
 /// GETs `url` on the library's runtime, within [`FETCH_LIMIT`].
@@ -133,19 +116,14 @@ fn fetch(url: &str) -> Result<Fetched, String> {
     })
 }
 
-/// One GET through aws-smithy-http-client (rustls, proxies from the environment as aws-config).
+/// One GET with the trust and proxies of the core's other HTTPS clients (`AWS_CA_BUNDLE` too:
+/// this machine may sit behind a TLS-inspecting proxy).
 async fn get(url: &str) -> Result<(u16, Vec<String>, Vec<u8>), String> {
-    use aws_smithy_http_client::proxy::ProxyConfig;
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    use aws_smithy_http_client::Connector;
     use aws_smithy_runtime_api::client::http::HttpConnector;
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::byte_stream::ByteStream;
 
-    let connector = Connector::builder()
-        .proxy_config(ProxyConfig::from_env())
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-        .build();
+    let connector = crate::credentials::environment_connector().map_err(|c| c.headline)?;
     let request = http::Request::get(url)
         .header("user-agent", "rds-iam-doctor")
         .header("accept", "application/json")

@@ -32,7 +32,7 @@ pub(crate) use diagnosis::map_provider_error;
 pub(crate) use providers::build_provider;
 pub(crate) use trust::trusted_client;
 #[cfg(feature = "cli")]
-pub(crate) use trust::{describe_trust, TrustReport};
+pub(crate) use trust::{describe_trust, environment_connector, TrustReport};
 pub use web_identity_retry::DEFAULT_WEB_IDENTITY_ATTEMPTS;
 
 /// The source of the AWS credentials that sign tokens.

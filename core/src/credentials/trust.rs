@@ -11,9 +11,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use aws_config::profile::ProfileSet;
+use aws_smithy_async::rt::sleep::SharedAsyncSleep;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpClient};
 
 use crate::fork::ForkLocal;
 
@@ -69,6 +71,7 @@ pub(crate) fn trust_source(set: Option<&ProfileSet>) -> TrustSource {
 }
 
 /// What `doctor` reports about the trust for `profile` (else the environment's choice).
+#[cfg(feature = "cli")]
 pub(crate) enum TrustReport {
     /// The trust in force, described.
     Ok(String),
@@ -77,6 +80,7 @@ pub(crate) enum TrustReport {
 }
 
 /// The trust STS and SSO calls use, for `doctor`.
+#[cfg(feature = "cli")]
 pub(crate) async fn describe_trust(profile: Option<&str>) -> TrustReport {
     let set = super::selection::load_profiles(profile).await;
     let source = trust_source(set.as_ref());
@@ -101,43 +105,70 @@ static CLIENTS: ForkLocal<Clients> = ForkLocal::new();
 /// The HTTPS client for `source`, built on first use. A bundle that cannot be read or holds
 /// no valid PEM certificate is a [`Cause`] naming the setting and the path.
 pub(crate) fn http_client(source: &TrustSource) -> Result<SharedHttpClient, Cause> {
-    let pem = match source {
-        TrustSource::Platform => None,
-        TrustSource::Bundle { setting, path } => Some(read_bundle(setting, path)?),
-    };
+    let pem = bundle_pem(source)?;
     let mut clients = crate::sync::lock(CLIENTS.get_or_init(Default::default));
     if let Some(client) = clients.get(&pem) {
         return Ok(client.clone());
     }
-    let mut store = TrustStore::default().with_native_roots(true);
-    if let Some(pem) = &pem {
-        store = store.with_pem_certificate(pem.clone());
+    let context = tls_context(pem.as_deref())?;
+    // As aws-config builds its default client (behavior version 2025-08-07 and later), with
+    // our trust and proxies.
+    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+        move |settings, runtime_components| {
+            let sleep = runtime_components.and_then(|c| c.sleep_impl());
+            connector(context.clone(), settings.cloned(), sleep)
+        },
+    );
+    clients.insert(pem, client.clone());
+    Ok(client)
+}
+
+/// A one-off connector with the environment's trust and proxies, for `doctor`'s own requests
+/// from this machine (an OIDC issuer's documents).
+#[cfg(feature = "cli")]
+pub(crate) fn environment_connector() -> Result<Connector, Cause> {
+    let pem = bundle_pem(&trust_source(None))?;
+    Ok(connector(tls_context(pem.as_deref())?, None, None))
+}
+
+/// The extra PEM certificates `source` names (`None`: the platform's roots only).
+fn bundle_pem(source: &TrustSource) -> Result<Option<Vec<u8>>, Cause> {
+    match source {
+        TrustSource::Platform => Ok(None),
+        TrustSource::Bundle { setting, path } => read_bundle(setting, path).map(Some),
     }
-    let context = TlsContext::builder()
+}
+
+/// The platform's roots plus `pem`.
+fn tls_context(pem: Option<&[u8]>) -> Result<TlsContext, Cause> {
+    let mut store = TrustStore::default().with_native_roots(true);
+    if let Some(pem) = pem {
+        store = store.with_pem_certificate(pem.to_vec());
+    }
+    TlsContext::builder()
         .with_trust_store(store)
         .build()
         .map_err(|e| Cause {
             kind: CauseKind::Provider,
             headline: format!("cannot build the HTTPS client: {e}"),
             details: vec![],
-        })?;
-    // As aws-config builds its default client (behavior version 2025-08-07 and later), with
-    // our trust: proxies from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, read when a connector is built.
-    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
-        move |settings, runtime_components| {
-            let mut builder = aws_smithy_http_client::ConnectorBuilder::default()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                .tls_context(context.clone());
-            builder.set_connector_settings(settings.cloned());
-            if let Some(components) = runtime_components {
-                builder.set_sleep_impl(components.sleep_impl());
-            }
-            builder.set_proxy_config(Some(ProxyConfig::from_env()));
-            builder.build()
-        },
-    );
-    clients.insert(pem, client.clone());
-    Ok(client)
+        })
+}
+
+/// Every connector here: rustls with aws-lc, `context`'s trust, proxies from HTTP_PROXY /
+/// HTTPS_PROXY / NO_PROXY (read when the connector is built).
+fn connector(
+    context: TlsContext,
+    settings: Option<HttpConnectorSettings>,
+    sleep: Option<SharedAsyncSleep>,
+) -> Connector {
+    let mut builder = aws_smithy_http_client::ConnectorBuilder::default()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context);
+    builder.set_connector_settings(settings);
+    builder.set_sleep_impl(sleep);
+    builder.set_proxy_config(Some(ProxyConfig::from_env()));
+    builder.build()
 }
 
 /// The bundle's bytes, checked the way the TLS stack will load them (it panics on a bad one).
