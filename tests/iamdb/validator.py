@@ -41,6 +41,20 @@ def parse_query(query):
     return params
 
 
+def connect_params(query, required):
+    """The parameters of an `Action=connect` token's query (RDS, ElastiCache, MemoryDB): all of
+    `required` present, SigV4 with only `host` signed; raise Reject('malformed')."""
+    params = parse_query(query)
+    missing = [k for k in required if k not in params]
+    if missing:
+        raise Reject("malformed", "missing " + ",".join(missing))
+    if params["Action"] != "connect" or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        raise Reject("malformed", "wrong Action or X-Amz-Algorithm")
+    if params["X-Amz-SignedHeaders"] != "host":
+        raise Reject("malformed", "signed headers must be 'host'")
+    return params
+
+
 def parse(token):
     """Split a token into (host, port, params); raise Reject('malformed')."""
     if "://" in token:
@@ -49,14 +63,7 @@ def parse(token):
     host, _, port = endpoint.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise Reject("malformed", "expected <host>:<port>/?<query>")
-    params = parse_query(query)
-    missing = [k for k in REQUIRED if k not in params]
-    if missing:
-        raise Reject("malformed", "missing " + ",".join(missing))
-    if params["Action"] != "connect" or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
-        raise Reject("malformed", "wrong Action or X-Amz-Algorithm")
-    if params["X-Amz-SignedHeaders"] != "host":
-        raise Reject("malformed", "signed headers must be 'host'")
+    params = connect_params(query, REQUIRED)
     return host, int(port), params
 
 
@@ -196,14 +203,7 @@ def parse_cache(token):
     name, sep, query = token.partition("/?")
     if not sep or not name or ":" in name:
         raise Reject("malformed", "expected <cache name>/?<query> (no port)")
-    params = parse_query(query)
-    missing = [k for k in CACHE_REQUIRED if k not in params]
-    if missing:
-        raise Reject("malformed", "missing " + ",".join(missing))
-    if params["Action"] != "connect" or params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
-        raise Reject("malformed", "wrong Action or X-Amz-Algorithm")
-    if params["X-Amz-SignedHeaders"] != "host":
-        raise Reject("malformed", "signed headers must be 'host'")
+    params = connect_params(query, CACHE_REQUIRED)
     return name, params
 
 
