@@ -5,13 +5,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use support::{cli, repo, FakeAws, TempDir};
-
-const ENV_KEYS: [(&str, &str); 3] = [
-    ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001"),
-    ("AWS_SECRET_ACCESS_KEY", "s"),
-    ("AWS_EC2_METADATA_DISABLED", "true"),
-];
+use support::{cli, repo, FakeAws, TempDir, ENV_KEYS};
 
 fn doctor(home: &TempDir, env: &[(&str, &str)], extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec![

@@ -3,13 +3,7 @@
 
 mod support;
 
-use support::{cli, token_json, FakeAws, TempDir};
-
-const ENV_KEYS: [(&str, &str); 3] = [
-    ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001"),
-    ("AWS_SECRET_ACCESS_KEY", "s"),
-    ("AWS_EC2_METADATA_DISABLED", "true"),
-];
+use support::{cli, token_json, FakeAws, TempDir, ENV_KEYS};
 
 fn token(home: &TempDir, args: &[&str]) -> String {
     let mut all = vec!["token", "--json"];

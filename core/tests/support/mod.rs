@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Static environment keys for the CLI tests, with IMDS off.
+pub const ENV_KEYS: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001"),
+    ("AWS_SECRET_ACCESS_KEY", "s"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
