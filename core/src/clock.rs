@@ -1,7 +1,7 @@
-//! The time source: the system clock in production, a manual one in tests.
+//! The time source: the system clock in production, a manual one in tests; and retry jitter.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::sync::lock;
 
@@ -61,4 +61,14 @@ pub(crate) fn clock_id(clock: &Option<SharedClock>) -> usize {
     clock
         .as_ref()
         .map_or(0, |c| Arc::as_ptr(c) as *const () as usize)
+}
+
+/// A random point in the upper half of `window`, so that callers that failed together (a fleet
+/// after an STS throttle, pods after an identity provider outage) do not retry together.
+pub(crate) fn jittered(window: Duration) -> Duration {
+    use std::hash::BuildHasher;
+    // A randomly keyed hasher is randomness enough for jitter, without a dependency.
+    let random = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    let half = window / 2;
+    half + half.mul_f64((random % 1024) as f64 / 1023.0)
 }

@@ -410,15 +410,12 @@ impl State {
 /// failure up to [`MAX_BACKOFF`], then a random point in its upper half, so that processes
 /// that failed together (a fleet after an STS throttle) do not all retry together.
 fn backoff(failures: u32) -> Duration {
-    use std::hash::BuildHasher;
     let doublings = failures.saturating_sub(1).min(16);
-    let window = FIRST_BACKOFF
-        .saturating_mul(1 << doublings)
-        .min(MAX_BACKOFF);
-    // A randomly keyed hasher is randomness enough for jitter, without a dependency.
-    let random = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
-    let half = window / 2;
-    half + half.mul_f64((random % 1024) as f64 / 1023.0)
+    crate::clock::jittered(
+        FIRST_BACKOFF
+            .saturating_mul(1 << doublings)
+            .min(MAX_BACKOFF),
+    )
 }
 
 /// The same credentials by key id, session token and expiry (a provider handing back what it

@@ -87,12 +87,7 @@ impl<P: ProvideCredentials> ProvideCredentials for WebIdentityRetry<P> {
 /// The wait after failed attempt `attempt` (1-based): [`FIRST_DELAY`] doubled per attempt,
 /// then a random point in its upper half, so pods that failed together do not retry together.
 fn delay(attempt: u32) -> Duration {
-    use std::hash::BuildHasher;
-    let window = FIRST_DELAY.saturating_mul(1 << attempt.saturating_sub(1).min(10));
-    // A randomly keyed hasher is randomness enough for jitter, without a dependency.
-    let random = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
-    let half = window / 2;
-    half + half.mul_f64((random % 1024) as f64 / 1023.0)
+    crate::clock::jittered(FIRST_DELAY.saturating_mul(1 << attempt.saturating_sub(1).min(10)))
 }
 
 /// Whether `err` is STS failing to reach the identity provider (worth another attempt).
