@@ -24,7 +24,7 @@ help: ## Show the targets
 
 # Every target names what it needs, so `make -j2 test` (CI) runs them side by side safely; the
 # longest chains (the release builds behind python-test and node-test) come first.
-test: python-test node-test rust-test iamdb-test rust-lint lint workflow-lint py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs); -j2 works
+test: python-test node-test rust-test iamdb-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs); -j2 works
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check and clippy -D warnings
@@ -51,7 +51,7 @@ system-packages: ## The Debian packages the suites use: iamdb's servers and PAM 
 # so no pip install runs while another target's pytest imports from the venv.
 venv: $(VENV)/.installed ## The project's Python venv with the test requirements and the build tools
 $(VENV)/.installed: $(PY_REQS) tests/iamdb/requirements.txt tests/vectors/requirements.txt \
-		python/requirements-dev.txt python/requirements-test.txt
+		python/requirements-dev.txt python/requirements-test.txt scripts/dist/requirements.txt
 	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $(PY_REQS) \
 		-r python/requirements-dev.txt

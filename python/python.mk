@@ -2,6 +2,8 @@
 # PYTHON and CARGO and the `venv` target (the project venv with tests/requirements.txt).
 #
 #   make python-build    one release build of the extension -> dist/rds_iam-<v>-cp39-abi3-*.whl
+#                        (on Linux the release wheel itself: zig, manylinux2014, glibc 2.17)
+#   make wheel-audit     that wheel's auditwheel show and highest GLIBC_ symbol (<= 2.17)
 #   make python-install  a FRESH venv (target/py-test-venv) with that wheel + test deps
 #   make python-test     ruff, stubtest, mypy, pytest against that installed wheel
 PY_TEST_REQS  := python/requirements-test.txt
@@ -10,12 +12,24 @@ PY_TEST_PY    := $(CURDIR)/$(PY_TEST_VENV)/bin/python
 PY_PIP        := --quiet --disable-pip-version-check
 PY_WHEEL_GLOB := dist/rds_iam-*-abi3-*.whl
 
-.PHONY: python-build python-install python-test python-lint
+.PHONY: python-build python-install python-test python-lint wheel-audit
 
-python-build: venv ## Build the Python wheel (release, abi3) into dist/
+# On Linux the suites test the wheel that ships: built as `make dist` and the release workflow
+# build it (scripts/dist/wheels.sh: zig, manylinux2014), so wheel-audit only has to inspect it.
+# maturin finds zig as `python3 -m ziglang`, hence the venv first on PATH.
+PY_ARCH        := $(shell uname -m)
+PY_BUILD_FLAGS := $(if $(filter Linux,$(shell uname -s)),--zig --compatibility manylinux2014 --target $(PY_ARCH)-unknown-linux-gnu)
+
+python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2014 with zig) into dist/
 	rm -f $(PY_WHEEL_GLOB)
-	$(VENV)/bin/maturin build --release --out dist --interpreter $(VENV_PY)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --out dist $(PY_BUILD_FLAGS) \
+	  --interpreter $(VENV_PY)
 	@ls -l $(PY_WHEEL_GLOB)
+
+# The cheap part of `make dist-check` that CI runs (make test): the full check builds and runs
+# every Linux artifact and takes too long for CI (see the README's Platforms section).
+wheel-audit: python-build ## The tests' manylinux2014 wheel: auditwheel show agrees with its tag, GLIBC_ <= 2.17
+	$(VENV_PY) scripts/dist/inspect_dist.py --only dist/rds_iam-*-manylinux2014_$(PY_ARCH)*.whl
 
 python-lint: venv ## ruff check + ruff format --check on python/ and bench/
 	$(VENV)/bin/ruff check python bench

