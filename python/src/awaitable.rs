@@ -48,11 +48,11 @@ pub(crate) fn token_future<'py>(
                     return;
                 }
             }
-            if crate::exit::exiting() {
+            let Some(_attaching) = crate::exit::may_attach() else {
                 // Nobody will await it; attaching now could hang the exit.
                 std::mem::forget(target);
                 return;
-            }
+            };
             Python::attach(move |py| {
                 let (ok, value) = outcome(py, result);
                 if let Ok(resolve) = wrap_pyfunction!(resolve_future, py) {

@@ -18,7 +18,8 @@
 //! - `cli`: `cli_main(args)`
 //! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
 //! - `log_bridge`: core log records → Python `logging`, imported lazily
-//! - `exit`: the `atexit` flag after which no library thread attaches to Python
+//! - `exit`: the `atexit` hook after which no library thread attaches to Python (and which waits
+//!   for the ones already attaching)
 
 mod awaitable;
 mod caches;

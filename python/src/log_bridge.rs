@@ -36,9 +36,12 @@ impl Log for Bridge {
 
     fn log(&self, record: &Record<'_>) {
         // Not once the interpreter exits (the runtime thread may still log then): see `exit`.
-        if !self.enabled(record.metadata()) || crate::exit::exiting() {
+        if !self.enabled(record.metadata()) {
             return;
         }
+        let Some(_attaching) = crate::exit::may_attach() else {
+            return;
+        };
         Python::try_attach(|py| {
             // A record may be logged while a Python exception is being raised: keep it.
             let pending = PyErr::take(py);
