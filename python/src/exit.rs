@@ -9,7 +9,7 @@
 //!
 //! Closing the door is not enough for a thread already waiting for the GIL when `atexit` runs:
 //! once finalization starts, CPython (before 3.14) ends such a thread with `pthread_exit`, whose
-//! forced unwind through the Rust frames crashed the process (seen once in a few dozen runs of
+//! forced unwind through the Rust frames crashed the process (about one run in fifteen of
 //! `test_interpreter_exits_while_token_async_waits_on_a_slow_credential_server`). So every
 //! attach from a library thread is counted ([`may_attach`]), and the hook releases the GIL and
 //! waits for the counted ones to finish before finalization can begin.
