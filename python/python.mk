@@ -16,13 +16,17 @@ PY_WHEEL_GLOB := dist/rds_iam-*-abi3-*.whl
 
 # On Linux the suites test the wheel that ships: built as `make dist` and the release workflow
 # build it (scripts/dist/wheels.sh: zig, manylinux2014), so wheel-audit only has to inspect it.
-# maturin finds zig as `python3 -m ziglang`, hence the venv first on PATH.
+# maturin finds zig as `python3 -m ziglang`, hence the venv first on PATH. The zig build has a
+# target dir of its own, shared with `make dist` (target/dist-wheel): in target/ the napi CLI's
+# gcc build of the same target would take turns with it rebuilding aws-lc-sys (cargo reruns a
+# build script when CC changes).
 PY_ARCH        := $(shell uname -m)
 PY_BUILD_FLAGS := $(if $(filter Linux,$(shell uname -s)),--zig --compatibility manylinux2014 --target $(PY_ARCH)-unknown-linux-gnu)
+PY_TARGET_DIR  := $(CURDIR)/target/dist-wheel
 
 python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2014 with zig) into dist/
 	rm -f $(PY_WHEEL_GLOB)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --out dist $(PY_BUILD_FLAGS) \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(VENV)/bin/maturin build --release --out dist $(PY_BUILD_FLAGS) \
 	  --interpreter $(VENV_PY)
 	@ls -l $(PY_WHEEL_GLOB)
 

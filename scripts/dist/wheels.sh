@@ -4,6 +4,8 @@
 # Release workflow: maturin-action runs the same `maturin build` per target.
 source "$(dirname "$0")/env.sh"
 out="$DIST/python"
+# The target dir `make python-build` uses too (python/python.mk), so its x86_64 build is reused.
+export CARGO_TARGET_DIR="$ROOT/target/dist-wheel"
 mkdir -p "$out"
 targets=("$@")
 ((${#targets[@]})) || targets=("${RUST_TARGETS[@]}")
