@@ -22,7 +22,7 @@ dist: dist-tools node-deps ## Build the Linux wheels, npm packages and static CL
 	$(DIST_SCRIPTS)/cli.sh
 
 dist-check: dist-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under qemu, the CLIs, the sdist
-	target/dist-venv/bin/python $(DIST_SCRIPTS)/inspect_dist.py
+	$(VENV_PY) $(DIST_SCRIPTS)/inspect_dist.py
 	$(DIST_SCRIPTS)/run-built.sh
 	$(DIST_SCRIPTS)/sdist-check.sh
 	@echo "make dist-check: every artifact checked"

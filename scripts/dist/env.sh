@@ -4,7 +4,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/dist"
-DIST_VENV="$ROOT/target/dist-venv"
+# The project venv (`make venv` installs these tools there too): one zig, so `make python-build`
+# and wheels.sh give cargo the same compiler wrappers and share target/dist-wheel.
+DIST_VENV="$ROOT/.venv"
 # The arm64 Debian root for the emulated runs (mmdebstrap, cached: a second run reuses it).
 ARM64_ROOT="$ROOT/target/arm64-root"
 export PATH="$DIST_VENV/bin:$HOME/.cargo/bin:$PATH"

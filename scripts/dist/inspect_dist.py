@@ -1,6 +1,6 @@
 """What `make dist` built, checked without running it (the first half of `make dist-check`).
 
-    target/dist-venv/bin/python scripts/dist/inspect_dist.py [--dist DIR] [--only FILE ...]
+    .venv/bin/python scripts/dist/inspect_dist.py [--dist DIR] [--only FILE ...]
 
 For every artifact in dist/python (wheels), dist/npm (platform packages) and dist/cli (static
 binaries): each ELF file's machine, interpreter, libc and highest GLIBC_ symbol version (at

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make dist` / `make dist-check` need on a fresh machine, each only when missing:
 # the Rust std of the cross targets, the Python-packaged tools (zig, maturin, cargo-zigbuild,
-# auditwheel) in target/dist-venv, and Debian's qemu-user-static, mmdebstrap, binutils and musl
-# (its dynamic linker loads the x86_64 musl artifacts).
+# auditwheel) in the project venv (.venv), and Debian's qemu-user-static, mmdebstrap, binutils
+# and musl (its dynamic linker loads the x86_64 musl artifacts; the arm64 root has its own).
 source "$(dirname "$0")/env.sh"
 
 installed="$(rustup target list --installed)"
