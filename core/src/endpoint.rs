@@ -45,7 +45,7 @@ impl Endpoint {
     /// Like [`Self::parse`], with `default_port` used when neither `input` nor `port` names
     /// one (6379 for a cache, see [`crate::TokenKind::default_port`]).
     pub fn parse_or(input: &str, port: Option<u16>, default_port: u16) -> Result<Self> {
-        let (host, embedded_port) = split_host_port(strip_scheme(input))?;
+        let (host, embedded_port) = split_host_port(strip_scheme(input)?)?;
         let port = match (embedded_port, port) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::endpoint(format!(
@@ -60,7 +60,7 @@ impl Endpoint {
 
     /// Like [`Self::parse`], but a port inside `input` simply wins over `default_port`.
     pub fn parse_with_default(input: &str, default_port: u16) -> Result<Self> {
-        let (host, embedded) = split_host_port(strip_scheme(input))?;
+        let (host, embedded) = split_host_port(strip_scheme(input)?)?;
         Self::new(host, embedded.unwrap_or(default_port))
     }
 
@@ -106,9 +106,35 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
-fn strip_scheme(input: &str) -> &str {
+/// `input` without a leading `https://` and a trailing `/`. Any other URL, or a `user@host`,
+/// is refused with the host to pass instead, never echoing the user info: a connection URL's
+/// password may be a token.
+fn strip_scheme(input: &str) -> Result<&str> {
     let trimmed = input.strip_prefix("https://").unwrap_or(input);
-    trimmed.strip_suffix('/').unwrap_or(trimmed)
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let (scheme, rest) = match trimmed.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, trimmed),
+    };
+    // Query and fragment first (they may hold a password), then the user info, then the path.
+    let before_query = rest.split(['?', '#']).next().unwrap_or_default();
+    let (user_info, after_user) = match before_query.rsplit_once('@') {
+        Some((_, host)) => (true, host),
+        None => (false, before_query),
+    };
+    if scheme.is_none() && !user_info {
+        return Ok(trimmed);
+    }
+    let host_port = after_user.split('/').next().unwrap_or_default();
+    let given = match scheme {
+        Some(scheme) => format!("a `{}://` URL", scheme.escape_debug()),
+        None => "`user@host`".to_owned(),
+    };
+    Err(Error::endpoint(format!(
+        "{given} was given as the host: pass only the host name and port (`{}`); the user, \
+         password and database have options of their own",
+        host_port.escape_debug()
+    )))
 }
 
 fn split_host_port(s: &str) -> Result<(&str, Option<u16>)> {
@@ -260,6 +286,43 @@ pub fn is_region(s: &str) -> bool {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn a_url_or_user_info_is_refused_without_echoing_the_password() {
+        for (input, scheme, host) in [
+            (
+                "rediss://:TOKEN-SECRET@my-cache-abc.serverless.use1.cache.amazonaws.com:6379",
+                Some("rediss"),
+                "my-cache-abc.serverless.use1.cache.amazonaws.com:6379",
+            ),
+            (
+                "postgres://app:TOKEN-SECRET@db.abc.us-east-1.rds.amazonaws.com:5432/app?sslmode=require",
+                Some("postgres"),
+                "db.abc.us-east-1.rds.amazonaws.com:5432",
+            ),
+            (
+                "postgresql://db.abc.us-east-1.rds.amazonaws.com/app?password=TOKEN-SECRET",
+                Some("postgresql"),
+                "db.abc.us-east-1.rds.amazonaws.com",
+            ),
+            (
+                "https://app:TOKEN-SECRET@db.local:5432",
+                None,
+                "db.local:5432",
+            ),
+            ("app:TOKEN-SECRET@db.local", None, "db.local"),
+        ] {
+            let err = Endpoint::parse(input, None).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidEndpoint, "{input}");
+            let text = err.to_string();
+            assert!(!text.contains("TOKEN-SECRET"), "{text}");
+            assert!(text.contains(&format!("(`{host}`)")), "{text}");
+            match scheme {
+                Some(s) => assert!(text.contains(&format!("a `{s}://` URL")), "{text}"),
+                None => assert!(text.contains("`user@host`"), "{text}"),
+            }
+        }
+    }
 
     #[test]
     fn parses_the_accepted_forms() {
