@@ -65,11 +65,7 @@ def main() -> int:
     parser.add_argument("--runner", default="", help="command prefix, e.g. qemu-aarch64-static")
     parser.add_argument("binary")
     ns = parser.parse_args()
-    cases = [
-        c
-        for f in ("rds.json", "dsql.json", "cache.json")
-        for c in json.loads((VECTORS / f).read_text())["cases"]
-    ]
+    cases = [c for f in sorted(VECTORS.glob("*.json")) for c in json.loads(f.read_text())["cases"]]
     # Only DSQL tokens take a lifetime (--expires-in); the others always last 900 s.
     cases = [c for c in cases if c["kind"].startswith("dsql") or c["expires_in"] == 900]
     prefix = [*shlex.split(ns.runner), ns.binary]

@@ -11,9 +11,11 @@ const { createRequire } = require('node:module');
 const project = path.resolve(process.argv[2] || '.');
 const requireFromProject = createRequire(path.join(project, 'package.json'));
 const vectors = path.resolve(__dirname, '..', '..', 'tests', 'vectors');
-const cases = ['rds.json', 'dsql.json', 'cache.json'].flatMap(
-  (f) => JSON.parse(fs.readFileSync(path.join(vectors, f), 'utf8')).cases,
-);
+const cases = fs
+  .readdirSync(vectors)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(vectors, f), 'utf8')).cases);
 
 // Environment credentials only, before the package's first credential lookup.
 const c = cases.find((x) => x.kind === 'rds' && x.session_token && x.expires_in === 900);

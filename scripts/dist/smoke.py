@@ -23,11 +23,7 @@ VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 
 
 def cases() -> list[dict]:
-    return [
-        c
-        for f in ("rds.json", "dsql.json", "cache.json")
-        for c in json.loads((VECTORS / f).read_text())["cases"]
-    ]
+    return [c for f in sorted(VECTORS.glob("*.json")) for c in json.loads(f.read_text())["cases"]]
 
 
 def credentials(c: dict) -> dict:
