@@ -45,7 +45,7 @@ impl Endpoint {
     /// Like [`Self::parse`], with `default_port` used when neither `input` nor `port` names
     /// one (6379 for a cache, see [`crate::TokenKind::default_port`]).
     pub fn parse_or(input: &str, port: Option<u16>, default_port: u16) -> Result<Self> {
-        let (host, embedded_port) = split_host_port(strip_scheme(input)?)?;
+        let (host, embedded_port) = split_host_port(bare_host_port(input)?)?;
         let port = match (embedded_port, port) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::endpoint(format!(
@@ -60,7 +60,7 @@ impl Endpoint {
 
     /// Like [`Self::parse`], but a port inside `input` simply wins over `default_port`.
     pub fn parse_with_default(input: &str, default_port: u16) -> Result<Self> {
-        let (host, embedded) = split_host_port(strip_scheme(input)?)?;
+        let (host, embedded) = split_host_port(bare_host_port(input)?)?;
         Self::new(host, embedded.unwrap_or(default_port))
     }
 
@@ -109,7 +109,7 @@ impl std::fmt::Display for Endpoint {
 /// `input` without a leading `https://` and a trailing `/`. Any other URL, or a `user@host`,
 /// is refused with the host to pass instead, never echoing the user info: a connection URL's
 /// password may be a token.
-fn strip_scheme(input: &str) -> Result<&str> {
+fn bare_host_port(input: &str) -> Result<&str> {
     let trimmed = input.strip_prefix("https://").unwrap_or(input);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     let (scheme, rest) = match trimmed.split_once("://") {
