@@ -10,21 +10,26 @@ export CARGO_TERM_COLOR := never
 
 PY_REQS := tests/requirements.txt
 
-# `make -j2 test` runs suites side by side. Each suite that logs in to iamdb gets its own instance
+# Two jobs unless the command line says otherwise (`make -j1` for one): every target names what it
+# needs, so the README's commands overlap the apt, pip and npm steps with the release builds and
+# the builds' single-threaded LTO tails with each other (what CI runs, too).
+MAKEFLAGS += -j2
+
+# `make test` runs suites side by side (-j2). Each suite that logs in to iamdb gets its own instance
 # ($(IAMDB_BASE)-<suite>: its own servers, holds, max-age knob and validator log), so no suite sees
 # another's `set-max-age` or brings the servers down under it. `make iamdb-up` and the demo use
 # IAMDB_DIR itself.
 IAMDB_BASE := $(or $(IAMDB_DIR),/tmp/rds-iam-iamdb)
 iamdb_dir   = IAMDB_DIR=$(IAMDB_BASE)-$(1)
 
-.PHONY: help test demo bench packages bench-smoke rust-test rust-lint lint system-packages venv clean
+.PHONY: help test demo cli-release bench packages bench-smoke rust-test rust-lint lint system-packages venv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-# Every target names what it needs, so `make -j2 test` (CI) runs them side by side safely; the
-# longest chains (the release builds behind python-test and node-test) come first.
-test: python-test node-test rust-test iamdb-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite (installs what it needs); -j2 works
+# Every target names what it needs, so `make test` (-j2, as CI runs it) runs them side by side
+# safely; the longest chains (the release builds behind python-test and node-test) come first.
+test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite, two at a time (installs what it needs)
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check and clippy -D warnings
@@ -42,16 +47,18 @@ rust-test: | system-packages ## Rust unit, integration and doc tests (output in 
 	  SECRETS_DIR=$(SECRETS_DIR) tests/secrets/run_captured.sh rust \
 	  $(CARGO) test --workspace -- --nocapture
 
-# Installed once, before any suite can start them side by side (two apt-gets would collide).
-system-packages: ## The Debian packages the suites use: iamdb's servers and PAM headers, valgrind
+# The one install step for Debian packages (tests/system-packages.txt, which .ci/run purges first):
+# every target that needs one depends on it, the venv too (pip builds mysqlclient against
+# libmariadb-dev). Installed once, before any suite can start side by side (two apt-gets collide).
+system-packages: ## The Debian packages the suites use (tests/system-packages.txt), each only when missing
 	@$(PYTHON) -c 'import sys; sys.path.insert(0, "tests/iamdb"); import _iamdb_common as c; c.ensure_packages()'
-	@command -v valgrind > /dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 
 # One venv, one pip run: the test tools and python-build's tools (maturin, ruff, mypy) together,
 # so no pip install runs while another target's pytest imports from the venv.
 venv: $(VENV)/.installed ## The project's Python venv with the test requirements and the build tools
 $(VENV)/.installed: $(PY_REQS) tests/iamdb/requirements.txt tests/vectors/requirements.txt \
-		python/requirements-dev.txt python/requirements-test.txt scripts/dist/requirements.txt
+		python/requirements-dev.txt python/requirements-test.txt scripts/dist/requirements.txt \
+		| system-packages
 	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $(PY_REQS) \
 		-r python/requirements-dev.txt
@@ -62,15 +69,17 @@ py-tools-test: venv ## The test servers' own tests, the vectors' independent che
 	$(VENV_PY) tests/vectors/generate.py --check
 	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/fakeaws tests/secrets/test_scan.py
 
-demo: packages ## Bring up iamdb and log in with IAM tokens from every binding
-	$(CARGO) build --release -q -p rds-iam --bin rds-iam
+demo: packages cli-release ## Bring up iamdb and log in with IAM tokens from every binding
 	@DEMO_PY=$(PY_TEST_PY) demo/demo.sh
 
-packages: python-build node-pack ## Build the wheel and the npm package and install them for the demo and benchmarks
+cli-release: ## The release CLI (target/release/rds-iam)
+	$(CARGO) build --release -q -p rds-iam --bin rds-iam
+
+packages: python-build node-pack | system-packages ## Build the wheel and the npm package and install them for the demo and benchmarks
 	test -x $(PY_TEST_PY) || { $(PYTHON) -m venv $(PY_TEST_VENV) && $(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS); }
 	$(PY_TEST_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
 
-bench: packages ## Benchmarks side by side with boto3 and @aws-sdk/rds-signer (table + bench/results.json)
+bench: packages ## Benchmarks side by side with boto3, @aws-sdk/rds-signer and a direct connection for the proxy (tables + bench/results.json, docs/proxy-bench.svg)
 	$(PYTHON) bench/run.py --python $(PY_TEST_PY)
 
 bench-smoke: packages ## The benchmarks with a few iterations, no thresholds (CI)
@@ -85,3 +94,5 @@ include node/node.mk
 include tests/checks.mk
 include tests/parity/parity.mk
 include scripts/dist/dist.mk
+include scripts/matrix/matrix.mk
+include tests/proxy/proxy.mk

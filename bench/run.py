@@ -3,8 +3,11 @@
 ElastiCache / MemoryDB tokens have no SDK helper; their peer is AWS's own Python sample
 (botocore's SigV4QueryAuth on an AWSRequest, signing on every call).
 
-Runs the core's criterion benches, the Python bench (in the venv that has the wheel and boto3)
-and the Node bench (with @aws-sdk/rds-signer), prints one table and writes bench/results.json.
+Runs the core's criterion benches, the Python bench (in the venv that has the wheel and boto3),
+the Node bench (with @aws-sdk/rds-signer) and the proxy benches (`rds-iam proxy` next to a
+direct verify-full connection, on an iamdb of its own: PostgreSQL in proxy_bench.py, MySQL in
+proxy_mysql_bench.py), prints the tables and writes bench/results.json;
+a full run also draws the proxy's figures into docs/proxy-bench.svg (the README's chart).
 Usage: python bench/run.py --python PY [--quick]   (--quick: a smoke run, few iterations)
 """
 
@@ -17,6 +20,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+import proxy_chart
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -97,6 +102,126 @@ ROWS = [
 ]
 
 
+# The proxy next to a direct connection (verify-full TLS, a token as the password):
+# (label, proxy, direct, unit, target). The ratio is proxy / direct: where both sides ran in
+# alternating pairs, the median of the pairs' ratios and their range in brackets.
+P, D = "proxy_", "direct_"
+PROXY_ROWS = [
+    ("Queries/s, pgbench -S, side by side", P + "select_tps", D + "select_tps", "/s", "≥ 0.9×"),
+    (
+        "  per CPU second (pgbench+server+proxy)",
+        P + "select_per_cpu_s",
+        D + "select_per_cpu_s",
+        "/s",
+        None,
+    ),
+    ("  pgbench CPU per query", P + "select_cpu_client_us", D + "select_cpu_client_us", "µs", None),
+    ("  server CPU per query", P + "select_cpu_server_us", D + "select_cpu_server_us", "µs", None),
+    ("  proxy CPU per query", P + "select_cpu_proxy_us", None, "µs", None),
+    (
+        "Queries/s, as deployed (own DB core)",
+        P + "select_own_core_tps",
+        D + "select_own_core_tps",
+        "/s",
+        "≥ 0.9×",
+    ),
+    (
+        "  server CPU per query",
+        P + "select_own_core_cpu_server_us",
+        D + "select_own_core_cpu_server_us",
+        "µs",
+        None,
+    ),
+    ("  proxy CPU per query", P + "select_own_core_cpu_proxy_us", None, "µs", None),
+    ("New connections/s, pgbench -C -S", P + "connect_per_s", D + "connect_per_s", "/s", "≥ 0.8×"),
+    ("  per CPU second", P + "connect_per_cpu_s", D + "connect_per_cpu_s", "/s", None),
+    (
+        "  pgbench CPU per connection",
+        P + "connect_cpu_client_us",
+        D + "connect_cpu_client_us",
+        "µs",
+        None,
+    ),
+    (
+        "  server CPU per connection (PAM)",
+        P + "connect_cpu_server_us",
+        D + "connect_cpu_server_us",
+        "µs",
+        None,
+    ),
+    ("  proxy CPU per connection", P + "connect_cpu_proxy_us", None, "µs", None),
+    ("SELECT 1 round trip p50", P + "latency_p50_us", D + "latency_p50_us", "µs", None),
+    ("SELECT 1 round trip p99", P + "latency_p99_us", D + "latency_p99_us", "µs", None),
+    ("  added by the proxy, p50", P + "added_p50_us", None, "µs", None),
+    ("  added by the proxy, p99", P + "added_p99_us", None, "µs", None),
+    ("Proxy RSS idle", P + "rss_idle_mb", None, "MB", None),
+    ("Proxy RSS with idle sessions", P + "rss_sessions_mb", None, "MB", "≤ 100 MB"),
+    ("  sessions", P + "sessions", None, "", None),
+    ("  per session", P + "rss_per_session_kb", None, "KB", None),
+    ("  peak (VmHWM)", P + "hwm_sessions_mb", None, "MB", None),
+]
+
+
+# The same for `--engine mysql` against iamdb's MariaDB (bench/proxy_mysql_bench.py; clients:
+# bench/mysql_loop.c, libmariadb threads).
+MP, MD = "mysql_proxy_", "mysql_direct_"
+MYSQL_PROXY_ROWS = [
+    ("Point selects/s, side by side", MP + "select_qps", MD + "select_qps", "/s", "≥ 0.9×"),
+    (
+        "  per CPU second (clients+server+proxy)",
+        MP + "select_per_cpu_s",
+        MD + "select_per_cpu_s",
+        "/s",
+        None,
+    ),
+    (
+        "  client CPU per query",
+        MP + "select_cpu_client_us",
+        MD + "select_cpu_client_us",
+        "µs",
+        None,
+    ),
+    (
+        "  server CPU per query",
+        MP + "select_cpu_server_us",
+        MD + "select_cpu_server_us",
+        "µs",
+        None,
+    ),
+    ("  proxy CPU per query", MP + "select_cpu_proxy_us", None, "µs", None),
+    (
+        "Point selects/s, as deployed",
+        MP + "select_own_core_qps",
+        MD + "select_own_core_qps",
+        "/s",
+        "≥ 0.9×",
+    ),
+    (
+        "  server CPU per query",
+        MP + "select_own_core_cpu_server_us",
+        MD + "select_own_core_cpu_server_us",
+        "µs",
+        None,
+    ),
+    ("  proxy CPU per query", MP + "select_own_core_cpu_proxy_us", None, "µs", None),
+    ("New connections/s, 8 clients", MP + "connect_per_s", MD + "connect_per_s", "/s", "≥ 0.8×"),
+    ("  per CPU second", MP + "connect_per_cpu_s", MD + "connect_per_cpu_s", "/s", None),
+    (
+        "  server CPU per connection (PAM)",
+        MP + "connect_cpu_server_us",
+        MD + "connect_cpu_server_us",
+        "µs",
+        None,
+    ),
+    ("  proxy CPU per connection", MP + "connect_cpu_proxy_us", None, "µs", None),
+    ("Proxy RSS idle", MP + "rss_idle_mb", None, "MB", None),
+    ("Proxy RSS with idle sessions", MP + "rss_sessions_mb", None, "MB", "≤ 100 MB"),
+    ("  sessions", MP + "sessions", None, "", None),
+    ("  per session", MP + "rss_per_session_kb", None, "KB", None),
+    ("  peak (VmHWM)", MP + "hwm_sessions_mb", None, "MB", None),
+]
+
+
 def criterion(quick: bool) -> dict[str, float]:
     """The core's criterion benches (core/benches/tokens.rs): each bench's median, in ns."""
     home = os.path.join(ROOT, "target", "criterion-bench")
@@ -129,6 +254,35 @@ def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, flo
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def proxy_bench(quick: bool, python: str, script: str = "bench/proxy_bench.py") -> dict[str, float]:
+    """bench/proxy_bench.py (or `script`): its progress goes to stderr as it runs, its figures
+    to stdout."""
+    cmd = [python, script, *(["--quick"] if quick else [])]
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{script} failed ({done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_proxy(
+    res: dict[str, float], rows: list = PROXY_ROWS, title: str = "proxy vs direct"
+) -> None:
+    print(f"\n{title:40} {'proxy':>12} {'direct':>12} {'proxy/direct':>21}  target")
+    for label, ours, peer, unit, target in rows:
+        if ours not in res:
+            continue
+        o, p = res[ours], res.get(peer) if peer else None
+        ratio = ""
+        if f"{ours}_ratio" in res:  # the paired runs' median ratio and its range
+            lo, hi = res[f"{ours}_ratio_min"], res[f"{ours}_ratio_max"]
+            ratio = f"{res[f'{ours}_ratio']:.2f}× [{lo:.2f}-{hi:.2f}]"
+        elif p:
+            ratio = f"{o / p:.2f}×"
+        ps = f"{p:10.1f} {unit}" if p is not None else ""
+        os_ = f"{o:10.1f}" if unit else f"{o:10.0f}"
+        print(f"{label:40} {os_} {unit:2} {ps:>12} {ratio:>21}  {target or ''}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -144,6 +298,8 @@ def main() -> int:
     tarballs = sorted(glob.glob(os.path.join(ROOT, "target", "node-test", "*.tgz")))
     node_env = {**clean, **({"RDS_IAM_TARBALL": tarballs[-1]} if tarballs else {})}
     res.update(run_json(["node", "bench/node_bench.js", *q], node_env))
+    res.update(proxy_bench(a.quick, a.python))
+    res.update(proxy_bench(a.quick, a.python, "bench/proxy_mysql_bench.py"))
     wheels = glob.glob(os.path.join(ROOT, "dist", "rds_iam-*.whl"))
     if wheels:
         res["py_wheel_mb"] = os.path.getsize(wheels[0]) / 1e6
@@ -157,8 +313,12 @@ def main() -> int:
         ratio = f"{p / o:9.1f}×" if p and o else ""
         ps = f"{p:10.2f} {unit}" if p is not None else ""
         print(f"{label:40} {o:10.2f} {unit:2} {ps:>12} {ratio:>10}  {target or ''}")
+    print_proxy(res)
+    print_proxy(res, MYSQL_PROXY_ROWS, "proxy vs direct, MySQL (MariaDB)")
     with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
+    if not a.quick:  # a smoke run's figures are too short to draw
+        proxy_chart.write(res, os.path.join(ROOT, "docs", "proxy-bench.svg"))
     return 0
 
 

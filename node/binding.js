@@ -835,10 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.LocalProxy = nativeBinding.LocalProxy
 module.exports.Signer = nativeBinding.Signer
 module.exports.caBundlePem = nativeBinding.caBundlePem
 module.exports.clearCaches = nativeBinding.clearCaches
 module.exports.cliMain = nativeBinding.cliMain
+module.exports.proxy = nativeBinding.proxy
 module.exports.sign = nativeBinding.sign
 module.exports.stats = nativeBinding.stats
 module.exports.tlsCovered = nativeBinding.tlsCovered

@@ -9,6 +9,31 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A running local proxy: what `await rdsIam.proxy(signer)` resolves to. */
+export declare class LocalProxy {
+  /**
+   * `postgresql://<user>@127.0.0.1:<port>/<database>?sslmode=disable` (`mysql://…` for
+   * MySQL): connect here with no password.
+   */
+  get url(): string
+  /** The address the proxy listens on (`'127.0.0.1'` unless `listen` said otherwise). */
+  get host(): string
+  /** The port the proxy listens on. */
+  get port(): number
+  /** Client sessions open now (0 once `close()` has begun). */
+  get openSessions(): number
+  /** True once `close()` has begun. */
+  get closed(): boolean
+  /**
+   * Stops accepting clients, lets open sessions finish for up to 5 s, then closes the rest.
+   * Settles once the port is closed (off the main thread: the event loop keeps running);
+   * closing again does nothing.
+   */
+  close(): Promise<void>
+  /** What `JSON.stringify` shows (no secret: the proxy holds none to show). */
+  toJSON(): { url: string; host: string; port: number; closed: boolean }
+}
+
 /**
  * Produces IAM auth tokens for one database endpoint and user, reusing them while they are
  * good. Cheap to create: the caches are process-wide (shared by every `Signer` and worker
@@ -72,6 +97,14 @@ export declare function caBundlePem(): string
  */
 export declare function clearCaches(): void
 
+/** TLS towards the proxy's clients with a certificate of one's own. */
+export interface ClientTlsFiles {
+  /** The certificate chain's PEM file (leaf first). */
+  cert: string
+  /** The private key's PEM file. */
+  key: string
+}
+
 /**
  * Runs the `rds-iam` command line (`argv` starts with the program name); returns the exit
  * status: 0 success, 1 a library error (printed as `error[Code]: …`), 2 a usage error.
@@ -88,6 +121,49 @@ export interface CredentialsInput {
   sessionToken?: string
   /** When temporary credentials expire: tokens signed with them stop working then. */
   expiration?: Date
+}
+
+/**
+ * Starts a local proxy for `signer`'s database (PostgreSQL, or MySQL / MariaDB: `engine`, or
+ * port 3306), in this process: clients connect to `url` with no password, and the proxy logs
+ * in upstream as the user the client names with an IAM token (TLS verified against the
+ * signer's `signHost`), then relays the session. It listens on `127.0.0.1` on a free port and
+ * lets in the signer's user unless the options say otherwise. Rejects with an `Error` whose
+ * `.code` is `InvalidArgument` when the address cannot be bound or a TLS file cannot be read.
+ */
+export declare function proxy(signer: Signer, options?: ProxyOptions): Promise<LocalProxy>
+
+/** What `rdsIam.proxy(signer, options)` accepts (the core's `LocalProxyOptions`). */
+export interface ProxyOptions {
+  /** The database named in the proxy's `url`. */
+  database?: string
+  /**
+   * The user names that may log in (default: `[signer.user]`); any other is refused
+   * (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+   */
+  users?: Array<string>
+  /**
+   * The address to listen on: a loopback IP address and a port, `'127.0.0.1:5433'`
+   * (default `'127.0.0.1:0'`: a free port).
+   */
+  listen?: string
+  /**
+   * The path of a PEM file of roots for the database's certificate, instead of the system
+   * roots plus the RDS bundle.
+   */
+  ca?: string
+  /**
+   * TLS towards clients: `'auto'` (a self-signed certificate made at start, for
+   * `sslmode=require`) or PEM files (default: none; the hop is loopback).
+   */
+  clientTls?: 'auto' | ClientTlsFiles
+  /**
+   * Client sessions open at once (default 0: no limit); past it a client gets SQLSTATE 53300
+   * (MySQL: error 1040).
+   */
+  maxConnections?: number
+  /** The wire protocol (default: `'mysql'` for port 3306, else `'postgresql'`). */
+  engine?: 'postgresql' | 'postgres' | 'mysql' | 'mariadb'
 }
 
 /**

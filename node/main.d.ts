@@ -2,7 +2,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Signer } from './index';
 
-export { Signer, sign, clearCaches, stats, VERSION, tlsCovered } from './index';
+export { Signer, sign, clearCaches, stats, VERSION, tlsCovered, proxy } from './index';
 export type {
   SignerOptions,
   SignOptions,
@@ -10,6 +10,9 @@ export type {
   TokenInfo,
   Stats,
   UrlOptions,
+  ProxyOptions,
+  ClientTlsFiles,
+  LocalProxy,
 } from './index';
 
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */

@@ -22,6 +22,7 @@ module.exports = {
   caBundle,
   tls,
   tlsCovered: native.tlsCovered,
+  proxy: native.proxy,
   mysql2: drivers.mysql2,
   pg: drivers.pg,
   postgres: drivers.postgres,

@@ -10,6 +10,7 @@ export const {
   caBundle,
   tls,
   tlsCovered,
+  proxy,
   mysql2,
   pg,
   postgres,

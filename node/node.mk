@@ -3,6 +3,10 @@
 # project ($(NODE_TEST_DIR)), never against the source tree.
 NODE_TEST_DIR := $(CURDIR)/target/node-test
 NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node --js binding.js
+NODE_BUILT    := $(CURDIR)/target/node-addon.built
+# What the addon compiles from, include_str! files too (README.md is the core's crate doc).
+NODE_RUST_INPUTS := Cargo.toml Cargo.lock core/Cargo.toml node/Cargo.toml node/build.rs README.md package.json \
+	$(shell find core/src core/ca node/src -type f)
 
 .PHONY: node-deps node-build node-pack node-test
 
@@ -12,8 +16,14 @@ node_modules/.rds-iam-installed: package.json package-lock.json
 
 node-deps: node_modules/.rds-iam-installed ## npm ci (dev tools and the drivers the tests use)
 
-node-build: node-deps ## npm ci, then one release build of the Node addon (napi CLI)
+node-build: $(NODE_BUILT) ## npm ci, then one release build of the Node addon (napi CLI)
+
+# A file target, because the napi CLI hands each build a new TYPE_DEF_TMP_PATH, which napi-build
+# declares as a build input: every `napi build` recompiles the addon crate (a minute of LTO) even
+# when nothing changed. So it runs only when a Rust source, a manifest or the npm tools did.
+$(NODE_BUILT): $(NODE_RUST_INPUTS) node_modules/.rds-iam-installed
 	$(NAPI_BUILD) --release
+	@mkdir -p $(@D) && touch $@
 
 # The main package and this machine's platform package, packed and installed as from the registry
 # (scripts/dist/npm-pack.js: the same packing as `make dist`; it fails when versions differ).

@@ -18,8 +18,8 @@ PY_WHEEL_GLOB := dist/rds_iam-*-abi3-*.whl
 # build it (scripts/dist/wheels.sh: zig, manylinux2014), so wheel-audit only has to inspect it.
 # maturin finds zig as `python3 -m ziglang`, hence the venv first on PATH. The zig build has a
 # target dir of its own, shared with `make dist` (target/dist-wheel): in target/ the napi CLI's
-# gcc build of the same target would take turns with it rebuilding aws-lc-sys (cargo reruns a
-# build script when CC changes).
+# gcc build of the same target would take turns with it rebuilding ring and everything above it
+# (cargo reruns a build script when CC changes).
 PY_ARCH        := $(shell uname -m)
 PY_BUILD_FLAGS := $(if $(filter Linux,$(shell uname -s)),--zig --compatibility manylinux2014 --target $(PY_ARCH)-unknown-linux-gnu)
 PY_TARGET_DIR  := $(CURDIR)/target/dist-wheel
@@ -35,9 +35,9 @@ python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2
 wheel-audit: python-build ## The tests' manylinux2014 wheel: auditwheel show agrees with its tag, GLIBC_ <= 2.17
 	$(VENV_PY) scripts/dist/inspect_dist.py --only dist/rds_iam-*-manylinux2014_$(PY_ARCH)*.whl
 
-python-lint: venv ## ruff check + ruff format --check on python/ and bench/
-	$(VENV)/bin/ruff check python bench
-	$(VENV)/bin/ruff format --check python bench
+python-lint: venv ## ruff check + ruff format --check on python/, bench/ and tests/proxy/
+	$(VENV)/bin/ruff check python bench tests/proxy
+	$(VENV)/bin/ruff format --check python bench tests/proxy
 
 python-install: python-build | system-packages ## The wheel and the test deps in a fresh venv (target/py-test-venv)
 	rm -rf $(PY_TEST_VENV)

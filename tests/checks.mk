@@ -2,17 +2,21 @@
 # Included by the root Makefile (which defines CARGO, PY_TEST_PY, NODE_TEST_DIR, IAMDB_BASE...).
 # See tests/secrets/README.md and tests/memory/README.md.
 SECRETS_DIR    := $(CURDIR)/target/secrets
-# The suites whose one run secrets-scan scans: any of rust python node. Each suite's target runs it
-# with everything it prints and logs captured into $(SECRETS_DIR) (rust-test, python-test,
-# node-test); the validator logs of every suite's own iamdb are scanned too.
-SECRETS_SUITES ?= rust python node
-IAMDB_SUITES   := rust python node iamdb
+# The suites whose one run secrets-scan scans: any of rust python node proxy. Each suite's target
+# runs it with everything it prints and logs captured into $(SECRETS_DIR) (rust-test, python-test,
+# node-test, proxy-test: its proxies' own output in proxy-logs/); the validator logs of every
+# suite's own iamdb are scanned too.
+SECRETS_SUITES ?= rust python node proxy
+IAMDB_SUITES   := rust python node iamdb proxy
 
 .PHONY: secrets-scan memory-test valgrind-core
 
 secrets-scan: $(addsuffix -test,$(SECRETS_SUITES)) ## Scan all that the suites printed/logged/raised/repr'd in their one run for secrets
 	@for s in $(SECRETS_SUITES); do test -s $(SECRETS_DIR)/$$s-suite.txt \
 	  || { echo "secrets-scan: no capture of the $$s suite in $(SECRETS_DIR)"; exit 1; }; done
+	@# Every proxy the proxy suite ran wrote its output there (the suite checks none is empty).
+	@if [[ " $(SECRETS_SUITES) " == *" proxy "* ]] && ! compgen -G '$(SECRETS_DIR)/proxy-logs/*.txt' > /dev/null; \
+	  then echo "secrets-scan: no proxy logs in $(SECRETS_DIR)/proxy-logs"; exit 1; fi
 	rm -f $(SECRETS_DIR)/iamdb-validator-log-*.txt
 	for s in $(IAMDB_SUITES); do log=$(IAMDB_BASE)-$$s/validator.log; \
 	  if [ -f $$log ]; then cp $$log $(SECRETS_DIR)/iamdb-validator-log-$$s.txt; fi; done

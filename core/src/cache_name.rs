@@ -25,7 +25,7 @@
 
 use crate::error::{Error, Result};
 use crate::region_codes::region_for_code;
-use crate::sign::TokenKind;
+use crate::token_kind::TokenKind;
 
 /// What a cache token is signed for, as read from the caller's input.
 #[derive(Debug, PartialEq, Eq)]

@@ -106,6 +106,20 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
+/// Whether `input` (`host`, `host:port`, `https://…`) names a port of its own.
+pub(crate) fn names_port(input: &str) -> bool {
+    matches!(
+        bare_host_port(input).and_then(split_host_port),
+        Ok((_, Some(_)))
+    )
+}
+
+/// A loopback or IP address: where a tunnel (SSM, SSH, kubectl port-forward) ends.
+pub(crate) fn is_tunnel_address(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// `input` without a leading `https://` and a trailing `/`. Any other URL, or a `user@host`,
 /// is refused with the host to pass instead, never echoing the user info: a connection URL's
 /// password may be a token.

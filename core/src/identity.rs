@@ -66,15 +66,14 @@ pub fn caller_identity_blocking(
 }
 
 async fn caller_identity(creds: Credentials, region: Region) -> Result<CallerIdentity> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
-        .credentials_provider(SharedCredentialsProvider::new(creds));
     // The trust the credential providers use (AWS_CA_BUNDLE, the profile's ca_bundle); a bad
     // bundle is reported by doctor's own line, so the platform's roots are used then.
-    if let Some(client) = crate::credentials::trusted_client(None).await {
-        loader = loader.http_client(client);
-    }
-    let conf = loader.load().await;
+    let conf = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .http_client(crate::credentials::trusted_client(None).await)
+        .load()
+        .await;
     let date = Arc::new(Mutex::new(None));
     let sts_conf = aws_sdk_sts::config::Builder::from(&conf)
         .interceptor(CaptureDate(date.clone()))

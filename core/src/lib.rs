@@ -36,6 +36,8 @@ mod error;
 mod fork;
 mod identity;
 mod options;
+#[cfg(feature = "cli")]
+pub mod proxy;
 mod region_codes;
 mod runtime;
 mod sign;
@@ -44,6 +46,7 @@ mod sigv4;
 pub mod sync;
 pub mod tls;
 mod tls_file;
+mod token_kind;
 mod url;
 
 pub use aws_credential_types::Credentials;

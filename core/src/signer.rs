@@ -16,6 +16,7 @@ use crate::credentials::{AssumeRole, CredentialSource, FetchTimeouts};
 use crate::error::{Error, Result};
 use crate::fork::generation;
 use crate::options::{Checked, SignerOptions};
+use crate::options::{Message, Surface};
 use crate::runtime::runtime;
 use crate::sign::{TokenKind, TokenSpec};
 
@@ -53,12 +54,15 @@ impl std::fmt::Debug for TokenInfo {
 pub struct Stats {
     /// Tokens signed (cache misses) since the process started.
     pub signatures: u64,
+    /// Credential fetches and refreshes that returned credentials, since the process started.
+    pub credential_fetches: u64,
 }
 
 /// The process-wide counters.
 pub fn stats() -> Stats {
     Stats {
         signatures: SIGNATURES.load(Ordering::Relaxed),
+        credential_fetches: crate::cache::credentials::FETCHES.load(Ordering::Relaxed),
     }
 }
 
@@ -74,6 +78,8 @@ pub struct Signer {
     /// none, yet the driver still logs in as one.
     login_user: Option<String>,
     spec: TokenSpec,
+    /// Through a tunnel, which port the token signs (a warning: see [`Signer::signed_port_note`]).
+    signed_port_note: Option<Message>,
     source: CredentialSource,
     credential_key: CredentialKey,
     clock: SharedClock,
@@ -127,7 +133,11 @@ impl Signer {
         };
         let clock: SharedClock = o.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let caches = SharedCaches::look_up(&o.spec, &o.source, &credential_key, &clock);
+        if let Some(note) = &o.signed_port_note {
+            log::warn!("{}", note.render(Surface::Rust));
+        }
         Signer {
+            signed_port_note: o.signed_port_note,
             connect_host: o.connect.host().to_owned(),
             connect_port: o.connect.port(),
             login_user: o.login_user,
@@ -139,6 +149,28 @@ impl Signer {
             caches,
             later: Arc::default(),
         }
+    }
+
+    /// The same signer for another login user: same endpoint, region, credentials and reuse
+    /// policy, and the process-wide caches for that user (the proxy signs for whichever user a
+    /// client names). A DSQL signer keeps its token kind.
+    pub fn for_user(&self, user: &str) -> Result<Signer> {
+        let spec = self.spec.clone().with_user(user)?;
+        let caches = SharedCaches::look_up(&spec, &self.source, &self.credential_key, &self.clock);
+        Ok(Signer {
+            login_user: Some(user.to_owned()),
+            spec,
+            caches,
+            later: Arc::default(),
+            ..self.clone()
+        })
+    }
+
+    /// When `sign_host` names no port and the signer dials a tunnel (a loopback or IP address
+    /// on a port that is no engine's default): which port the token signs and how to pass
+    /// another, in `surface`'s spelling. `None` otherwise.
+    pub fn signed_port_note(&self, surface: Surface) -> Option<String> {
+        self.signed_port_note.as_ref().map(|m| m.render(surface))
     }
 
     /// What the tokens are signed for.

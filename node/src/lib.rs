@@ -14,6 +14,8 @@
 //! - `sign.rs`: `sign({...})`, `signFields` (its positional way in for `js/sign.js`) and
 //!   `optionKeys` (the option names from the core's `Param` table)
 //! - `tls.rs`: `caBundlePem()` and `tlsCovered(host)` from the core's `tls` module
+//! - `proxy.rs`: `proxy(signer, options)`, the core's in-process IAM auth proxy, and the
+//!   `LocalProxy` it resolves to
 //! - this file: the module's other exports
 #![deny(clippy::all)]
 // Raw Node-API calls live in `napi_raw.rs`; every unsafe operation is in its own narrow block
@@ -25,6 +27,7 @@ mod errors;
 mod lean_methods;
 mod napi_raw;
 mod options;
+mod proxy;
 mod sign;
 mod signer;
 mod tls;
@@ -35,10 +38,14 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 
+pub use proxy::{proxy, LocalProxy};
 pub use sign::{option_keys, sign, sign_fields};
 pub use signer::Signer;
 pub use tls::{ca_bundle_pem, tls_covered};
-pub use types::{CredentialsInput, SignOptions, SignerOptions, Stats, TokenInfo, UrlOptions};
+pub use types::{
+    ClientTlsFiles, CredentialsInput, ProxyOptions, SignOptions, SignerOptions, Stats, TokenInfo,
+    UrlOptions,
+};
 
 /// Module init, after the generated exports: registers the core's fork handler (so a `fork()`
 /// before the first token is seen too) and puts the lean token callbacks in place.

@@ -38,8 +38,8 @@ impl Key for Param {
     }
 }
 
-/// A key of an explicit credentials object (`CREDENTIAL_KEYS`) or of `signer.url()`'s
-/// options (`URL_KEYS`): named the same on every surface.
+/// A key of an explicit credentials object (`CREDENTIAL_KEYS`), of `signer.url()`'s options
+/// (`URL_KEYS`) or of `proxy()`'s (`PROXY_KEYS`): named as JavaScript spells it.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) struct CredentialKey(&'static str);
 
@@ -68,11 +68,37 @@ pub(crate) const URL_CA_FILE: CredentialKey = CredentialKey("caFile");
 /// The keys of `signer.url()`'s options.
 pub(crate) const URL_KEYS: &[CredentialKey] = &[URL_DATABASE, URL_DRIVER, URL_CA_FILE];
 
+pub(crate) const PROXY_DATABASE: CredentialKey = CredentialKey("database");
+pub(crate) const PROXY_USERS: CredentialKey = CredentialKey("users");
+pub(crate) const PROXY_LISTEN: CredentialKey = CredentialKey("listen");
+pub(crate) const PROXY_CA: CredentialKey = CredentialKey("ca");
+pub(crate) const PROXY_CLIENT_TLS: CredentialKey = CredentialKey("clientTls");
+pub(crate) const PROXY_MAX_CONNECTIONS: CredentialKey = CredentialKey("maxConnections");
+pub(crate) const PROXY_ENGINE: CredentialKey = CredentialKey("engine");
+
+/// The keys of `proxy()`'s options (the core's `LocalProxyOptions`).
+pub(crate) const PROXY_KEYS: &[CredentialKey] = &[
+    PROXY_DATABASE,
+    PROXY_USERS,
+    PROXY_LISTEN,
+    PROXY_CA,
+    PROXY_CLIENT_TLS,
+    PROXY_MAX_CONNECTIONS,
+    PROXY_ENGINE,
+];
+
+pub(crate) const CLIENT_TLS_CERT: CredentialKey = CredentialKey("cert");
+pub(crate) const CLIENT_TLS_KEY: CredentialKey = CredentialKey("key");
+
+/// The keys of `clientTls` given as files.
+pub(crate) const CLIENT_TLS_KEYS: &[CredentialKey] = &[CLIENT_TLS_CERT, CLIENT_TLS_KEY];
+
 // Every key table an `Options` is read with fits its `MAX_KEYS` slots.
 const _: () = assert!(
     SignerOptions::BINDING_PARAMS.len() <= MAX_KEYS
         && SignOptions::BINDING_PARAMS.len() <= MAX_KEYS
         && CREDENTIAL_KEYS.len() <= MAX_KEYS
+        && PROXY_KEYS.len() <= MAX_KEYS
 );
 
 /// `key`, named in an error message.
@@ -226,6 +252,12 @@ impl<'env, K: Key> Options<'env, K> {
             ValueType::Undefined | ValueType::Null => None,
             _ => Some(v),
         })
+    }
+
+    /// The value of `key` as given (`None` when absent, `undefined` or `null`), for a shape
+    /// read by its own code.
+    pub(crate) fn value(&self, key: K) -> napi::Result<Option<Unknown<'env>>> {
+        self.raw(key)
     }
 
     pub(crate) fn string(&self, key: K) -> napi::Result<Option<String>> {

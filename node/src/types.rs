@@ -75,6 +75,41 @@ pub struct UrlOptions {
     pub ca_file: Option<String>,
 }
 
+/// What `rdsIam.proxy(signer, options)` accepts (the core's `LocalProxyOptions`).
+#[napi(object, object_to_js = false)]
+pub struct ProxyOptions {
+    /// The database named in the proxy's `url`.
+    pub database: Option<String>,
+    /// The user names that may log in (default: `[signer.user]`); any other is refused
+    /// (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+    pub users: Option<Vec<String>>,
+    /// The address to listen on: a loopback IP address and a port, `'127.0.0.1:5433'`
+    /// (default `'127.0.0.1:0'`: a free port).
+    pub listen: Option<String>,
+    /// The path of a PEM file of roots for the database's certificate, instead of the system
+    /// roots plus the RDS bundle.
+    pub ca: Option<String>,
+    /// TLS towards clients: `'auto'` (a self-signed certificate made at start, for
+    /// `sslmode=require`) or PEM files (default: none; the hop is loopback).
+    #[napi(ts_type = "'auto' | ClientTlsFiles")]
+    pub client_tls: Option<String>,
+    /// Client sessions open at once (default 0: no limit); past it a client gets SQLSTATE 53300
+    /// (MySQL: error 1040).
+    pub max_connections: Option<u32>,
+    /// The wire protocol (default: `'mysql'` for port 3306, else `'postgresql'`).
+    #[napi(ts_type = "'postgresql' | 'postgres' | 'mysql' | 'mariadb'")]
+    pub engine: Option<String>,
+}
+
+/// TLS towards the proxy's clients with a certificate of one's own.
+#[napi(object, object_to_js = false)]
+pub struct ClientTlsFiles {
+    /// The certificate chain's PEM file (leaf first).
+    pub cert: String,
+    /// The private key's PEM file.
+    pub key: String,
+}
+
 /// AWS credentials given explicitly.
 #[napi(object, object_to_js = false)]
 pub struct CredentialsInput {

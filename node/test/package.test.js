@@ -98,6 +98,7 @@ test('CommonJS and ESM imports give the same objects', () => {
       'mysql2',
       'pg',
       'postgres',
+      'proxy',
       'redis',
       'sequelize',
       'sign',
@@ -114,7 +115,7 @@ test('CommonJS and ESM imports give the same objects', () => {
   ).trim();
   assert.strictEqual(
     cjsKeys,
-    'Signer,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,redis,sequelize,sign,stats,tls,tlsCovered',
+    'Signer,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,proxy,redis,sequelize,sign,stats,tls,tlsCovered',
   );
 });
 

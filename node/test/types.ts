@@ -16,8 +16,16 @@ import {
   redis,
   ioredis,
   iovalkey,
+  proxy,
 } from 'rds-iam';
-import type { SignerOptions, TokenInfo, Stats, UrlOptions } from 'rds-iam';
+import type {
+  SignerOptions,
+  TokenInfo,
+  Stats,
+  UrlOptions,
+  ProxyOptions,
+  LocalProxy,
+} from 'rds-iam';
 import pg from 'pg';
 import postgres from 'postgres';
 import mysql from 'mysql2/promise';
@@ -169,6 +177,28 @@ async function main(): Promise<void> {
   void [cacheClient, cache2, cluster, subscriptions, io, iv];
   // @ts-expect-error: refreshEvery is a number of seconds
   redis(cacheSigner, { refreshEvery: '10h' });
+
+  // the in-process proxy
+  const proxyOptions: ProxyOptions = {
+    database: 'app',
+    users: ['app', 'reader'],
+    listen: '127.0.0.1:0',
+    ca: '/etc/ca.pem',
+    clientTls: { cert: '/c.pem', key: '/k.pem' },
+    maxConnections: 10,
+  };
+  const p: LocalProxy = await proxy(signer, proxyOptions);
+  const p2 = await proxy(signer, { clientTls: 'auto' });
+  const proxyUrl: string = p.url;
+  const proxyHost: string = p.host;
+  const proxyPort: number = p.port;
+  const open: number = p.openSessions;
+  const isClosed: boolean = p2.closed;
+  const viaProxy = new pg.Client({ connectionString: proxyUrl });
+  await p.close();
+  void [proxyHost, proxyPort, open, isClosed, viaProxy];
+  // @ts-expect-error: clientTls is 'auto' or files
+  proxy(signer, { clientTls: 'on' });
 
   // @ts-expect-error: kind is one of the six kinds' names
   new Signer({ host: 'h', kind: 'mysql' });

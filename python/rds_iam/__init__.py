@@ -11,13 +11,15 @@ good (process-wide), so calling it for every new connection is cheap. Driver hel
 ``rds_iam.pymysql``, ``rds_iam.aiomysql``, ``rds_iam.asyncmy``, ``rds_iam.mysql_connector`` and
 ``rds_iam.mysqlclient``, Django backends in ``rds_iam.django``; they verify the server's
 certificate by default against the system roots plus the Amazon RDS CA bundle shipped in the
-package (``ca_bundle_path()``, ``ssl_context()``).
+package (``ca_bundle_path()``, ``ssl_context()``). ``rds_iam.Proxy(signer)`` runs a local
+PostgreSQL proxy in the process for clients that take only a URL and no password hook.
 """
 
 from __future__ import annotations
 
 from rds_iam._native import (
     ERROR_CODES,
+    Proxy,
     Signer,
     TokenInfo,
     __version__,
@@ -51,6 +53,7 @@ __all__ = [
     "NoCredentials",
     "NoRegion",
     "ProviderError",
+    "Proxy",
     "RdsIamError",
     "Signer",
     "Timeout",

@@ -2,17 +2,19 @@
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Optional, Union, final
+from types import TracebackType
+from typing import Literal, Optional, Union, final
 
-from rds_iam._typing import Credentials, Kind, Seconds, Stats, UrlDriver
+from rds_iam._typing import Credentials, Kind, ProxyEngine, Seconds, Stats, UrlDriver
 
 __all__ = [
     "CA_BUNDLE_PEM",
     "ERROR_CODES",
     "PUBLIC_ROOTS_PEM",
     "SIGNER_OPTIONS",
+    "Proxy",
     "Signer",
     "TokenInfo",
     "__version__",
@@ -90,6 +92,77 @@ class TokenInfo:
     def from_cache(self) -> bool: ...
     @property
     def access_key_id(self) -> str: ...
+
+@final
+class Proxy:
+    """A local proxy for ``signer``'s database, in this process (PostgreSQL, or MySQL / MariaDB).
+
+    Clients connect to ``url`` with no password; the proxy logs in upstream as the user the
+    client names with an IAM token (TLS verified against the signer's ``sign_host``), then
+    relays the session. It listens on ``127.0.0.1`` on a free port unless ``listen`` says
+    otherwise, and lets in the signer's user unless ``users`` lists others.
+
+    - ``database``: the database named in ``url``.
+    - ``users``: the user names that may log in (default: ``[signer.user]``); any other is
+      refused (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+    - ``listen``: ``"127.0.0.1:5433"`` (a loopback IP address and a port; 0 picks a free one).
+    - ``ca``: a PEM file of roots for the database's certificate instead of the system roots
+      plus the RDS bundle.
+    - ``client_tls``: TLS towards clients: ``"auto"`` (a self-signed certificate made at start,
+      for ``sslmode=require``) or a ``(cert_path, key_path)`` tuple.
+    - ``max_connections``: client sessions open at once (0: no limit); past it a client gets
+      "too many connections" (SQLSTATE 53300, MySQL error 1040).
+    - ``engine``: ``"postgresql"`` or ``"mysql"`` (default: ``"mysql"`` for port 3306, else
+      ``"postgresql"``).
+
+    Raises ``InvalidArgument`` when the address cannot be bound or a TLS file cannot be read.
+    Use it as a context manager, or call ``close()``.
+    """
+
+    def __new__(
+        cls,
+        signer: Signer,
+        *,
+        database: Optional[str] = None,
+        users: Optional[Sequence[str]] = None,
+        listen: Optional[str] = None,
+        ca: Optional[Union[str, os.PathLike[str]]] = None,
+        client_tls: Optional[
+            Union[
+                Literal["auto"], tuple[Union[str, os.PathLike[str]], Union[str, os.PathLike[str]]]
+            ]
+        ] = None,
+        max_connections: int = 0,
+        engine: Optional[ProxyEngine] = None,
+    ) -> Proxy: ...
+    @property
+    def url(self) -> str:
+        """``postgresql://<user>@127.0.0.1:<port>/<database>?sslmode=disable`` (or
+        ``mysql://<user>@127.0.0.1:<port>/<database>``): no password."""
+    @property
+    def host(self) -> str:
+        """The address the proxy listens on."""
+    @property
+    def port(self) -> int:
+        """The port the proxy listens on."""
+    @property
+    def open_sessions(self) -> int:
+        """Client sessions open now (0 once ``close()`` has begun)."""
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` has begun."""
+    def close(self) -> None:
+        """Stops accepting, lets open sessions finish for up to 5 s, then closes the rest.
+
+        Returns once the port is closed, with the GIL released meanwhile; idempotent.
+        """
+    def __enter__(self) -> Proxy: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None: ...
 
 def sign(
     host: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal, Optional, TypedDict, Union
 
-__all__ = ["Credentials", "Kind", "Seconds", "Stats", "UrlDriver"]
+__all__ = ["Credentials", "Kind", "ProxyEngine", "Seconds", "Stats", "UrlDriver"]
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int/float, or a ``datetime.timedelta``."""
@@ -23,6 +23,9 @@ Kind = Literal[
 
 #: The protocols ``Signer.dsn()`` builds a URL for.
 UrlDriver = Literal["postgresql", "postgres", "mysql", "mariadb"]
+
+#: The wire protocols ``Proxy(engine=...)`` speaks.
+ProxyEngine = Literal["postgresql", "postgres", "mysql", "mariadb"]
 
 
 class _RequiredCredentials(TypedDict):

@@ -14,6 +14,7 @@
 //! - `awaitable`: `Signer.token_async()`'s asyncio future
 //! - `sign`: `sign(...)`, the pure signer
 //! - `caches`: `clear_caches()`, `stats()`
+//! - `proxy`: the `Proxy` class (the core's in-process IAM auth proxy)
 //! - here: `ERROR_CODES`, `SIGNER_OPTIONS` (the `Signer` keyword names), `__version__`
 //! - `cli`: `cli_main(args)`
 //! - `tls`: `CA_BUNDLE_PEM`, `PUBLIC_ROOTS_PEM`, `trust_file` (the core's TLS trust)
@@ -28,6 +29,7 @@ mod convert;
 mod errors;
 mod exit;
 mod log_bridge;
+mod proxy;
 mod sign;
 mod signer;
 mod tls;
@@ -49,6 +51,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exit::register(m)?;
     m.add_class::<signer::PySigner>()?;
     m.add_class::<signer::PyTokenInfo>()?;
+    m.add_class::<proxy::PyProxy>()?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
     m.add_function(wrap_pyfunction!(caches::clear_caches, m)?)?;
     m.add_function(wrap_pyfunction!(caches::stats, m)?)?;

@@ -17,6 +17,13 @@ pub(crate) struct PySigner {
     inner: rds_iam::Signer,
 }
 
+impl PySigner {
+    /// The core signer (for the other classes of the module: `Proxy`).
+    pub(crate) fn core(&self) -> &rds_iam::Signer {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl PySigner {
     #[new]

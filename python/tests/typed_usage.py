@@ -121,3 +121,21 @@ def typed_cache(signer: rds_iam.Signer) -> None:
     every: float = provider.refresh_every
     print(r, every)
     provider.close()
+
+
+def typed_proxy(signer: rds_iam.Signer) -> None:
+    import psycopg
+
+    with rds_iam.Proxy(signer, database="app", users=["app", "reader"], ca="/ca.pem") as p:
+        url: str = p.url
+        host: str = p.host
+        port: int = p.port
+        open_sessions: int = p.open_sessions
+        with psycopg.connect(url) as conn:
+            print(conn, host, port, open_sessions)
+    closed: bool = p.closed
+    tls = rds_iam.Proxy(signer, client_tls=("/c.pem", "/k.pem"), listen="127.0.0.1:0")
+    auto = rds_iam.Proxy(signer, client_tls="auto", max_connections=10, engine="mysql")
+    tls.close()
+    auto.close()
+    print(closed)

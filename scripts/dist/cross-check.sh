@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Windows compile gate of `make test`: clippy -D warnings on the core crate (library and CLI)
-# for x86_64-pc-windows-gnu, with zig as aws-lc-sys's C compiler (no MinGW here). It keeps the
+# for x86_64-pc-windows-gnu, with zig as ring's C compiler (no MinGW here). It keeps the
 # cfg(unix) gates honest (fork.rs, tls_file.rs, cli/launch.rs, credentials/process.rs) between
 # release-workflow runs, which are the only place Windows builds and runs for real.
 # Usage: cross-check.sh [rust-target ...]   (default: x86_64-pc-windows-gnu)

@@ -1,6 +1,7 @@
 # Sourced by the scripts in scripts/dist: where things are, and the Linux targets `make dist` builds.
 # Each tool builds into its own cargo target dir, so maturin's and cargo-zigbuild's different
-# compiler wrappers never make each other rebuild aws-lc-sys (cargo then rebuilds only what changed).
+# compiler wrappers never make each other rebuild ring (the artifacts' one C build) and everything
+# above it (cargo then rebuilds only what changed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/dist"

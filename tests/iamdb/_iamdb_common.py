@@ -34,23 +34,20 @@ SETTINGS = os.path.join(DIR, "settings.json")
 TLS = os.path.join(DIR, "tls")
 PAM_SERVICE = "iamdb-" + hashlib.sha256(DIR.encode()).hexdigest()[:8]
 
-# file that must exist -> Debian package that provides it
-PACKAGES = {
-    "/usr/bin/python3": "python3",
-    "/usr/bin/openssl": "openssl",
-    "/usr/bin/gcc": "gcc",
-    "/usr/include/security/pam_modules.h": "libpam0g-dev",
-    "/usr/lib/postgresql/*/bin/postgres": "postgresql",
-    "/usr/sbin/mariadbd": "mariadb-server",
-    "/usr/lib/mysql/plugin/auth_pam.so": "mariadb-server",
-    "/usr/bin/mariadb-install-db": "mariadb-server",
-    # mysqlclient (python/requirements-test.txt) compiles against these: not iamdb's own needs,
-    # installed here so one apt-get run covers every suite
-    "/usr/include/mariadb/mysql.h": "libmariadb-dev",
-    "/usr/bin/pkg-config": "pkg-config",
-    "/usr/bin/redis-server": "redis-server",
-    "/usr/bin/redis-cli": "redis-tools",
-}
+#: The Debian packages `make test` needs, one list that .ci/run also purges (see the file).
+PACKAGE_LIST = os.path.join(HERE, "..", "system-packages.txt")
+
+
+def packages():
+    """(package, file it installs) pairs from tests/system-packages.txt."""
+    pairs = []
+    with open(PACKAGE_LIST) as f:
+        for line in f:
+            line = line.split("#", 1)[0].split()
+            if line:
+                pkg, path = line
+                pairs.append((pkg, path))
+    return pairs
 
 
 def say(msg):
@@ -67,7 +64,7 @@ def run(cmd, **kw):
 
 
 def ensure_packages():
-    missing = sorted({pkg for path, pkg in PACKAGES.items() if not glob.glob(path)})
+    missing = sorted({pkg for pkg, path in packages() if not glob.glob(path)})
     if not missing:
         return
     if os.geteuid() != 0:
@@ -82,7 +79,8 @@ def ensure_packages():
         os.chmod(guard, 0o755)
     try:
         run(["apt-get", "update", "-qq"], env=env)
-        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600",
+             *missing], env=env)
     finally:
         if added:
             os.unlink(guard)

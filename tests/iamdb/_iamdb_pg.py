@@ -8,6 +8,10 @@ import signal
 from _iamdb_common import (DATABASE, DIR, DSQL_ADMIN, PAM_SERVICE, TLS, USER, pg_bin, pid_alive,
                            run, stop_pid)
 
+#: PostgreSQL's max_connections unless `iamdb up --pg-max-connections N` asks for more (the proxy
+#: bench holds 1000 idle sessions, each a backend).
+DEFAULT_MAX_CONNECTIONS = 60
+
 ROOT = os.path.join(DIR, "pg")
 DATA = os.path.join(ROOT, "data")
 RUN = os.path.join(ROOT, "run")
@@ -23,7 +27,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 shared_buffers = 16MB
-max_connections = 60
+max_connections = {max_connections}
 """
 HBA = """# iamdb: IAM users only over TLS through PAM; the superuser over the unix socket
 local     all +rds_iam      reject
@@ -66,7 +70,7 @@ def _own(path, mode, pw):
     os.chmod(path, mode)
 
 
-def start(port):
+def start(port, max_connections=DEFAULT_MAX_CONNECTIONS):
     pw = pwd.getpwnam("postgres")
     for d in (ROOT, RUN):
         os.makedirs(d, exist_ok=True)
@@ -84,7 +88,8 @@ def start(port):
         dst = os.path.join(DATA, name)
         shutil.copyfile(os.path.join(TLS, src), dst)
         _own(dst, mode, pw)
-    for name, text in (("iamdb.conf", CONF.format(port=port, run=RUN)),
+    conf = CONF.format(port=port, run=RUN, max_connections=max_connections)
+    for name, text in (("iamdb.conf", conf),
                        ("pg_hba.conf", HBA.format(svc=PAM_SERVICE))):
         with open(os.path.join(DATA, name), "w") as f:
             f.write(text)

@@ -7,7 +7,6 @@
 # cores); VALGRIND_SKIP_STORM=1 skips it (--skip) on a slow machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v valgrind >/dev/null || { apt-get update && apt-get install -y valgrind; }
 CARGO=${CARGO:-cargo}
 OUT=target/valgrind
 mkdir -p "$OUT"

@@ -21,6 +21,9 @@ use crate::sync::lock;
 /// Credentials are treated as gone this long before they expire, so a token signed with them
 /// still works when the database checks it a moment later.
 const EXPIRY_BUFFER: Duration = Duration::from_secs(10);
+/// Credential fetches that returned credentials, process-wide (`crate::stats`).
+pub(crate) static FETCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// After a failed fetch, the provider is not called again for a back-off window: waiting callers
 /// get the last error and no background refresh starts. The window doubles with each failure in
 /// a row from this first one, up to [`MAX_BACKOFF`], and is jittered down to half (see
@@ -352,6 +355,7 @@ impl CredentialCache {
             state.attempts += 1;
             match &result {
                 Ok(c) => {
+                    FETCHES.fetch_add(1, Ordering::Relaxed);
                     // The same credentials again (aws-config's IMDS provider answers an outage
                     // with what it had): not a refresh, so back off as after a failure.
                     let unchanged = state

@@ -2,37 +2,11 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::check::{Check, Status};
 use super::doctor_cache;
 use crate::endpoint::{Endpoint, HostKind};
 use crate::identity::caller_identity_blocking;
 use crate::{Signer, SignerBuilder, TokenKind};
-
-/// How a check came out, from best to worst (`max` is the worse of two).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub(crate) enum Status {
-    Pass,
-    Info,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    fn label(self) -> &'static str {
-        match self {
-            Status::Pass => "ok",
-            Status::Info => "info",
-            Status::Warn => "warn",
-            Status::Fail => "FAIL",
-        }
-    }
-}
-
-/// One line of the report.
-pub(crate) struct Check {
-    pub(crate) name: &'static str,
-    pub(crate) status: Status,
-    pub(crate) detail: String,
-}
 
 /// What the doctor is asked about.
 pub(crate) struct Question {
@@ -125,6 +99,9 @@ pub(crate) fn examine(q: Question) -> Vec<Check> {
             return out;
         }
     };
+    if let Some(note) = signer.signed_port_note(crate::Surface::Cli) {
+        add("sign_host", Status::Warn, note);
+    }
     let creds = match signer.credentials_blocking() {
         Ok(c) => c,
         Err(e) => {

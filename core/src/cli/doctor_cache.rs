@@ -1,7 +1,7 @@
 //! What `rds-iam doctor` knows about ElastiCache and MemoryDB tokens: which name the token
 //! signs, where the region comes from, which user it names, the policy to allow, and TLS.
 
-use super::doctor::Status;
+use super::check::Status;
 use crate::cache_name;
 use crate::TokenKind;
 

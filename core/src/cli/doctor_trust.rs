@@ -2,7 +2,7 @@
 //! (`AWS_CA_BUNDLE`, a profile's `ca_bundle`) and the proxy that carries it (`HTTPS_PROXY`,
 //! `NO_PROXY`). A TLS-inspecting proxy without its CA in the bundle fails every STS call.
 
-use super::doctor::Status;
+use super::check::Status;
 use crate::credentials::{describe_trust, TrustReport};
 
 /// The STS lines of the report, for `profile` (else the environment's choice) in `region`.

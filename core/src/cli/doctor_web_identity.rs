@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::doctor::{Check, Status};
+use super::check::{Check, Status};
 use super::json_fields::{top_level, Json};
 use super::oidc_issuer::issuer_notes;
 

@@ -24,6 +24,7 @@ pub const ENTRIES: &[Entry] = &[
             "the token was rejected: expired (older than 15 min), signed for another host, port, user or region, or with the wrong credentials",
             "the IAM policy lacks rds-db:connect on arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>",
             "the database user is not granted rds_iam, or IAM authentication is off on the instance",
+            "through a tunnel, a sign host without a port signs the tunnel's local port (15432), not the database's: name it (--sign-host mydb…:5432)",
         ],
         fix: "run `rds-iam doctor --host H --user U`; GRANT rds_iam TO <user>; sign for the real endpoint (--sign-host) when you connect through a tunnel or custom DNS name",
     },

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{Error, SignerBuilder, SignerOptions, Surface, TokenKind};
 
+mod check;
 mod doctor;
 mod doctor_cache;
 mod doctor_trust;
@@ -20,6 +21,7 @@ pub mod explain;
 mod json_fields;
 mod launch;
 mod oidc_issuer;
+mod proxy;
 
 #[derive(Parser)]
 #[command(name = "rds-iam", version = crate::VERSION, about = "AWS IAM auth tokens for RDS, Aurora, RDS Proxy, Aurora DSQL, ElastiCache and MemoryDB")]
@@ -40,6 +42,8 @@ enum Command {
     Doctor(DoctorArgs),
     /// Map an error message from a driver, a database or AWS to its causes and fixes.
     Explain(ExplainArgs),
+    /// A local IAM auth proxy: clients log in with no password, the proxy signs in upstream.
+    Proxy(proxy::ProxyArgs),
 }
 
 /// Credential and signing options shared by the subcommands.
@@ -186,6 +190,7 @@ where
         }),
         Command::Doctor(a) => doctor(a, out),
         Command::Explain(a) => Ok(explain_cmd(a, out)),
+        Command::Proxy(a) => proxy::run(a, out, err),
     };
     match result {
         Ok(code) => code,
@@ -209,7 +214,11 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
     o.port = a.port;
     o.user = a.user;
     o.expires_in = a.expires_in.map(Duration::from_secs);
-    let info = o.build()?.token_info_blocking()?;
+    let signer = o.build()?;
+    if let Some(note) = signer.signed_port_note(Surface::Cli) {
+        let _ = writeln!(std::io::stderr(), "warning: {note}");
+    }
+    let info = signer.token_info_blocking()?;
     let written = if a.json {
         writeln!(
             out,

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::doctor::Status;
+use super::check::Status;
 use super::json_fields::{top_level, Json};
 
 /// STS gives up on an identity provider that takes longer than this (its troubleshooting guide).

@@ -23,15 +23,14 @@ pub(crate) async fn build_provider(
             CredentialSource::Profile(name) => Some(name.as_str()),
             _ => None,
         };
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(region.clone())
-            .credentials_provider(base);
         // STS trusts what the base's profile (or AWS_CA_BUNDLE) says; a bad bundle shows up
         // in the base's own fetch, which runs first.
-        if let Some(client) = super::trusted_client(profile).await {
-            loader = loader.http_client(client);
-        }
-        let conf = loader.load().await;
+        let conf = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(base)
+            .http_client(super::trusted_client(profile).await)
+            .load()
+            .await;
         let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
             .configure(&conf)
             .region(region);

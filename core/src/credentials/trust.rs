@@ -90,11 +90,18 @@ pub(crate) async fn describe_trust(profile: Option<&str>) -> TrustReport {
     }
 }
 
-/// The HTTPS client for the trust of `profile` (else the environment's choice); `None` when
-/// its bundle cannot be used.
-pub(crate) async fn trusted_client(profile: Option<&str>) -> Option<SharedHttpClient> {
+/// The HTTPS client for the trust of `profile` (else the environment's choice), or the
+/// platform's roots when its bundle cannot be used (the caller reports that bundle elsewhere).
+/// Always a client: aws-config and aws-sdk-sts are built without a default one of their own.
+pub(crate) async fn trusted_client(profile: Option<&str>) -> SharedHttpClient {
     let set = super::selection::load_profiles(profile).await;
-    http_client(&trust_source(set.as_ref())).ok()
+    http_client(&trust_source(set.as_ref())).unwrap_or_else(|_| platform_client())
+}
+
+/// The HTTPS client with the platform's roots only.
+fn platform_client() -> SharedHttpClient {
+    // Building a context without a bundle cannot fail; TlsContext's default is the same trust.
+    http_client(&TrustSource::Platform).unwrap_or_else(|_| new_client(TlsContext::default()))
 }
 
 /// Clients by bundle content (`None`: the platform's roots), one map per fork generation: a
@@ -110,17 +117,20 @@ pub(crate) fn http_client(source: &TrustSource) -> Result<SharedHttpClient, Caus
     if let Some(client) = clients.get(&pem) {
         return Ok(client.clone());
     }
-    let context = tls_context(pem.as_deref())?;
-    // As aws-config builds its default client (behavior version 2025-08-07 and later), with
-    // our trust and proxies.
-    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+    let client = new_client(tls_context(pem.as_deref())?);
+    clients.insert(pem, client.clone());
+    Ok(client)
+}
+
+/// As aws-config builds its default client (behavior version 2025-08-07 and later), with
+/// `context`'s trust, our proxies and ring for rustls's crypto.
+fn new_client(context: TlsContext) -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(
         move |settings, runtime_components| {
             let sleep = runtime_components.and_then(|c| c.sleep_impl());
             connector(context.clone(), settings.cloned(), sleep)
         },
-    );
-    clients.insert(pem, client.clone());
-    Ok(client)
+    )
 }
 
 /// A one-off connector with the environment's trust and proxies, for `doctor`'s own requests
@@ -155,15 +165,16 @@ fn tls_context(pem: Option<&[u8]>) -> Result<TlsContext, Cause> {
         })
 }
 
-/// Every connector here: rustls with aws-lc, `context`'s trust, proxies from HTTP_PROXY /
-/// HTTPS_PROXY / NO_PROXY (read when the connector is built).
+/// Every connector here: rustls with ring, `context`'s trust, proxies from HTTP_PROXY /
+/// HTTPS_PROXY / NO_PROXY (read when the connector is built). The crypto provider is given to
+/// each rustls config (CryptoMode::Ring); no process-wide default provider is installed or read.
 fn connector(
     context: TlsContext,
     settings: Option<HttpConnectorSettings>,
     sleep: Option<SharedAsyncSleep>,
 ) -> Connector {
     let mut builder = aws_smithy_http_client::ConnectorBuilder::default()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(context);
     builder.set_connector_settings(settings);
     builder.set_sleep_impl(sleep);

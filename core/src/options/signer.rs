@@ -98,6 +98,8 @@ pub struct SignerOptions {
 
 /// What [`SignerOptions::build`] hands the [`Signer`]: every option checked, every default set.
 pub(crate) struct Checked {
+    /// Said when a tunnel's port is signed (see `signed_port_note`).
+    pub(crate) signed_port_note: Option<Message>,
     pub(crate) connect: Endpoint,
     pub(crate) login_user: Option<String>,
     pub(crate) spec: TokenSpec,
@@ -186,6 +188,10 @@ impl SignerOptions {
             (None, None) => connect.clone(),
         };
         let kind = dsql::token_kind(self.kind, &signed, self.user.as_deref())?;
+        let signed_port_note = match &self.sign_host {
+            Some(h) if kind == TokenKind::Rds => signed_port_note(h, &connect, &signed),
+            _ => None,
+        };
         check_login_user(self.user.as_deref())?;
         let mut spec = TokenSpec::new(kind, signed, self.user.as_deref(), self.region.as_deref())?;
         if let Some(e) = self.expires_in {
@@ -206,6 +212,7 @@ impl SignerOptions {
         };
         let defaults = ReusePolicy::default();
         Ok(Checked {
+            signed_port_note,
             connect,
             login_user,
             spec,
@@ -302,6 +309,30 @@ impl SignerOptions {
 
 /// More attempts than this cannot fit a sensible fetch timeout (the waits double).
 const MAX_WEB_IDENTITY_ATTEMPTS: u32 = 20;
+
+/// Ports the engines listen on by default; a tunnel's local port rarely is one of them.
+const ENGINE_PORTS: [u16; 2] = [5432, 3306];
+
+/// A sign host without a port signs the port dialled. Through a tunnel (a loopback or IP
+/// address on a port that is no engine's default) that is rarely the database's port: say
+/// which port is signed and how to pass another.
+fn signed_port_note(sign_host: &str, connect: &Endpoint, signed: &Endpoint) -> Option<Message> {
+    if crate::endpoint::names_port(sign_host)
+        || !crate::endpoint::is_tunnel_address(connect.host())
+        || ENGINE_PORTS.contains(&connect.port())
+    {
+        return None;
+    }
+    let (host, port) = (signed.host(), signed.port());
+    Some(
+        Message::text(format!(
+            "the token is signed for {host}:{port}, the port dialled on {}; if the database listens on another port, name it in ",
+            connect.host()
+        ))
+        .then_name(Param::SignHost)
+        .then(format!(" (`{host}:5432`, `{host}:3306`)")),
+    )
+}
 
 /// The login user goes to drivers and into URLs even when the token names none (DSQL).
 fn check_login_user(user: Option<&str>) -> Result<()> {

@@ -1,0 +1,603 @@
+//! The frame: listeners, the connection limit, the credential warm-up that readiness waits
+//! for, the drain on shutdown, and [`ProxyHandle`], the running proxy.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::{watch, Notify};
+
+use super::instance::{Instance, SharedInstance};
+use super::log::{line, Level, LogSink};
+use super::session::{ClientIo, Session};
+use super::{http, mysql, pg, Engine, InstanceConfig, Listen, LocalProxyOptions, ProxyConfig};
+use crate::{Error, Result, Signer};
+
+/// Where an instance listens, once bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListenAddress {
+    /// A TCP address (with the port the system chose, if `:0` was asked for).
+    Tcp(SocketAddr),
+    /// The unix socket's path (`DIR/.s.PGSQL.<port>`).
+    Unix(PathBuf),
+}
+
+impl std::fmt::Display for ListenAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListenAddress::Tcp(a) => write!(f, "{a}"),
+            ListenAddress::Unix(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The proxy's phases: serving, draining (no new clients, open sessions go on), closing (the
+/// sessions left are cut).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Serving,
+    Draining,
+    Closing,
+}
+
+/// What every session and listener shares.
+pub(crate) struct Shared {
+    pub log: LogSink,
+    pub client_timeout: Duration,
+    pub upstream_timeout: Duration,
+    max_connections: usize,
+    open: AtomicUsize,
+    all_closed: Notify,
+    next_conn: AtomicU64,
+    phase: watch::Sender<Phase>,
+    started: AtomicBool,
+    credentials_ok: AtomicBool,
+    pub instances: Vec<SharedInstance>,
+}
+
+impl Shared {
+    pub(crate) fn note_credentials_ok(&self) {
+        self.credentials_ok.store(true, Ordering::Relaxed);
+    }
+
+    /// Resolves once the sessions left after a drain are to be cut.
+    pub(crate) async fn closing(&self) {
+        let mut phase = self.phase.subscribe();
+        let _ = phase.wait_for(|p| *p == Phase::Closing).await;
+    }
+
+    async fn draining(&self) {
+        let mut phase = self.phase.subscribe();
+        let _ = phase.wait_for(|p| *p != Phase::Serving).await;
+    }
+
+    /// `/startup`: the listeners are bound.
+    pub(crate) fn started(&self) -> bool {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// `/readiness`: started, credentials fetched once, not draining, below the limit.
+    pub(crate) fn ready(&self) -> std::result::Result<(), &'static str> {
+        if !self.started() {
+            return Err("starting");
+        }
+        if !self.credentials_ok.load(Ordering::Relaxed) {
+            return Err("no credentials fetched yet");
+        }
+        if *self.phase.borrow() != Phase::Serving {
+            return Err("shutting down");
+        }
+        if self.max_connections > 0 && self.open.load(Ordering::Relaxed) >= self.max_connections {
+            return Err("at --max-connections");
+        }
+        Ok(())
+    }
+
+    fn say(&self, level: Level, msg: &str) {
+        line(self.log, level, None, "", msg);
+    }
+}
+
+/// Counts a session as open for as long as it lives.
+struct OpenSession {
+    shared: Arc<Shared>,
+    instance: SharedInstance,
+}
+
+impl Drop for OpenSession {
+    fn drop(&mut self) {
+        self.instance.metrics.open.fetch_sub(1, Ordering::Relaxed);
+        if self.shared.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.all_closed.notify_waiters();
+        }
+    }
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener, PathBuf),
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<ClientIo> {
+        Ok(match self {
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Box::new(s)
+            }
+            Listener::Unix(l, _) => Box::new(l.accept().await?.0),
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The unix socket's file name for an engine's clients.
+fn socket_name(engine: Engine, port: u16) -> String {
+    match engine {
+        Engine::Postgres => format!(".s.PGSQL.{port}"),
+        Engine::Mysql => format!("mysqld-{port}.sock"),
+    }
+}
+
+/// A private directory of ours for the socket: created `0700`, or refused when another user
+/// owns it or others may write to it.
+fn private_socket_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let refuse = |why: String| Error::invalid_argument("unix_socket", why);
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| refuse(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let meta = std::fs::metadata(dir).map_err(|e| refuse(format!("{}: {e}", dir.display())))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o022 != 0 {
+        return Err(refuse(format!(
+            "{} must be a directory this user owns that others cannot write to (mode 0700)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+async fn bind(c: &InstanceConfig) -> Result<(Listener, ListenAddress)> {
+    match &c.listen {
+        Listen::Tcp(addr) => {
+            if !addr.ip().is_loopback() && !c.allow_non_loopback {
+                return Err(Error::invalid_argument(
+                    "listen",
+                    format!("{addr} is not a loopback address: anyone who reaches it logs in as this process's IAM identity; pass --allow-non-loopback to mean it"),
+                ));
+            }
+            let l = TcpListener::bind(addr).await.map_err(|e| {
+                Error::invalid_argument(
+                    "listen",
+                    format!("cannot listen on {addr}: {e}; pass another --listen address"),
+                )
+            })?;
+            let bound = l
+                .local_addr()
+                .map_err(|e| Error::invalid_argument("listen", e.to_string()))?;
+            Ok((Listener::Tcp(l), ListenAddress::Tcp(bound)))
+        }
+        Listen::UnixDir(dir) => {
+            private_socket_dir(dir)?;
+            let path = dir.join(socket_name(c.engine, c.signer.port()));
+            // A socket left by a proxy that died: nobody answers on it.
+            if std::os::unix::net::UnixStream::connect(&path).is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+            let l = UnixListener::bind(&path).map_err(|e| {
+                Error::invalid_argument(
+                    "unix_socket",
+                    format!("cannot listen on {}: {e}", path.display()),
+                )
+            })?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::invalid_argument("unix_socket", e.to_string()))?;
+            Ok((Listener::Unix(l, path.clone()), ListenAddress::Unix(path)))
+        }
+    }
+}
+
+async fn accept_loop(listener: Listener, instance: SharedInstance, shared: Arc<Shared>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    // EMFILE and friends: say so and breathe, rather than spin.
+                    line(shared.log, Level::Error, None, &instance.name, &format!("accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = shared.draining() => break,
+        };
+        let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
+        let open = shared.open.fetch_add(1, Ordering::AcqRel) + 1;
+        let m = &instance.metrics;
+        m.open.fetch_add(1, Ordering::Relaxed);
+        m.total.fetch_add(1, Ordering::Relaxed);
+        let guard = OpenSession {
+            shared: shared.clone(),
+            instance: instance.clone(),
+        };
+        let over_limit = (shared.max_connections > 0 && open > shared.max_connections)
+            .then_some(shared.max_connections);
+        let session = Session {
+            conn,
+            instance: instance.clone(),
+            shared: shared.clone(),
+            over_limit,
+        };
+        tokio::spawn(async move {
+            let _open = guard;
+            match session.instance.engine {
+                Engine::Postgres => pg::serve(session, stream).await,
+                Engine::Mysql => mysql::serve(session, stream).await,
+            }
+        });
+    }
+    // Dropping the listener closes the port and removes a unix socket.
+}
+
+/// Fetches credentials once per instance at start, so that readiness tells whether logins can
+/// work before the first client comes; retries every 5 s until it succeeds or the proxy stops.
+async fn warm_up(shared: Arc<Shared>) {
+    for instance in shared.instances.clone() {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                match instance.base().credentials().await {
+                    Ok(_) => {
+                        shared.note_credentials_ok();
+                        return;
+                    }
+                    Err(e) => line(
+                        shared.log,
+                        Level::Error,
+                        None,
+                        &instance.name,
+                        &format!(
+                            "no credentials yet (not ready): error[{}]: {}",
+                            e.code(),
+                            e.render(crate::Surface::Cli)
+                        ),
+                    ),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    () = shared.draining() => return,
+                }
+            }
+        });
+    }
+}
+
+/// The running proxy: its own tokio runtime, its listeners and sessions.
+pub struct ProxyHandle {
+    runtime: Option<tokio::runtime::Runtime>,
+    /// The user and database [`Self::url`] names (the in-process form).
+    url_parts: Option<(String, Option<String>)>,
+    shared: Arc<Shared>,
+    addresses: Vec<ListenAddress>,
+    http_address: Option<SocketAddr>,
+    drain_delay: Duration,
+}
+
+impl std::fmt::Debug for ProxyHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyHandle")
+            .field("addresses", &self.addresses)
+            .field("http_address", &self.http_address)
+            .finish()
+    }
+}
+
+impl ProxyHandle {
+    /// Binds every listener (and the HTTP address) and starts serving on a runtime of its own
+    /// (two worker threads). Fails with [`Error::InvalidArgument`] when a listener cannot be
+    /// bound or a TLS file cannot be read; nothing is left listening then.
+    pub fn start(config: ProxyConfig) -> Result<ProxyHandle> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("rds-iam-proxy")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::invalid_argument("proxy", format!("cannot start the proxy's runtime: {e}"))
+            })?;
+        let (shared, addresses, http_address) = runtime.block_on(start(&config))?;
+        Ok(ProxyHandle {
+            runtime: Some(runtime),
+            url_parts: None,
+            shared,
+            addresses,
+            http_address,
+            drain_delay: config.max_sigterm_delay,
+        })
+    }
+
+    /// The in-process proxy for `signer`'s database (Python `rds_iam.Proxy`, Node
+    /// `rdsIam.proxy`): a loopback port of its own, the signer's user allowed, logs through
+    /// the `log` crate, a 5 s drain on close.
+    pub fn start_local(signer: &Signer, options: LocalProxyOptions) -> Result<ProxyHandle> {
+        let user = signer.user().unwrap_or_default().to_owned();
+        let engine = options.engine.unwrap_or(if signer.port() == 3306 {
+            Engine::Mysql
+        } else {
+            Engine::Postgres
+        });
+        let users = options
+            .users
+            .or_else(|| (!user.is_empty()).then(|| vec![user.clone()]));
+        let instance = InstanceConfig {
+            signer: signer.clone(),
+            engine,
+            listen: Listen::Tcp(
+                options
+                    .listen
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+            ),
+            users,
+            ca: options.ca,
+            client_tls: options.client_tls,
+            allow_non_loopback: false,
+        };
+        let mut config = ProxyConfig::new(vec![instance]);
+        config.max_connections = options.max_connections;
+        config.log = LogSink::Library;
+        config.max_sigterm_delay = Duration::from_secs(5);
+        let mut handle = ProxyHandle::start(config)?;
+        handle.url_parts = Some((user, options.database));
+        Ok(handle)
+    }
+
+    /// The first instance's TCP port (`0` for a unix socket).
+    pub fn port(&self) -> u16 {
+        match self.addresses.first() {
+            Some(ListenAddress::Tcp(a)) => a.port(),
+            _ => 0,
+        }
+    }
+
+    /// A URL for tools that take one: `postgresql://<user>@127.0.0.1:<port>/<database>`, no
+    /// password (the proxy logs in) and `sslmode=disable` (the hop is loopback).
+    pub fn url(&self) -> String {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let host = match self.addresses.first() {
+            Some(ListenAddress::Tcp(a)) => a.to_string(),
+            _ => String::new(),
+        };
+        let (user, database) = self.url_parts.clone().unwrap_or_default();
+        let user = utf8_percent_encode(&user, NON_ALPHANUMERIC);
+        let database = database
+            .map(|d| utf8_percent_encode(&d, NON_ALPHANUMERIC).to_string())
+            .unwrap_or_default();
+        match self.shared.instances.first().map(|i| i.engine) {
+            Some(Engine::Mysql) => format!("mysql://{user}@{host}/{database}"),
+            _ => format!("postgresql://{user}@{host}/{database}?sslmode=disable"),
+        }
+    }
+
+    /// Where each instance listens, in the order of [`ProxyConfig::instances`].
+    pub fn addresses(&self) -> &[ListenAddress] {
+        &self.addresses
+    }
+
+    /// The health and metrics address, once bound.
+    pub fn http_address(&self) -> Option<SocketAddr> {
+        self.http_address
+    }
+
+    /// Client sessions open now.
+    pub fn open_sessions(&self) -> usize {
+        self.shared.open.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, lets open sessions finish for up to the drain delay
+    /// ([`ProxyConfig::max_sigterm_delay`]), then closes the rest. Blocks until done.
+    pub fn close(mut self) {
+        self.drain_and_close();
+    }
+
+    /// [`Self::close`] on a thread of its own, returning at once: for a handle dropped unclosed
+    /// by a binding (a drain may take seconds, and a finalizer must not hold the interpreter or
+    /// Node's main thread for them). When no thread can be started, it closes in place.
+    pub fn close_in_background(self) {
+        // On a spawn failure the closure, and the handle in it, drop here: Drop closes it.
+        let _ = std::thread::Builder::new()
+            .name("rds-iam-proxy-close".into())
+            .spawn(move || self.close());
+    }
+
+    fn drain_and_close(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            let shared = self.shared.clone();
+            let delay = self.drain_delay;
+            rt.block_on(drain(shared, delay, std::future::pending()));
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+
+    /// For the command: serves until SIGTERM or SIGINT, then drains (a second signal cuts the
+    /// drain short). Returns the exit status: 0.
+    pub fn run_until_signalled(mut self) -> i32 {
+        let Some(rt) = self.runtime.take() else {
+            return 0;
+        };
+        let shared = self.shared.clone();
+        let delay = self.drain_delay;
+        rt.block_on(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                shared.say(Level::Error, "cannot install the signal handlers");
+                return;
+            };
+            let which = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            shared.say(Level::Info, &format!("{which}: not accepting new clients; {} open session(s) may go on for up to {} s (--max-sigterm-delay); a second signal exits at once", shared.open.load(Ordering::Relaxed), delay.as_secs()));
+            let second = async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            };
+            drain(shared, delay, second).await;
+        });
+        rt.shutdown_timeout(Duration::from_secs(1));
+        0
+    }
+}
+
+impl Drop for ProxyHandle {
+    fn drop(&mut self) {
+        self.drain_and_close();
+    }
+}
+
+/// Stops accepting, waits for the sessions up to `delay` (or until `cut_short`), then cuts
+/// the rest.
+async fn drain(
+    shared: Arc<Shared>,
+    delay: Duration,
+    cut_short: impl std::future::Future<Output = ()>,
+) {
+    shared.phase.send_replace(Phase::Draining);
+    let all_closed = async {
+        loop {
+            let notified = shared.all_closed.notified();
+            if shared.open.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    };
+    let left = tokio::select! {
+        () = all_closed => 0,
+        () = tokio::time::sleep(delay) => shared.open.load(Ordering::Acquire),
+        () = cut_short => shared.open.load(Ordering::Acquire),
+    };
+    shared.phase.send_replace(Phase::Closing);
+    if left > 0 {
+        shared.say(
+            Level::Warn,
+            &format!("closing {left} session(s) still open"),
+        );
+        // Give the cut sessions a moment to log and close their sockets.
+        let deadline = tokio::time::sleep(Duration::from_secs(2));
+        tokio::pin!(deadline);
+        while shared.open.load(Ordering::Acquire) > 0 {
+            tokio::select! {
+                () = &mut deadline => break,
+                () = tokio::time::sleep(Duration::from_millis(10)) => {}
+            }
+        }
+    }
+    shared.say(Level::Info, "stopped");
+}
+
+async fn start(
+    config: &ProxyConfig,
+) -> Result<(Arc<Shared>, Vec<ListenAddress>, Option<SocketAddr>)> {
+    if config.instances.is_empty() {
+        return Err(Error::invalid_argument(
+            "host",
+            "give at least one database to proxy",
+        ));
+    }
+    let mut instances = Vec::new();
+    let mut listeners = Vec::new();
+    let mut addresses = Vec::new();
+    for c in &config.instances {
+        instances.push(Arc::new(Instance::new(c)?));
+        let (listener, address) = bind(c).await?;
+        listeners.push(listener);
+        addresses.push(address);
+    }
+    let (phase, _) = watch::channel(Phase::Serving);
+    let shared = Arc::new(Shared {
+        log: config.log,
+        client_timeout: config.client_timeout,
+        upstream_timeout: config.upstream_timeout,
+        max_connections: config.max_connections,
+        open: AtomicUsize::new(0),
+        all_closed: Notify::new(),
+        next_conn: AtomicU64::new(0),
+        phase,
+        started: AtomicBool::new(false),
+        credentials_ok: AtomicBool::new(false),
+        instances,
+    });
+    let http_address = match config.http_address {
+        Some(addr) => Some(http::serve(addr, shared.clone()).await?),
+        None => None,
+    };
+    let running = shared.instances.iter().zip(&config.instances);
+    for ((instance, c), (listener, address)) in running.zip(listeners.into_iter().zip(&addresses)) {
+        shared.say(
+            Level::Info,
+            &format!(
+                "listening on {address} for {} ({})",
+                instance.name,
+                describe(c)
+            ),
+        );
+        tokio::spawn(accept_loop(listener, instance.clone(), shared.clone()));
+    }
+    warm_up(shared.clone()).await;
+    shared.started.store(true, Ordering::Relaxed);
+    Ok((shared, addresses, http_address))
+}
+
+fn describe(c: &InstanceConfig) -> String {
+    let signed = c.signer.spec().endpoint();
+    let users = c
+        .users
+        .as_ref()
+        .map_or("any user".to_owned(), |u| format!("users {}", u.join(", ")));
+    format!(
+        "signed for {signed}, region {}, {users}, credentials from {}",
+        c.signer.spec().region(),
+        c.signer.credential_source_name()
+    )
+}
+
+/// Logs in once as `user` (the `--run-connection-test` check); the cause when it fails, in
+/// the words a client would be refused with.
+pub fn connection_test(
+    instance: &InstanceConfig,
+    user: &str,
+    within: Duration,
+) -> std::result::Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let i = Instance::new(instance).map_err(|e| e.render(crate::Surface::Cli))?;
+    runtime.block_on(async {
+        let tested = match i.engine {
+            Engine::Postgres => pg::login_test(&i, user, within).await,
+            Engine::Mysql => mysql::login_test(&i, user, within).await,
+        };
+        tested.map_err(|r| r.message(&i.name))
+    })
+}
