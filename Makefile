@@ -22,7 +22,7 @@ MAKEFLAGS += -j2
 IAMDB_BASE := $(or $(IAMDB_DIR),/tmp/rds-iam-iamdb)
 iamdb_dir   = IAMDB_DIR=$(IAMDB_BASE)-$(1)
 
-.PHONY: help test demo cli-release bench packages bench-smoke rust-test rust-lint lint system-packages venv clean
+.PHONY: help test demo bench packages bench-smoke rust-test rust-lint lint system-packages venv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -69,11 +69,8 @@ py-tools-test: venv ## The test servers' own tests, the vectors' independent che
 	$(VENV_PY) tests/vectors/generate.py --check
 	$(VENV_PY) -m pytest -q -W error -p no:cacheprovider tests/fakeaws tests/secrets/test_scan.py
 
-demo: packages cli-release ## Bring up iamdb and log in with IAM tokens from every binding
+demo: packages ## Bring up iamdb and log in with IAM tokens from every binding
 	@DEMO_PY=$(PY_TEST_PY) demo/demo.sh
-
-cli-release: ## The release CLI (target/release/rds-iam)
-	$(CARGO) build --release -q -p rds-iam --bin rds-iam
 
 packages: python-build node-pack | system-packages ## Build the wheel and the npm package and install them for the demo and benchmarks
 	test -x $(PY_TEST_PY) || { $(PYTHON) -m venv $(PY_TEST_VENV) && $(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS); }

@@ -1,7 +1,9 @@
 """`make demo`, Python part: psycopg and PyMySQL log in to iamdb with tokens from the default
-credential chain (the environment holds the iamdb test key), through the rds_iam helpers."""
+credential chain (the environment holds the iamdb test key), through the rds_iam helpers; psql,
+which has no password hook, logs in through rds_iam.Proxy; redis-py through the cache front."""
 
 import os
+import subprocess
 
 import rds_iam
 import rds_iam.psycopg
@@ -28,6 +30,14 @@ with conn.cursor() as cur:
 conn.close()
 say("python PyMySQL:", f"select current_user() → {who[0]} (cleartext plugin over TLS)")
 say("python signatures:", f"{rds_iam.stats()['signatures']} for 2 endpoints")
+
+# A client with no password hook (psql here; pg_dump, a GUI, pgbouncer alike) through the
+# in-process proxy: it logs in upstream with the signer's cached token.
+env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PG"))}
+with rds_iam.Proxy(pg, database=db, ca=ca) as proxy:
+    psql = ["psql", proxy.url, "-Atc", "select current_user"]
+    who = subprocess.run(psql, env=env, capture_output=True, text=True, check=True).stdout.strip()
+say("python Proxy + psql:", f"select current_user → {who} (psql had no password)")
 
 # ElastiCache-style IAM login: redis-py through iamdb's cache front, which checks the token.
 import redis  # noqa: E402
