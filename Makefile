@@ -32,9 +32,10 @@ help: ## Show the targets
 test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite, two at a time (installs what it needs)
 	@echo "make test: all suites passed"
 
-rust-lint: ## cargo fmt --check and clippy -D warnings
+rust-lint: ## cargo fmt --check, clippy -D warnings, and the bindings' shared crates built alike
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(PYTHON) scripts/dist/shared-features.py
 
 lint: node-deps ## JS/TS lint and format check (biome: node/, tests/, bench/, demo/, scripts/); fix with npx biome check --write
 	npx --no-install biome ci
@@ -72,9 +73,7 @@ py-tools-test: venv ## The test servers' own tests, the vectors' independent che
 demo: packages ## Bring up iamdb and log in with IAM tokens from every binding
 	@DEMO_PY=$(PY_TEST_PY) demo/demo.sh
 
-packages: python-build node-pack | system-packages ## Build the wheel and the npm package and install them for the demo and benchmarks
-	test -x $(PY_TEST_PY) || { $(PYTHON) -m venv $(PY_TEST_VENV) && $(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS); }
-	$(PY_TEST_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
+packages: python-install node-pack ## Build the wheel and the npm package and install them for the demo and benchmarks
 
 bench: packages ## Benchmarks side by side with boto3, @aws-sdk/rds-signer and a direct connection for the proxy (tables + bench/results.json, docs/proxy-bench.svg)
 	$(PYTHON) bench/run.py --python $(PY_TEST_PY)

@@ -4,7 +4,7 @@
 #   make python-build    one release build of the extension -> dist/rds_iam-<v>-cp39-abi3-*.whl
 #                        (on Linux the release wheel itself: zig, manylinux2014, glibc 2.17)
 #   make wheel-audit     that wheel's auditwheel show and highest GLIBC_ symbol (<= 2.17)
-#   make python-install  a FRESH venv (target/py-test-venv) with that wheel + test deps
+#   make python-install  that wheel in the test venv (target/py-test-venv, with the test deps)
 #   make python-test     ruff, stubtest, mypy, pytest against that installed wheel
 PY_TEST_REQS  := python/requirements-test.txt
 PY_TEST_VENV  := target/py-test-venv
@@ -14,20 +14,19 @@ PY_WHEEL_GLOB := dist/rds_iam-*-abi3-*.whl
 
 .PHONY: python-build python-install python-test python-lint wheel-audit
 
-# On Linux the suites test the wheel that ships: built as `make dist` and the release workflow
-# build it (scripts/dist/wheels.sh: zig, manylinux2014), so wheel-audit only has to inspect it.
-# maturin finds zig as `python3 -m ziglang`, hence the venv first on PATH. The zig build has a
-# target dir of its own, shared with `make dist` (target/dist-wheel): in target/ the napi CLI's
-# gcc build of the same target would take turns with it rebuilding ring and everything above it
-# (cargo reruns a build script when CC changes).
-PY_ARCH        := $(shell uname -m)
-PY_BUILD_FLAGS := $(if $(filter Linux,$(shell uname -s)),--zig --compatibility manylinux2014 --target $(PY_ARCH)-unknown-linux-gnu)
-PY_TARGET_DIR  := $(CURDIR)/target/dist-wheel
+# On Linux the suites test the wheel that ships, built as `make dist` and the release workflow
+# build it (scripts/dist/wheels.sh: zig, manylinux2014, in the target dir it shares with the Node
+# addon), so wheel-audit only has to inspect it. Elsewhere, a plain maturin build.
+PY_ARCH := $(shell uname -m)
+ifeq ($(shell uname -s),Linux)
+PY_BUILD := WHEEL_OUT=$(CURDIR)/dist scripts/dist/wheels.sh $(PY_ARCH)-unknown-linux-gnu
+else
+PY_BUILD := $(VENV)/bin/maturin build --release --out dist --interpreter $(VENV_PY)
+endif
 
 python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2014 with zig) into dist/
 	rm -f $(PY_WHEEL_GLOB)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(VENV)/bin/maturin build --release --out dist $(PY_BUILD_FLAGS) \
-	  --interpreter $(VENV_PY)
+	$(PY_BUILD)
 	@ls -l $(PY_WHEEL_GLOB)
 
 # The cheap part of `make dist-check` that CI runs (make test): the full check builds and runs
@@ -39,10 +38,16 @@ python-lint: venv ## ruff check + ruff format --check on python/, bench/ and tes
 	$(VENV)/bin/ruff check python bench tests/proxy
 	$(VENV)/bin/ruff format --check python bench tests/proxy
 
-python-install: python-build | system-packages ## The wheel and the test deps in a fresh venv (target/py-test-venv)
+# The test venv holds the test deps only, so it is made while the wheel builds (make runs both);
+# it is made afresh whenever the requirements change. The wheel then goes in over any earlier one.
+$(PY_TEST_VENV)/.requirements: $(PY_TEST_REQS) | system-packages
 	rm -rf $(PY_TEST_VENV)
 	$(PYTHON) -m venv $(PY_TEST_VENV)
-	$(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS) $(PY_WHEEL_GLOB)
+	$(PY_TEST_PY) -m pip install $(PY_PIP) -r $(PY_TEST_REQS)
+	touch $@
+
+python-install: python-build $(PY_TEST_VENV)/.requirements ## The wheel and the test deps in the test venv (target/py-test-venv)
+	$(PY_TEST_PY) -m pip install $(PY_PIP) --force-reinstall --no-deps $(PY_WHEEL_GLOB)
 
 # The tests import rds_iam from the installed wheel, never from python/ (conftest checks it);
 # the type checks run from outside the repository for the same reason. pytest runs with the

@@ -11,15 +11,36 @@
 #   make cross-check  clippy on the core crate for Windows (x86_64-pc-windows-gnu, zig as C compiler)
 DIST_SCRIPTS := scripts/dist
 
-.PHONY: dist dist-tools dist-check workflow-lint cross-check
+# Each target's wheel, then its addon (the two share one dependency build: env.sh), and each static
+# CLI are jobs of their own, so `make dist` (two jobs) keeps both cores busy: a release build spends
+# a third of its time in one-core LTO. Their cargo joins make's job server.
+DIST_TARGETS     := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+DIST_CLI_TARGETS := x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+DIST_WHEELS := $(addprefix dist-wheel-,$(DIST_TARGETS))
+DIST_ADDONS := $(addprefix dist-addon-,$(DIST_TARGETS))
+DIST_CLIS   := $(addprefix dist-cli-,$(DIST_CLI_TARGETS))
+
+.PHONY: dist dist-tools dist-check workflow-lint cross-check dist-sdist $(DIST_WHEELS) $(DIST_ADDONS) $(DIST_CLIS)
 
 dist-tools: ## Install the cross-build tools (Rust targets, zig, maturin, cargo-zigbuild, qemu, mmdebstrap)
 	$(DIST_SCRIPTS)/tools.sh
 
-dist: dist-tools node-deps ## Build the Linux wheels, npm packages and static CLIs into dist/ (zig cross builds)
-	$(DIST_SCRIPTS)/wheels.sh
-	$(DIST_SCRIPTS)/node.sh
-	$(DIST_SCRIPTS)/cli.sh
+dist: $(DIST_WHEELS) dist-sdist $(DIST_ADDONS) $(DIST_CLIS) node-deps ## Build the Linux wheels, npm packages and static CLIs into dist/ (zig cross builds)
+	NODE_PACK=1 $(DIST_SCRIPTS)/node.sh
+	@ls -l dist/python dist/npm dist/cli
+
+$(DIST_WHEELS): dist-wheel-%: dist-tools
+	$(DIST_SCRIPTS)/wheels.sh $*
+
+dist-sdist: dist-tools
+	$(DIST_SCRIPTS)/wheels.sh --sdist
+
+# After the wheel of its target: they share a target dir, which cargo locks for a whole build.
+$(DIST_ADDONS): dist-addon-%: dist-wheel-%
+	NODE_PACK=0 $(DIST_SCRIPTS)/node.sh $*
+
+$(DIST_CLIS): dist-cli-%: dist-tools
+	$(DIST_SCRIPTS)/cli.sh $*
 
 dist-check: dist-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under qemu, the CLIs, the sdist
 	$(VENV_PY) $(DIST_SCRIPTS)/inspect_dist.py

@@ -1,13 +1,15 @@
-# Sourced by the scripts in scripts/dist: where things are, and the Linux targets `make dist` builds.
-# Each tool builds into its own cargo target dir, so maturin's and cargo-zigbuild's different
-# compiler wrappers never make each other rebuild ring (the artifacts' one C build) and everything
-# above it (cargo then rebuilds only what changed).
+# Sourced by the scripts in scripts/dist: where things are, the Linux targets `make dist` builds,
+# and the one C toolchain every artifact of a target is built with (zig_toolchain).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/dist"
-# The project venv (`make venv` installs these tools there too): one zig, so `make python-build`
-# and wheels.sh give cargo the same compiler wrappers and share target/dist-wheel.
+# The project venv (`make venv` installs these tools there too): one zig and one maturin.
 DIST_VENV="$ROOT/.venv"
+# The wheel and the Node addon of a target share a target dir (dist_build_dir) and zig_toolchain's
+# compiler, so the dependencies are built once per target for both (and `make python-build` /
+# `make node-build` reuse what `make dist` built, and the other way round). One dir per target, so
+# `make dist` builds two targets at a time: cargo locks a target dir for the whole build.
+dist_build_dir() { echo "$ROOT/target/dist-build/$1"; }
 # The arm64 Debian root for the emulated runs (mmdebstrap, cached: a second run reuses it).
 ARM64_ROOT="$ROOT/target/arm64-root"
 export PATH="$DIST_VENV/bin:$HOME/.cargo/bin:$PATH"
@@ -31,12 +33,39 @@ napi_platform() {
     aarch64-unknown-linux-musl) echo linux-arm64-musl ;;
   esac
 }
-# What cargo-zigbuild is asked for: gnu targets with the glibc floor as a suffix.
-zig_target() {
-  case "$1" in
-    *-linux-gnu) echo "$1.2.17" ;;
-    *) echo "$1" ;;
-  esac
+# Exports the C compiler, archiver and linker for Rust target $1: zig for the glibc 2.17 floor (gnu)
+# or musl, through maturin's `zig` front end (what `maturin --zig` and cargo-zigbuild run, with
+# the argument fixes zig needs), from wrapper scripts at fixed paths. Fixed, because cargo reruns a
+# build script when CC's value changes, and everything above it: `maturin --zig` and
+# cargo-zigbuild each write wrappers of their own, so a wheel and an addon built with them took
+# turns rebuilding ring and what depends on it.
+zig_toolchain() {
+  local t=$1 zt dir var
+  zt="${t%%-*}-linux-${t##*-linux-}"
+  [[ $t == *-linux-gnu ]] && zt="$zt.2.17"
+  dir="$ROOT/target/zig-toolchain/$zt"
+  mkdir -p "$dir"
+  local head
+  head="#!/bin/sh
+# Written by scripts/dist/env.sh (zig_toolchain): zig for $zt through maturin's zig front end.
+export CARGO_ZIGBUILD_ZIG_COMMAND='$DIST_VENV/bin/python3' CARGO_ZIGBUILD_ZIG_COMMAND_ARGS='-m ziglang'"
+  write_tool "$dir/cc" "$head
+exec '$DIST_VENV/bin/maturin' zig cc -- -g -fno-sanitize=all -target $zt \"\$@\""
+  write_tool "$dir/c++" "$head
+exec '$DIST_VENV/bin/maturin' zig c++ -- -g -fno-sanitize=all -target $zt \"\$@\""
+  write_tool "$dir/ar" "$head
+exec '$DIST_VENV/bin/maturin' zig ar -- \"\$@\""
+  var="${t//-/_}"
+  export "CC_$var=$dir/cc" "CXX_$var=$dir/c++" "AR_$var=$dir/ar"
+  export "CARGO_TARGET_${var^^}_LINKER=$dir/cc"
+  # A musl cdylib needs a dynamic C runtime (musl's default static one drops the cdylib); spelled
+  # as maturin spells it, so the flags (which cargo fingerprints) match between wheel and addon.
+  if [[ $t == *-musl ]]; then export CARGO_ENCODED_RUSTFLAGS="-Ctarget-feature=-crt-static"; else unset CARGO_ENCODED_RUSTFLAGS; fi
+}
+# Writes an executable file only when its text changed (cargo sees the same tool either way).
+write_tool() {
+  [[ -f $1 && "$(cat "$1")" == "$2" ]] && return 0
+  printf '%s\n' "$2" > "$1.tmp" && chmod +x "$1.tmp" && mv "$1.tmp" "$1"
 }
 # Runs "$@" and prints how long it took (the machine may be shared; see the report).
 timed() {
