@@ -8,12 +8,15 @@ targets=("$@")
 ((${#targets[@]})) || targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
 version="$(node -p "require('$ROOT/package.json').version")"
 for t in "${targets[@]}"; do
-  # Target dirs of their own: the musl addons are built with -crt-static, this binary without, and
-  # `make dist` builds the two CLIs side by side (cargo locks a target dir for the whole build).
-  export CARGO_TARGET_DIR="$ROOT/target/dist-cli/$t"
-  (cd "$ROOT" && timed cargo zigbuild --release -p rds-iam --bin rds-iam --target "$t")
+  # In the target dir of the musl wheel and addon, with their toolchain and flags (env.sh), so the
+  # dependencies and the rds-iam library are the ones they built; only the binary crate itself is
+  # compiled with +crt-static, which makes its link static (std and the libc crate choose how to
+  # link libc when the final artifact links, from that artifact's crt-static).
+  dir="$(dist_build_dir "$t")"
+  (zig_toolchain "$t" && wheel_rustflags "$t" && export CARGO_TARGET_DIR="$dir" && cd "$ROOT" \
+    && timed cargo rustc --release -p rds-iam --bin rds-iam --target "$t" -- -C target-feature=+crt-static)
   arch="${t%%-*}"
   rm -f "$out"/rds-iam-*-"$arch"-linux-musl
-  cp "$CARGO_TARGET_DIR/$t/release/rds-iam" "$out/rds-iam-$version-$arch-linux-musl"
+  cp "$dir/$t/release/rds-iam" "$out/rds-iam-$version-$arch-linux-musl"
 done
 ls -l "$out"

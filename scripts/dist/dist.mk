@@ -11,9 +11,11 @@
 #   make cross-check  clippy on the core crate for Windows (x86_64-pc-windows-gnu, zig as C compiler)
 DIST_SCRIPTS := scripts/dist
 
-# Each target's wheel, then its addon (the two share one dependency build: env.sh), and each static
-# CLI are jobs of their own, so `make dist` (two jobs) keeps both cores busy: a release build spends
-# a third of its time in one-core LTO. Their cargo joins make's job server.
+# Each target's wheel, then its addon, then (musl) its static CLI are jobs of their own: the three
+# share one dependency build in one target dir (env.sh), which cargo locks for a whole build, so
+# they take turns, and two targets build at a time. `make dist` (two jobs) so keeps both cores
+# busy: a release build spends a third of its time in one-core LTO. Their cargo joins make's job
+# server.
 DIST_TARGETS     := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 DIST_CLI_TARGETS := x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 DIST_WHEELS := $(addprefix dist-wheel-,$(DIST_TARGETS))
@@ -39,7 +41,7 @@ dist-sdist: dist-tools
 $(DIST_ADDONS): dist-addon-%: dist-wheel-%
 	NODE_PACK=0 $(DIST_SCRIPTS)/node.sh $*
 
-$(DIST_CLIS): dist-cli-%: dist-tools
+$(DIST_CLIS): dist-cli-%: dist-addon-%
 	$(DIST_SCRIPTS)/cli.sh $*
 
 dist-check: dist-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under qemu, the CLIs, the sdist

@@ -58,9 +58,15 @@ exec '$DIST_VENV/bin/maturin' zig ar -- \"\$@\""
   var="${t//-/_}"
   export "CC_$var=$dir/cc" "CXX_$var=$dir/c++" "AR_$var=$dir/ar"
   export "CARGO_TARGET_${var^^}_LINKER=$dir/cc"
-  # A musl cdylib needs a dynamic C runtime (musl's default static one drops the cdylib); spelled
-  # as maturin spells it, so the flags (which cargo fingerprints) match between wheel and addon.
-  if [[ $t == *-musl ]]; then export CARGO_ENCODED_RUSTFLAGS="-Ctarget-feature=-crt-static"; else unset CARGO_ENCODED_RUSTFLAGS; fi
+}
+# Exports the rustflags maturin gives a wheel's build for Rust target $1, for the other builds of
+# that target: a musl cdylib needs a dynamic C runtime (musl's default static one drops the cdylib).
+# Byte for byte as maturin 1.16 sets it: cargo fingerprints the flags, and any other spelling
+# recompiles every crate (seen: 163 crates for the musl addon after the wheel). If maturin changes
+# it, sharing stops (slower, nothing wrong); shared-features.py cannot see flags.
+wheel_rustflags() {
+  if [[ $1 == *-musl ]]; then export CARGO_ENCODED_RUSTFLAGS=$'-C\x1ftarget-feature=-crt-static'
+  else unset CARGO_ENCODED_RUSTFLAGS; fi
 }
 # Writes an executable file only when its text changed (cargo sees the same tool either way).
 write_tool() {

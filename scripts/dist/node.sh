@@ -15,7 +15,7 @@ args=()
 for t in "${targets[@]}"; do
   plat="$(napi_platform "$t")"
   dir="$(dist_build_dir "$t")"
-  (zig_toolchain "$t" && export CARGO_TARGET_DIR="$dir" && cd "$ROOT" \
+  (zig_toolchain "$t" && wheel_rustflags "$t" && export CARGO_TARGET_DIR="$dir" && cd "$ROOT" \
     && timed cargo build --release -p rds-iam-node --target "$t")
   cp "$dir/$t/release/librds_iam_node.so" "$addons/rds-iam.$plat.node.tmp"
   if [[ $t == *-musl ]]; then python3 "$ROOT/scripts/dist/musl_soname.py" "$addons/rds-iam.$plat.node.tmp"; fi

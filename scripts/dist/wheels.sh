@@ -17,7 +17,9 @@ for t in "${targets[@]}"; do
   arch="${t%%-*}"
   rm -f "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl
   # zig_toolchain instead of --zig: the Node addon of the target is built with the same compiler.
-  (zig_toolchain "$t" && export CARGO_TARGET_DIR="$(dist_build_dir "$t")" && cd "$ROOT" \
+  # No wheel_rustflags: maturin sets them itself (and would add its own to any given).
+  (zig_toolchain "$t" && unset CARGO_ENCODED_RUSTFLAGS && export CARGO_TARGET_DIR="$(dist_build_dir "$t")" \
+    && cd "$ROOT" \
     && timed maturin build --release --target "$t" --compatibility "$compat" --out "$out")
   if [[ $t == *-musl ]]; then python3 "$ROOT/scripts/dist/musl_soname.py" "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl; fi
 done
