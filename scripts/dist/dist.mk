@@ -22,9 +22,14 @@ DIST_WHEELS := $(addprefix dist-wheel-,$(DIST_TARGETS))
 DIST_ADDONS := $(addprefix dist-addon-,$(DIST_TARGETS))
 DIST_CLIS   := $(addprefix dist-cli-,$(DIST_CLI_TARGETS))
 
-.PHONY: dist dist-tools dist-check workflow-lint cross-check dist-sdist $(DIST_WHEELS) $(DIST_ADDONS) $(DIST_CLIS)
+.PHONY: dist dist-tools dist-check-tools dist-check workflow-lint cross-check dist-sdist $(DIST_WHEELS) $(DIST_ADDONS) $(DIST_CLIS)
 
-dist-tools: ## Install the cross-build tools (Rust targets, zig, maturin, cargo-zigbuild, qemu, mmdebstrap)
+# The builds need only the Rust targets and the venv's tools; dist-check also the emulation tools
+# (apt: qemu-user-static, mmdebstrap, binutils, musl), which `make dist` so does not wait for.
+dist-tools: ## Install the cross-build tools (Rust targets; zig, maturin, cargo-zigbuild in the venv)
+	DIST_APT=0 $(DIST_SCRIPTS)/tools.sh
+
+dist-check-tools: ## dist-tools, and qemu-user-static, mmdebstrap, binutils and musl for dist-check
 	$(DIST_SCRIPTS)/tools.sh
 
 dist: $(DIST_WHEELS) dist-sdist $(DIST_ADDONS) $(DIST_CLIS) node-deps ## Build the Linux wheels, npm packages and static CLIs into dist/ (zig cross builds)
@@ -44,7 +49,7 @@ $(DIST_ADDONS): dist-addon-%: dist-wheel-%
 $(DIST_CLIS): dist-cli-%: dist-addon-%
 	$(DIST_SCRIPTS)/cli.sh $*
 
-dist-check: dist-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under qemu, the CLIs, the sdist
+dist-check: dist-check-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64 under qemu, the CLIs, the sdist
 	$(VENV_PY) $(DIST_SCRIPTS)/inspect_dist.py
 	$(DIST_SCRIPTS)/run-built.sh
 	$(DIST_SCRIPTS)/sdist-check.sh
