@@ -35,6 +35,8 @@ mod endpoint;
 mod error;
 mod fork;
 mod identity;
+#[cfg(feature = "cli")]
+mod json_text;
 mod options;
 #[cfg(feature = "cli")]
 pub mod proxy;

@@ -6,6 +6,7 @@ use super::check::{Check, Status};
 use super::doctor_cache;
 use crate::endpoint::{Endpoint, HostKind};
 use crate::identity::caller_identity_blocking;
+use crate::json_text::json_str;
 use crate::{Signer, SignerBuilder, TokenKind};
 
 /// What the doctor is asked about.
@@ -380,19 +381,4 @@ pub(crate) fn render_json(checks: &[Check]) -> String {
 /// True when no check failed.
 pub(crate) fn passed(checks: &[Check]) -> bool {
     checks.iter().all(|c| c.status != Status::Fail)
-}
-
-pub(crate) fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -225,7 +225,7 @@ fn token(a: TokenArgs, out: &mut dyn Write) -> Result<i32, Error> {
             "{{\"token\":\"{}\",\"expires_at\":{},\"access_key_id\":{}}}",
             info.token, // only RFC 3986 characters and %XX: nothing to escape in JSON
             unix(info.expires_at),
-            doctor::json_str(&info.access_key_id)
+            crate::json_text::json_str(&info.access_key_id)
         )
     } else {
         writeln!(out, "{}", info.token)

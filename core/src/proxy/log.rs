@@ -7,6 +7,8 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::json_text::json_str;
+
 /// Where the proxy's log lines go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogSink {
@@ -82,25 +84,6 @@ pub(crate) fn line(sink: LogSink, level: Level, conn: Option<u64>, instance: &st
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
     }
-}
-
-/// A JSON string literal.
-pub(crate) fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// RFC 3339 UTC time with milliseconds.
