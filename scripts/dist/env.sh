@@ -10,6 +10,21 @@ DIST_VENV="$ROOT/.venv"
 # `make node-build` reuse what `make dist` built, and the other way round). One dir per target, so
 # `make dist` builds two targets at a time: cargo locks a target dir for the whole build.
 dist_build_dir() { echo "$ROOT/target/dist-build/$1"; }
+# Starts target $1's dir with a copy of target $2's host build when $1 has none yet: cargo's
+# `release/` holds the build scripts and proc macros (host code, the same for every target: 39 of
+# a wheel's 262 CPU-s), which each target dir would otherwise compile again. Safe by construction:
+# cargo checks each unit's fingerprint, so a copied unit that does not fit is rebuilt, not used
+# (cargo's target dirs are relocatable; a build script's output paths are rewritten from its
+# root-output). The copy waits for any cargo building in $2 (it holds that lock the whole build).
+seed_host_build() {
+  local from to
+  from="$(dist_build_dir "$2")/release" to="$(dist_build_dir "$1")/release"
+  [[ -d $to || ! -f $from/.cargo-lock ]] && return 0
+  mkdir -p "${to%/release}"
+  rm -rf "$to.seed"
+  flock -s "$from/.cargo-lock" cp -a --reflink=auto "$from" "$to.seed"
+  mv "$to.seed" "$to"
+}
 # The arm64 Debian root for the emulated runs (mmdebstrap, cached: a second run reuses it).
 ARM64_ROOT="$ROOT/target/arm64-root"
 export PATH="$DIST_VENV/bin:$HOME/.cargo/bin:$PATH"

@@ -16,6 +16,8 @@ for t in "${targets[@]}"; do
   # One wheel per target: drop the previous build's (its name may carry another version).
   arch="${t%%-*}"
   rm -f "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl
+  # A musl target starts from the host build of the glibc target of its architecture (env.sh).
+  [[ $t == *-musl ]] && seed_host_build "$t" "${t%-musl}-gnu"
   # zig_toolchain instead of --zig: the Node addon of the target is built with the same compiler.
   # No wheel_rustflags: maturin sets them itself (and would add its own to any given).
   (zig_toolchain "$t" && unset CARGO_ENCODED_RUSTFLAGS && export CARGO_TARGET_DIR="$(dist_build_dir "$t")" \
