@@ -39,12 +39,11 @@ dist: $(DIST_WHEELS) dist-sdist $(DIST_ADDONS) $(DIST_CLIS) node-deps ## Build t
 $(DIST_WHEELS): dist-wheel-%: dist-tools
 	$(DIST_SCRIPTS)/wheels.sh $*
 
-# A musl target's build starts from a copy of the host build (build scripts, proc macros) of the
-# glibc target of its architecture, once that target's wheel and addon are done (env.sh,
-# seed_host_build): two target dirs compile no host code. The order costs no time, since make
-# runs two jobs and the glibc targets' jobs come first anyway.
-dist-wheel-x86_64-unknown-linux-musl: dist-addon-x86_64-unknown-linux-gnu
-dist-wheel-aarch64-unknown-linux-musl: dist-addon-aarch64-unknown-linux-gnu
+# The musl targets' builds start from a copy of the aarch64 glibc target's host build (build
+# scripts, proc macros), once its wheel and addon are done (wheels.sh, env.sh seed_host_build):
+# two target dirs compile no host code. The order costs little: make runs two jobs, and the
+# glibc targets' wheels and addons come first anyway.
+dist-wheel-x86_64-unknown-linux-musl dist-wheel-aarch64-unknown-linux-musl: dist-addon-aarch64-unknown-linux-gnu
 
 dist-sdist: dist-tools
 	$(DIST_SCRIPTS)/wheels.sh --sdist
