@@ -37,13 +37,19 @@ dist: $(DIST_WHEELS) dist-sdist $(DIST_ADDONS) $(DIST_CLIS) node-deps ## Build t
 	@ls -l dist/python dist/npm dist/cli
 
 $(DIST_WHEELS): dist-wheel-%: dist-tools
-	$(DIST_SCRIPTS)/wheels.sh $*
+	SEED_HOST_BUILD_FROM=$(DIST_WHEEL_SEED) $(DIST_SCRIPTS)/wheels.sh $*
 
 # The musl targets' builds start from a copy of the aarch64 glibc target's host build (build
-# scripts, proc macros), once its wheel and addon are done (wheels.sh, env.sh seed_host_build):
-# two target dirs compile no host code. The order costs little: make runs two jobs, and the
-# glibc targets' wheels and addons come first anyway.
-dist-wheel-x86_64-unknown-linux-musl dist-wheel-aarch64-unknown-linux-musl: dist-addon-aarch64-unknown-linux-gnu
+# scripts, proc macros), once its wheel and addon are done (env.sh seed_host_build): two target
+# dirs compile no host code. The order costs little: make runs two jobs, and the glibc targets'
+# wheels and addons come first anyway. Not the x86_64 glibc dir: there the host is the target,
+# so its linker (zig, glibc 2.17) also links the proc macros, and cargo rebuilt every copied unit
+# in a dir without it.
+DIST_HOST_SEED     := aarch64-unknown-linux-gnu
+DIST_SEEDED_WHEELS := $(addprefix dist-wheel-,$(filter %-musl,$(DIST_TARGETS)))
+$(DIST_SEEDED_WHEELS): dist-addon-$(DIST_HOST_SEED)
+# private: not inherited by the prerequisites (the glibc wheel itself).
+$(DIST_SEEDED_WHEELS): private DIST_WHEEL_SEED := $(DIST_HOST_SEED)
 
 dist-sdist: dist-tools
 	$(DIST_SCRIPTS)/wheels.sh --sdist

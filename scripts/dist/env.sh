@@ -13,7 +13,7 @@ dist_build_dir() { echo "$ROOT/target/dist-build/$1"; }
 # Starts target $1's dir with a copy of target $2's host build when $1 has none yet: cargo's
 # `release/` holds the build scripts and proc macros (host code: 39 of a wheel's 262 CPU-s), which
 # each target dir would otherwise compile again, the same unless the target is the host (then
-# the target's linker links them too; wheels.sh says which dir the musl targets take). Safe by construction:
+# the target's linker links them too; dist.mk says which dir the musl targets take). Safe by construction:
 # cargo checks each unit's fingerprint, so a copied unit that does not fit is rebuilt, not used
 # (cargo's target dirs are relocatable; a build script's output paths are rewritten from its
 # root-output). The copy waits for any cargo building in $2 (it holds that lock the whole build).

@@ -16,10 +16,8 @@ for t in "${targets[@]}"; do
   # One wheel per target: drop the previous build's (its name may carry another version).
   arch="${t%%-*}"
   rm -f "$out"/rds_iam-*-"${compat}"_"${arch}"*.whl
-  # A musl target starts from the aarch64 glibc target's host build (env.sh). Not x86_64's: there
-  # the host is the target, so its linker (zig, glibc 2.17) also links the proc macros, and
-  # cargo rebuilt every copied unit for a target dir without it.
-  if [[ $t == *-musl ]]; then seed_host_build "$t" aarch64-unknown-linux-gnu; fi
+  # SEED_HOST_BUILD_FROM: start from that target's host build (env.sh; dist.mk says which).
+  if [[ -n ${SEED_HOST_BUILD_FROM:-} ]]; then seed_host_build "$t" "$SEED_HOST_BUILD_FROM"; fi
   # zig_toolchain instead of --zig: the Node addon of the target is built with the same compiler.
   # No wheel_rustflags: maturin sets them itself (and would add its own to any given).
   (zig_toolchain "$t" && unset CARGO_ENCODED_RUSTFLAGS && export CARGO_TARGET_DIR="$(dist_build_dir "$t")" \
