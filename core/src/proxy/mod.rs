@@ -15,6 +15,7 @@ use crate::Signer;
 
 mod http;
 mod instance;
+mod listen;
 mod log;
 mod metrics;
 mod mysql;
@@ -22,11 +23,13 @@ mod pg;
 mod server;
 mod session;
 mod splice;
+mod stop_signal;
 mod tls;
 
+pub use listen::ListenAddress;
 pub use log::LogSink;
 pub(crate) use log::{line as log_line_for, Level};
-pub use server::{connection_test, ListenAddress, ProxyHandle};
+pub use server::{connection_test, ProxyHandle};
 pub use tls::ClientTls;
 
 /// The wire protocol an instance speaks.

@@ -2,37 +2,19 @@
 //! for, the drain on shutdown, and [`ProxyHandle`], the running proxy.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{watch, Notify};
 
 use super::instance::{Instance, SharedInstance};
+use super::listen::ListenAddress;
+use super::listen::{bind, Listener};
 use super::log::{line, Level, LogSink};
-use super::session::{ClientIo, Session};
+use super::session::Session;
 use super::{http, mysql, pg, Engine, InstanceConfig, Listen, LocalProxyOptions, ProxyConfig};
 use crate::{Error, Result, Signer};
-
-/// Where an instance listens, once bound.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListenAddress {
-    /// A TCP address (with the port the system chose, if `:0` was asked for).
-    Tcp(SocketAddr),
-    /// The unix socket's path (`DIR/.s.PGSQL.<port>`).
-    Unix(PathBuf),
-}
-
-impl std::fmt::Display for ListenAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ListenAddress::Tcp(a) => write!(f, "{a}"),
-            ListenAddress::Unix(p) => write!(f, "{}", p.display()),
-        }
-    }
-}
 
 /// The proxy's phases: serving, draining (no new clients, open sessions go on), closing (the
 /// sessions left are cut).
@@ -112,105 +94,6 @@ impl Drop for OpenSession {
         self.instance.metrics.open.fetch_sub(1, Ordering::Relaxed);
         if self.shared.open.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.shared.all_closed.notify_waiters();
-        }
-    }
-}
-
-enum Listener {
-    Tcp(TcpListener),
-    Unix(UnixListener, PathBuf),
-}
-
-impl Listener {
-    async fn accept(&self) -> std::io::Result<ClientIo> {
-        Ok(match self {
-            Listener::Tcp(l) => {
-                let (s, _) = l.accept().await?;
-                let _ = s.set_nodelay(true);
-                Box::new(s)
-            }
-            Listener::Unix(l, _) => Box::new(l.accept().await?.0),
-        })
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Listener::Unix(_, path) = self {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// The unix socket's file name for an engine's clients.
-fn socket_name(engine: Engine, port: u16) -> String {
-    match engine {
-        Engine::Postgres => format!(".s.PGSQL.{port}"),
-        Engine::Mysql => format!("mysqld-{port}.sock"),
-    }
-}
-
-/// A private directory of ours for the socket: created `0700`, or refused when another user
-/// owns it or others may write to it.
-fn private_socket_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    let refuse = |why: String| Error::invalid_argument("unix_socket", why);
-    if !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| refuse(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let meta = std::fs::metadata(dir).map_err(|e| refuse(format!("{}: {e}", dir.display())))?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o022 != 0 {
-        return Err(refuse(format!(
-            "{} must be a directory this user owns that others cannot write to (mode 0700)",
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
-async fn bind(c: &InstanceConfig) -> Result<(Listener, ListenAddress)> {
-    match &c.listen {
-        Listen::Tcp(addr) => {
-            if !addr.ip().is_loopback() && !c.allow_non_loopback {
-                return Err(Error::invalid_argument(
-                    "listen",
-                    format!("{addr} is not a loopback address: anyone who reaches it logs in as this process's IAM identity; pass --allow-non-loopback to mean it"),
-                ));
-            }
-            let l = TcpListener::bind(addr).await.map_err(|e| {
-                Error::invalid_argument(
-                    "listen",
-                    format!("cannot listen on {addr}: {e}; pass another --listen address"),
-                )
-            })?;
-            let bound = l
-                .local_addr()
-                .map_err(|e| Error::invalid_argument("listen", e.to_string()))?;
-            Ok((Listener::Tcp(l), ListenAddress::Tcp(bound)))
-        }
-        Listen::UnixDir(dir) => {
-            private_socket_dir(dir)?;
-            let path = dir.join(socket_name(c.engine, c.signer.port()));
-            // A socket left by a proxy that died: nobody answers on it.
-            if std::os::unix::net::UnixStream::connect(&path).is_err() {
-                let _ = std::fs::remove_file(&path);
-            }
-            let l = UnixListener::bind(&path).map_err(|e| {
-                Error::invalid_argument(
-                    "unix_socket",
-                    format!("cannot listen on {}: {e}", path.display()),
-                )
-            })?;
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::invalid_argument("unix_socket", e.to_string()))?;
-            Ok((Listener::Unix(l, path.clone()), ListenAddress::Unix(path)))
         }
     }
 }
@@ -436,8 +319,9 @@ impl ProxyHandle {
         }
     }
 
-    /// For the command: serves until SIGTERM or SIGINT, then drains (a second signal cuts the
-    /// drain short). Returns the exit status: 0.
+    /// For the command: serves until SIGTERM or SIGINT (on Windows: Ctrl-C, Ctrl-Break, the
+    /// console closing or a shutdown), then drains; a second request cuts the drain short.
+    /// Returns the exit status: 0.
     pub fn run_until_signalled(mut self) -> i32 {
         let Some(rt) = self.runtime.take() else {
             return 0;
@@ -445,21 +329,14 @@ impl ProxyHandle {
         let shared = self.shared.clone();
         let delay = self.drain_delay;
         rt.block_on(async move {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            let Ok(mut signals) = super::stop_signal::StopSignals::install() else {
                 shared.say(Level::Error, "cannot install the signal handlers");
                 return;
             };
-            let which = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
+            let which = signals.next().await;
             shared.say(Level::Info, &format!("{which}: not accepting new clients; {} open session(s) may go on for up to {} s (--max-sigterm-delay); a second signal exits at once", shared.open.load(Ordering::Relaxed), delay.as_secs()));
             let second = async move {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
+                signals.next().await;
             };
             drain(shared, delay, second).await;
         });

@@ -1,0 +1,177 @@
+//! Binding an instance's listener: a loopback-guarded TCP port everywhere, and on Unix a socket
+//! in a private directory. Windows has no AF_UNIX listener in tokio, so `--unix-socket` is
+//! refused there with the TCP alternative named.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+use super::session::ClientIo;
+use super::{InstanceConfig, Listen};
+use crate::{Error, Result};
+
+/// Where an instance listens, once bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListenAddress {
+    /// A TCP address (with the port the system chose, if `:0` was asked for).
+    Tcp(SocketAddr),
+    /// The unix socket's path (`DIR/.s.PGSQL.<port>`).
+    Unix(PathBuf),
+}
+
+impl std::fmt::Display for ListenAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListenAddress::Tcp(a) => write!(f, "{a}"),
+            ListenAddress::Unix(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// A bound listener; dropping it closes the port (and removes a unix socket's file).
+pub(crate) enum Listener {
+    Tcp(TcpListener),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener, PathBuf),
+}
+
+impl Listener {
+    pub(crate) async fn accept(&self) -> std::io::Result<ClientIo> {
+        Ok(match self {
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Box::new(s)
+            }
+            #[cfg(unix)]
+            Listener::Unix(l, _) => Box::new(l.accept().await?.0),
+        })
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Binds `c`'s listener: refuses a non-loopback TCP address unless allowed, and a unix socket
+/// where the platform has none.
+pub(crate) async fn bind(c: &InstanceConfig) -> Result<(Listener, ListenAddress)> {
+    match &c.listen {
+        Listen::Tcp(addr) => {
+            if !addr.ip().is_loopback() && !c.allow_non_loopback {
+                return Err(Error::invalid_argument(
+                    "listen",
+                    format!("{addr} is not a loopback address: anyone who reaches it logs in as this process's IAM identity; pass --allow-non-loopback to mean it"),
+                ));
+            }
+            let l = TcpListener::bind(addr).await.map_err(|e| {
+                Error::invalid_argument(
+                    "listen",
+                    format!("cannot listen on {addr}: {e}; pass another --listen address"),
+                )
+            })?;
+            let bound = l
+                .local_addr()
+                .map_err(|e| Error::invalid_argument("listen", e.to_string()))?;
+            Ok((Listener::Tcp(l), ListenAddress::Tcp(bound)))
+        }
+        #[cfg(unix)]
+        Listen::UnixDir(dir) => {
+            let name = unix::socket_name(c.engine, c.signer.port());
+            let (path, l) = unix::bind_private(dir, &name)?;
+            Ok((Listener::Unix(l, path.clone()), ListenAddress::Unix(path)))
+        }
+        #[cfg(not(unix))]
+        Listen::UnixDir(dir) => Err(Error::invalid_argument(
+            "unix_socket",
+            format!(
+                "cannot listen on a unix socket in {}: this platform's runtime has no unix socket listener; use --listen 127.0.0.1:<port> instead",
+                dir.display()
+            ),
+        )),
+    }
+}
+
+#[cfg(unix)]
+mod unix {
+    //! The socket's directory and file: nobody but this user may reach either.
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    use std::path::{Path, PathBuf};
+
+    use tokio::net::UnixListener;
+
+    use crate::proxy::Engine;
+    use crate::{Error, Result};
+
+    /// The unix socket's file name for an engine's clients.
+    pub(super) fn socket_name(engine: Engine, port: u16) -> String {
+        match engine {
+            Engine::Postgres => format!(".s.PGSQL.{port}"),
+            Engine::Mysql => format!("mysqld-{port}.sock"),
+        }
+    }
+
+    fn refuse(why: String) -> Error {
+        Error::invalid_argument("unix_socket", why)
+    }
+
+    /// A private directory of ours: created `0700`, or refused when it is a symlink, another
+    /// user owns it, or anyone else may read, write or enter it (`mode & 077`).
+    pub(super) fn private_dir(dir: &Path) -> Result<()> {
+        if std::fs::symlink_metadata(dir).is_err() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| refuse(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        // symlink_metadata: a symlink is refused, never followed to wherever it points.
+        let meta = std::fs::symlink_metadata(dir)
+            .map_err(|e| refuse(format!("{}: {e}", dir.display())))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.file_type().is_symlink() {
+            return Err(refuse(format!(
+                "{} is a symlink: pass the directory itself (mode 0700, owned by this user)",
+                dir.display()
+            )));
+        }
+        if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+            return Err(refuse(format!(
+                "{} must be a directory this user owns that nobody else may use (mode 0700; it is {:o}): chmod 700 it or pass another --unix-socket",
+                dir.display(),
+                meta.mode() & 0o7777
+            )));
+        }
+        Ok(())
+    }
+
+    /// Binds `dir/name` so that the socket is never reachable with wider permissions: it is
+    /// bound under a temporary name, set to `0700`, then renamed into place.
+    pub(super) fn bind_private(dir: &Path, name: &str) -> Result<(PathBuf, UnixListener)> {
+        private_dir(dir)?;
+        let path = dir.join(name);
+        // A socket left by a proxy that died: nobody answers on it.
+        if std::os::unix::net::UnixStream::connect(&path).is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+        let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&temporary);
+        let cannot =
+            |e: std::io::Error| refuse(format!("cannot listen on {}: {e}", path.display()));
+        let l = UnixListener::bind(&temporary).map_err(cannot)?;
+        let placed = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o700))
+            .and_then(|()| std::fs::rename(&temporary, &path));
+        if let Err(e) = placed {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(cannot(e));
+        }
+        Ok((path, l))
+    }
+}
