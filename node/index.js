@@ -5,6 +5,7 @@
 // binding"; this file rethrows it naming the platform and what to do, the loader's error kept
 // as `cause` (it lists every path tried).
 const pkg = require('../package.json');
+const { classes } = require('./js/errors.js');
 
 /** napi-rs's platform name of a Rust target triple in package.json's napi.targets. */
 function platformOfTriple(triple) {
@@ -56,10 +57,10 @@ function loadError(cause) {
       'was written on another platform (npm/cli#4828). Reinstall on this machine: ' +
       `\`rm -rf node_modules package-lock.json && npm install\`, or \`npm install ${dep}@${pkg.version}\`.`;
   }
-  const error = new Error(message);
-  error.code = 'ERR_RDS_IAM_NO_NATIVE_BUILD';
+  const error = new classes.NoNativeBuild(message, { cause });
+  // The code before 0.2, for code that matched on it.
+  error.legacyCode = 'ERR_RDS_IAM_NO_NATIVE_BUILD';
   error.platform = current;
-  error.cause = cause;
   return error;
 }
 

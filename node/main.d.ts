@@ -15,6 +15,82 @@ export type {
   LocalProxy,
 } from './index';
 
+/** A stable error code of the core library (`ERROR_CODES`), each the name of its class. */
+export type ErrorCode =
+  | 'NoCredentials'
+  | 'CredentialsExpired'
+  | 'NoRegion'
+  | 'InvalidEndpoint'
+  | 'InvalidArgument'
+  | 'ProviderError'
+  | 'Timeout';
+
+/** The core library's error codes, in its order; each has a class of the same name. */
+export declare const ERROR_CODES: readonly ErrorCode[];
+
+/** What an `RdsIamError` is made with. */
+export interface RdsIamErrorOptions {
+  /** The code (default: the class's own). */
+  code?: string;
+  /** The credential provider that failed. */
+  provider?: string;
+  /** The error that led to this one. */
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error rds-iam throws: `err instanceof RdsIamError`. `code` is the
+ * stable code (the subclass's name); messages say what to do next and never hold a secret.
+ */
+export declare class RdsIamError extends Error {
+  constructor(message: string, options?: RdsIamErrorOptions);
+  /** The stable code: `'NoCredentials'`, `'InvalidArgument'`, … (`ERROR_CODES`). */
+  code: string;
+  /** The credential provider that failed (`ProviderError`, `CredentialsExpired`, `Timeout`). */
+  provider: string | undefined;
+  /** The class's code. */
+  static readonly code: string;
+}
+/** No credential source produced AWS credentials. */
+export declare class NoCredentials extends RdsIamError {
+  code: 'NoCredentials';
+}
+/** The credentials on hand expired and could not be refreshed. */
+export declare class CredentialsExpired extends RdsIamError {
+  code: 'CredentialsExpired';
+}
+/** No region was given and none can be inferred from the hostname. */
+export declare class NoRegion extends RdsIamError {
+  code: 'NoRegion';
+}
+/** The host or port cannot be signed for. */
+export declare class InvalidEndpoint extends RdsIamError {
+  code: 'InvalidEndpoint';
+}
+/** Another argument (user, lifetime, option combination, a helper's option) is invalid. */
+export declare class InvalidArgument extends RdsIamError {
+  code: 'InvalidArgument';
+}
+/** A credential provider (IMDS, STS, SSO, credential_process, …) failed; `provider` names it. */
+export declare class ProviderError extends RdsIamError {
+  code: 'ProviderError';
+}
+/** A credential fetch took longer than the configured timeout; `provider` names the source. */
+export declare class Timeout extends RdsIamError {
+  code: 'Timeout';
+}
+/**
+ * `require('rds-iam')` found no native build for this platform (or its platform package is
+ * missing). `legacyCode` is the code before 0.2, `'ERR_RDS_IAM_NO_NATIVE_BUILD'`.
+ */
+export declare class NoNativeBuild extends RdsIamError {
+  code: 'NoNativeBuild';
+  /** This process's platform, e.g. `linux-x64-gnu`. */
+  platform: string;
+  /** `'ERR_RDS_IAM_NO_NATIVE_BUILD'` (deprecated: match `code` or the class). */
+  legacyCode: string;
+}
+
 /** mysql2's `ssl`: an SSL profile name or TLS options (its own `SslOptions` shape). */
 export type Mysql2Ssl =
   | string

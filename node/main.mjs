@@ -18,5 +18,15 @@ export const {
   redis,
   ioredis,
   iovalkey,
+  ERROR_CODES,
+  RdsIamError,
+  NoCredentials,
+  CredentialsExpired,
+  NoRegion,
+  InvalidEndpoint,
+  InvalidArgument,
+  ProviderError,
+  Timeout,
+  NoNativeBuild,
 } = rdsIam;
 export default rdsIam;

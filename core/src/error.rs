@@ -232,6 +232,18 @@ impl Error {
         }
     }
 
+    /// The credential provider the error names (`CredentialsExpired`, `ProviderError`,
+    /// `Timeout`), e.g. `profile "dev"`; `None` for the other kinds. Bindings expose it as
+    /// `.provider`.
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            Error::CredentialsExpired { provider, .. }
+            | Error::ProviderError { provider, .. }
+            | Error::Timeout { provider, .. } => Some(provider),
+            _ => None,
+        }
+    }
+
     pub(crate) fn endpoint(reason: impl Into<String>) -> Self {
         Error::InvalidEndpoint {
             reason: reason.into(),

@@ -80,6 +80,8 @@ pub struct Signer {
     spec: TokenSpec,
     /// Through a tunnel, which port the token signs (a warning: see [`Signer::signed_port_note`]).
     signed_port_note: Option<Message>,
+    /// True when `sign_host` was given as `host:port` (see [`Signer::sign_host`]).
+    sign_host_names_port: bool,
     source: CredentialSource,
     credential_key: CredentialKey,
     clock: SharedClock,
@@ -138,6 +140,7 @@ impl Signer {
         }
         Signer {
             signed_port_note: o.signed_port_note,
+            sign_host_names_port: o.sign_host_names_port,
             connect_host: o.connect.host().to_owned(),
             connect_port: o.connect.port(),
             login_user: o.login_user,
@@ -176,6 +179,19 @@ impl Signer {
     /// What the tokens are signed for.
     pub fn spec(&self) -> &TokenSpec {
         &self.spec
+    }
+
+    /// What the tokens are signed for, in the form the `sign_host` option takes: `host:port`
+    /// when `sign_host` named a port or the signed port differs from the one dialled, else the
+    /// host alone (which signs the port dialled). Passing it back as `sign_host` signs the same
+    /// endpoint; the name alone (for TLS) is `spec().endpoint().host()`.
+    pub fn sign_host(&self) -> String {
+        let signed = self.spec.endpoint();
+        if self.sign_host_names_port || signed.port() != self.connect_port {
+            signed.to_string()
+        } else {
+            signed.host().to_owned()
+        }
     }
 
     /// The host the client connects to (may differ from the signed host, see `sign_host`).

@@ -159,6 +159,14 @@ impl ConnectionUrl {
 }
 
 impl Signer {
+    /// A connection URL with a token from [`Self::token`] (see [`ConnectionUrl`]): the options
+    /// are checked before any credential fetch, which then runs without blocking the caller's
+    /// runtime. **The URL freezes the token: for one-off connections only.**
+    pub async fn connection_url(&self, options: &UrlOptions) -> Result<String> {
+        let url = ConnectionUrl::new(self, options)?;
+        Ok(url.with_token(&self.token().await?))
+    }
+
     /// A connection URL with a token from [`Self::token_blocking`] (see [`ConnectionUrl`]).
     /// **The URL freezes the token: for one-off connections only.**
     pub fn connection_url_blocking(&self, options: &UrlOptions) -> Result<String> {

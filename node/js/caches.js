@@ -5,15 +5,10 @@
 // IAM-authenticated connection 12 hours after its last AUTH. Timers are unref'd (they never keep
 // the process alive) and stop when the client closes. Tokens come from the native Signer.
 const path = require('node:path');
+const { invalidArgument: invalid } = require('./errors.js');
 
 /** Seconds between re-AUTHs of live connections: 10 hours, inside the 12-hour cut. */
 const DEFAULT_REFRESH_EVERY = 36000;
-
-function invalid(message) {
-  const err = new Error(message);
-  err.code = 'InvalidArgument';
-  return err;
-}
 
 function checkSigner(signer, helper) {
   if (signer === null || typeof signer !== 'object' || typeof signer.token !== 'function') {
@@ -108,23 +103,38 @@ function makeCacheHooks(tls) {
     const every = refreshMs(options, helper);
     const { refreshEvery: _e, ca, verify, servername, ...rest } = options;
     const Redis = load(pkg, helper);
+    const lazy = rest.lazyConnect === true;
     const settings = {
       host: signer.host,
       port: signer.port,
       ...rest,
       username: signer.user,
-      password: signer.tokenSync(),
+      // Set by connect() below before every (re)connect; never printed with the options.
+      password: undefined,
+      lazyConnect: true,
     };
     if (rest.tls === undefined) settings.tls = tls({ ca, verify, servername });
     const client = new Redis(settings);
-    // ioredis copies `password` into its own options and reads it at every (re)connect: make
-    // that read the signer's current (cached) token.
+    // ioredis reads `options.password` synchronously at every (re)connect, and reconnects
+    // through `this.connect()`. So each connect first awaits the signer's token (settled at
+    // once when it is cached; a credential fetch never blocks the event loop) and the read
+    // then gets that token. `tokenSync()` is only the fallback for a read outside connect().
+    let current;
     Object.defineProperty(client.options, 'password', {
-      get: () => signer.tokenSync(),
+      get: () => current ?? signer.tokenSync(),
       set: () => {},
-      enumerable: true,
+      enumerable: false,
       configurable: true,
     });
+    const connect = client.connect;
+    client.connect = async function connectWithToken(...args) {
+      const before = client.status;
+      current = await signer.token();
+      // disconnect() while the token was on its way: stay closed.
+      if (client.status === 'end' && before !== 'end') return undefined;
+      return connect.apply(this, args);
+    };
+    if (!lazy) client.connect().catch(() => {});
     let timer = null;
     const reauth = async () => {
       if (client.status !== 'ready') return;

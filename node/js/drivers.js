@@ -4,13 +4,12 @@
 // bundle; the signer's signHost for tunnels) unless the caller says otherwise. Plain data in,
 // plain objects out; tokens, caching and errors all come from the native Signer.
 const net = require('node:net');
+const { invalidArgument } = require('./errors.js');
 const { tunnelName } = require('./tls.js');
 
 function checkSigner(signer, helper) {
   if (signer === null || typeof signer !== 'object' || typeof signer.token !== 'function') {
-    const err = new Error(`invalid argument \`signer\`: rdsIam.${helper}() takes a Signer`);
-    err.code = 'InvalidArgument';
-    throw err;
+    throw invalidArgument(`invalid argument \`signer\`: rdsIam.${helper}() takes a Signer`);
   }
 }
 

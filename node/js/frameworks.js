@@ -6,6 +6,7 @@
 // connection.
 
 const { checkSigner } = require('./drivers.js');
+const { invalidArgument } = require('./errors.js');
 
 const SEQUELIZE_DIALECTS = ['postgres', 'mysql', 'mariadb'];
 
@@ -24,12 +25,10 @@ function makeFrameworks(drivers) {
     checkSigner(signer, 'sequelize');
     const dialect = options?.dialect ?? 'postgres';
     if (!SEQUELIZE_DIALECTS.includes(dialect)) {
-      const err = new Error(
+      throw invalidArgument(
         `invalid argument \`dialect\`: ${JSON.stringify(dialect)}; rdsIam.sequelize() takes ` +
           `${SEQUELIZE_DIALECTS.map((d) => `'${d}'`).join(', ')}`,
       );
-      err.code = 'InvalidArgument';
-      throw err;
     }
     const { dialect: _dialect, ...driverOptions } = options ?? {};
     const mysql = dialect === 'mysql';

@@ -3,6 +3,7 @@
 // roots, which Node's root CAs lack, so the default trust is Node's CAs + the RDS bundle the
 // package ships. RDS Proxy and Aurora DSQL use public CAs that Node's CAs already hold.
 const nodeTls = require('node:tls');
+const { invalidArgument } = require('./errors.js');
 
 let warned = false;
 
@@ -16,20 +17,29 @@ function defaultCas() {
 function warnUnverified() {
   if (!warned) {
     warned = true;
-    process.emitWarning(
+    // The code is spelled as the error codes are; the old one stays on `.legacyCode`.
+    const warning = new Error(
       'rds-iam: verify: false: TLS without checking the server certificate; ' +
         'an IAM token is a password anyone on the path can replay for 15 minutes',
-      { code: 'RDS_IAM_TLS_UNVERIFIED' },
     );
+    warning.name = 'Warning';
+    warning.code = 'TlsUnverified';
+    warning.legacyCode = 'RDS_IAM_TLS_UNVERIFIED';
+    process.emitWarning(warning);
   }
 }
 
-/** The name a tunnel's certificate must carry: the signer's signHost when it differs. */
+/** `signHost` without its `:port` (`[v6]:port` keeps its brackets). */
+function hostname(signHost) {
+  const m = /^(.*):(\d+)$/.exec(signHost);
+  return m && (!m[1].includes(':') || m[1].endsWith(']')) ? m[1] : signHost;
+}
+
+/** The name a tunnel's certificate must carry: the signer's signHost (no port) when it differs. */
 function tunnelName(signer) {
-  const name = signer.signHost;
-  return typeof name === 'string' && name.toLowerCase() !== String(signer.host).toLowerCase()
-    ? name
-    : undefined;
+  if (typeof signer.signHost !== 'string') return undefined;
+  const name = hostname(signer.signHost);
+  return name.toLowerCase() !== String(signer.host).toLowerCase() ? name : undefined;
 }
 
 function makeTls(caBundle) {
@@ -51,11 +61,9 @@ function makeTls(caBundle) {
    */
   return function tls(options = {}) {
     if (options === null || typeof options !== 'object') {
-      const err = new TypeError(
+      throw invalidArgument(
         'invalid argument `options`: rdsIam.tls() takes { ca, verify, servername }',
       );
-      err.code = 'InvalidArgument';
-      throw err;
     }
     if (options.verify === false) {
       warnUnverified();
@@ -75,4 +83,4 @@ function makeTls(caBundle) {
   };
 }
 
-module.exports = { makeTls, tunnelName };
+module.exports = { makeTls, tunnelName, hostname };

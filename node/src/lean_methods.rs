@@ -17,7 +17,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::TypeTag;
 use napi::Env;
 
-use crate::errors::code_error;
+use crate::errors::raw_error_value;
 use crate::napi_raw::{self, Raw, RawEnv, RawInfo};
 use crate::token_promise::{self, Promised};
 
@@ -83,7 +83,7 @@ unsafe extern "C" fn token_sync<S: HoldsSigner>(env: RawEnv, info: RawInfo) -> R
         // SAFETY: as above.
         Ok(t) => unsafe { napi_raw::string(env, &t) },
         // SAFETY: as above.
-        Err(e) => Ok(unsafe { napi_raw::throw(env, code_error(&e)) }),
+        Err(e) => Ok(unsafe { napi_raw::throw_value(env, raw_error_value(env, &e)) }),
     };
     // SAFETY: as above.
     unsafe { guarded(env, body) }
@@ -123,7 +123,7 @@ unsafe fn token_promise(env: RawEnv, signer: &rds_iam::Signer) -> napi::Result<R
         // SAFETY: the caller's contract.
         Promised::Now(Ok(t)) => Ok(unsafe { napi_raw::string(env, &t)? }),
         // SAFETY: the caller's contract.
-        Promised::Now(Err(e)) => Err(unsafe { napi_raw::error_value(env, code_error(&e)) }),
+        Promised::Now(Err(e)) => Err(raw_error_value(env, &e)),
     };
     // SAFETY: the caller's contract.
     unsafe { napi_raw::settled_promise(env, outcome) }

@@ -4,7 +4,8 @@
 //! out Promises, and turns every [`rds_iam::Error`] into a JavaScript `Error` whose `.code` is
 //! the core's stable code. Caching, parsing and credential logic live in the core.
 //!
-//! - `errors.rs`: coded `Error`s (`.code` = the core's `ErrorCode::as_str`)
+//! - `errors.rs`: errors of the package's classes (`.code` = the core's `ErrorCode::as_str`,
+//!   `.provider`), through the factory `main.js` sets; `errorCodes()`
 //! - `options.rs`: reading and checking options objects (and `Date`s both ways)
 //! - `types.rs`: the option and result shapes for the generated `index.d.ts`
 //! - `signer.rs`: the `Signer` class (it installs the lean methods at load)
@@ -38,6 +39,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 
+pub use errors::{error_codes, set_error_factory};
 pub use proxy::{proxy, LocalProxy};
 pub use sign::{option_keys, sign, sign_fields};
 pub use signer::Signer;
@@ -62,11 +64,14 @@ pub fn clear_caches() {
     rds_iam::clear_caches();
 }
 
-/// Process-wide counters: `signatures` = tokens signed so far (cache misses).
+/// Process-wide counters: `signatures` = tokens signed so far (cache misses),
+/// `credentialFetches` = credential fetches that returned credentials.
 #[napi]
 pub fn stats() -> Stats {
+    let s = rds_iam::stats();
     Stats {
-        signatures: rds_iam::stats().signatures as f64,
+        signatures: s.signatures as f64,
+        credential_fetches: s.credential_fetches as f64,
     }
 }
 

@@ -254,13 +254,15 @@ pub(crate) unsafe fn throw<S: AsRef<str>>(env: RawEnv, e: napi::Error<S>) -> Raw
     ptr::null_mut()
 }
 
-/// `e` as a JavaScript `Error` value (a coded error keeps its `.code`).
+/// Throws `value` (an error made by `errors`); returns the null handle a callback returns.
 ///
 /// # Safety
 /// The callback contract (module docs).
-pub(crate) unsafe fn error_value<S: AsRef<str>>(env: RawEnv, e: napi::Error<S>) -> Raw {
-    // SAFETY: the caller's contract (napi-rs asks only for a live env).
-    unsafe { JsError::from(e).into_value(env) }
+pub(crate) unsafe fn throw_value(env: RawEnv, value: Raw) -> Raw {
+    // SAFETY: the caller's contract; `value` is a handle of this scope. A failed throw leaves
+    // nothing pending, and the callback then returns `undefined`: nothing better can be done.
+    unsafe { sys::napi_throw(env, value) };
+    ptr::null_mut()
 }
 
 /// A JavaScript string: one-byte (a copy, no UTF-8 decoding) for ASCII, as tokens are.

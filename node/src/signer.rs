@@ -87,6 +87,16 @@ impl Signer {
         info_promise(env, &self.inner, TokenInfo::from)
     }
 
+    /// Like `tokenSync()`, with the token's expiry, signing time, cache hit and access key id.
+    /// **Blocks the event loop** while credentials are fetched, as `tokenSync()` does.
+    #[napi(ts_return_type = "TokenInfo")]
+    pub fn token_info_sync(&self, env: &Env) -> napi::Result<TokenInfo> {
+        self.inner
+            .token_info_blocking()
+            .map(TokenInfo::from)
+            .or_throw(env)
+    }
+
     /// A token, synchronously. **Blocks the event loop** while credentials are fetched (the
     /// first call, and when cached credentials have run out); cached calls are fast. Prefer
     /// `await signer.token()` in servers.
@@ -171,16 +181,33 @@ impl Signer {
         self.inner.spec().region().to_owned()
     }
 
-    /// The host tokens are signed for (`signHost`, or `host`).
+    /// What tokens are signed for, as the `signHost` option takes it: `host:port` when
+    /// `signHost` named a port or the signed port differs from `port`, else the host alone.
+    /// Passing it back as `signHost` signs the same endpoint.
     #[napi(getter)]
     pub fn sign_host(&self) -> String {
-        self.inner.spec().endpoint().host().to_owned()
+        self.inner.sign_host()
+    }
+
+    /// The port tokens are signed for.
+    #[napi(getter)]
+    pub fn sign_port(&self) -> u16 {
+        self.inner.spec().endpoint().port()
+    }
+
+    /// The token kind.
+    #[napi(
+        getter,
+        ts_return_type = "'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'"
+    )]
+    pub fn kind(&self) -> &'static str {
+        self.inner.spec().kind().as_str()
     }
 
     /// What `JSON.stringify` shows: where tokens are for, never a secret.
     #[napi(
         js_name = "toJSON",
-        ts_return_type = "{ host: string; port: number; user?: string; region: string; signHost: string }"
+        ts_return_type = "{ host: string; port: number; user?: string; region: string; signHost: string; kind: string }"
     )]
     pub fn to_json(&self, env: &Env) -> napi::Result<Object<'_>> {
         let mut o = Object::new(env)?;
@@ -191,6 +218,7 @@ impl Signer {
         }
         o.set("region", self.region())?;
         o.set("signHost", self.sign_host())?;
+        o.set("kind", self.kind())?;
         Ok(o)
     }
 }

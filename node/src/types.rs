@@ -185,4 +185,7 @@ impl From<rds_iam::TokenInfo> for TokenInfo {
 pub struct Stats {
     /// Tokens signed (cache misses) in this process since it started, all threads and workers.
     pub signatures: f64,
+    /// Credential fetches and refreshes that returned credentials, in this process since it
+    /// started (with credentials cached, token calls make none).
+    pub credential_fetches: f64,
 }

@@ -232,3 +232,86 @@ test('a throwing getter in the options propagates its own error', () => {
     (e) => e === boom,
   );
 });
+
+/** The core's codes as core/src/error.rs spells them (`ErrorCode::X => "X"`), in its order. */
+function coreCodes() {
+  const src = require('node:fs').readFileSync(
+    require('node:path').join(__dirname, '../../core/src/error.rs'),
+    'utf8',
+  );
+  const all = /pub const ALL: \[ErrorCode; \d+\] = \[([^\]]*)\]/.exec(src);
+  assert.ok(all, 'ErrorCode::ALL found in core/src/error.rs');
+  const spelled = new Map(
+    [...src.matchAll(/ErrorCode::(\w+) => "(\w+)"/g)].map((m) => [m[1], m[2]]),
+  );
+  return [...all[1].matchAll(/ErrorCode::(\w+)/g)].map((m) => spelled.get(m[1]));
+}
+
+test("ERROR_CODES is the core's list, and every code has its class", () => {
+  assert.deepStrictEqual([...rdsIam.ERROR_CODES], coreCodes());
+  assert.deepStrictEqual([...rdsIam.ERROR_CODES], CODES);
+  assert.ok(Object.isFrozen(rdsIam.ERROR_CODES));
+  for (const code of [...rdsIam.ERROR_CODES, 'NoNativeBuild']) {
+    const cls = rdsIam[code];
+    assert.strictEqual(typeof cls, 'function', `class ${code} exported`);
+    assert.strictEqual(cls.name, code);
+    assert.strictEqual(cls.code, code);
+    const e = new cls('m');
+    assert.ok(e instanceof rdsIam.RdsIamError && e instanceof Error);
+    assert.strictEqual(e.code, code);
+    assert.strictEqual(e.name, code);
+  }
+});
+
+test('native errors are instances of their class, with .code and .provider', async () => {
+  try {
+    new Signer({ ...base, host: 'db.example.com' });
+    assert.fail('no error');
+  } catch (e) {
+    assert.ok(e instanceof rdsIam.NoRegion && e instanceof rdsIam.RdsIamError);
+    assert.strictEqual(e.name, 'NoRegion');
+    assert.strictEqual(e.provider, undefined);
+    assert.match(e.stack, /^NoRegion: no AWS region/);
+  }
+  assert.throws(() => sign({ ...base, host: 'a b', region: 'us-east-1' }), rdsIam.InvalidEndpoint);
+  const expired = { ...creds, sessionToken: 'T', expiration: new Date(Date.now() - 1000) };
+  const s = new Signer({ ...base, credentials: expired });
+  const thrown = (f) => {
+    try {
+      f();
+    } catch (x) {
+      return x;
+    }
+    return undefined;
+  };
+  for (const e of [
+    await s.token().catch((x) => x),
+    await s.tokenInfo().catch((x) => x),
+    thrown(() => s.tokenSync()),
+    thrown(() => s.tokenInfoSync()),
+  ]) {
+    assert.ok(e instanceof rdsIam.CredentialsExpired, String(e));
+    assert.strictEqual(typeof e.provider, 'string');
+    assert.ok(e.provider.length > 0);
+  }
+});
+
+test('the JavaScript helpers throw the same classes (tls(), redis(), pg(), sequelize())', () => {
+  for (const f of [
+    () => rdsIam.tls(42),
+    () => rdsIam.tls(null),
+    () => rdsIam.redis({}),
+    () => rdsIam.redis(new Signer(base), { refreshEvery: 0 }),
+    () => rdsIam.ioredis(new Signer(base), { refreshEvery: 'soon' }),
+    () => rdsIam.pg({}),
+    () => rdsIam.mysql2(null),
+    () => rdsIam.sequelize(new Signer(base), { dialect: 'sqlite' }),
+  ]) {
+    assert.throws(f, (e) => {
+      assert.ok(e instanceof rdsIam.InvalidArgument, `${e?.name}: ${e?.message}`);
+      assert.ok(!(e instanceof TypeError));
+      assert.strictEqual(e.code, 'InvalidArgument');
+      return true;
+    });
+  }
+});

@@ -214,9 +214,27 @@ test('signHost: connect to a tunnel, sign for the real endpoint', () => {
     signHost: 'mydb.abc123.eu-west-1.rds.amazonaws.com:5432',
   });
   assert.deepStrictEqual(
-    [s.host, s.port, s.signHost, s.region, s.user],
-    ['127.0.0.1', 15432, 'mydb.abc123.eu-west-1.rds.amazonaws.com', 'eu-west-1', 'app'],
+    [s.host, s.port, s.signHost, s.signPort, s.region, s.user, s.kind],
+    [
+      '127.0.0.1',
+      15432,
+      'mydb.abc123.eu-west-1.rds.amazonaws.com:5432',
+      5432,
+      'eu-west-1',
+      'app',
+      'rds',
+    ],
   );
+  // The getter's value given back as signHost signs the same endpoint.
+  const again = new rdsIam.Signer({
+    host: '127.0.0.1',
+    port: 15432,
+    user: 'app',
+    credentials: creds,
+    signHost: s.signHost,
+  });
+  assert.strictEqual(again.signHost, s.signHost);
+  assert.strictEqual(again.signPort, 5432);
   assert.match(
     s.tokenSync(),
     /^mydb\.abc123\.eu-west-1\.rds\.amazonaws\.com:5432\/\?Action=connect&DBUser=app&/,

@@ -154,7 +154,7 @@ for (const helper of Object.keys(HELPERS)) {
 test('verify: false encrypts only and warns once per process', async () => {
   const warnings = [];
   const onWarning = (w) => {
-    if (w.code === 'RDS_IAM_TLS_UNVERIFIED') warnings.push(w);
+    if (w.code === 'TlsUnverified') warnings.push(w);
   };
   process.on('warning', onWarning);
   try {
@@ -165,6 +165,8 @@ test('verify: false encrypts only and warns once per process', async () => {
     process.off('warning', onWarning);
   }
   assert.strictEqual(warnings.length, 1);
+  assert.strictEqual(warnings[0].name, 'Warning');
+  assert.strictEqual(warnings[0].legacyCode, 'RDS_IAM_TLS_UNVERIFIED');
 });
 
 test("the caller's ssl wins as given; rdsIam.tls() shapes", () => {
@@ -199,7 +201,7 @@ test("the caller's ssl wins as given; rdsIam.tls() shapes", () => {
   assert.strictEqual(tunnel.ssl.verifyIdentity, true);
   assert.throws(
     () => rdsIam.tls('x'),
-    (e) => e.code === 'InvalidArgument',
+    (e) => e instanceof rdsIam.InvalidArgument && e.code === 'InvalidArgument',
   );
   assert.strictEqual(rdsIam.tlsCovered('db.abc.eu-west-1.rds.amazonaws.com'), true);
   assert.strictEqual(rdsIam.tlsCovered('db.abc.cn-north-1.rds.amazonaws.com.cn'), false);

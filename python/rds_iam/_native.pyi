@@ -58,6 +58,9 @@ class Signer:
     def token(self) -> str: ...
     def token_info(self) -> TokenInfo: ...
     def token_async(self) -> asyncio.Future[str]: ...
+    def token_info_async(self) -> asyncio.Future[TokenInfo]:
+        """An awaitable ``token_info()``: done at once when no credential fetch is needed;
+        otherwise the fetch runs on the library's thread and the event loop keeps running."""
     def dsn(
         self,
         database: Optional[str] = None,
@@ -65,6 +68,15 @@ class Signer:
         *,
         ca: Optional[Union[str, os.PathLike[str]]] = None,
     ) -> str: ...
+    def dsn_async(
+        self,
+        database: Optional[str] = None,
+        driver: UrlDriver = "postgresql",
+        *,
+        ca: Optional[Union[str, os.PathLike[str]]] = None,
+    ) -> asyncio.Future[str]:
+        """An awaitable ``dsn()``: the options are checked at once (a bad one raises before
+        any credential fetch); a credential fetch, if needed, runs off the event loop."""
     @property
     def host(self) -> str: ...
     @property

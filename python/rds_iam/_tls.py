@@ -102,6 +102,15 @@ def shared_context(
 
 def tunnel_name(signer: _native.Signer) -> Optional[str]:
     """The name to check the certificate against when it is not the dialled host: the
-    signer's ``sign_host`` when one was set (a tunnel, a CNAME, an IP address)."""
-    name = signer.sign_host
+    signer's ``sign_host`` (without its port) when one was set (a tunnel, a CNAME, an IP
+    address)."""
+    name = hostname(signer.sign_host)
     return name if name.lower() != signer.host.lower() else None
+
+
+def hostname(sign_host: str) -> str:
+    """``sign_host`` without its ``:port`` (``[v6]:port`` keeps its brackets)."""
+    head, sep, port = sign_host.rpartition(":")
+    if sep and port.isdigit() and (":" not in head or head.endswith("]")):
+        return head
+    return sign_host

@@ -44,3 +44,6 @@ class Stats(TypedDict):
     """``rds_iam.stats()``: process-wide counters."""
 
     signatures: int
+    """Tokens signed (cache misses) since the process started."""
+    credential_fetches: int
+    """Credential fetches and refreshes that returned credentials since the process started."""

@@ -77,6 +77,19 @@ class InvalidArgument(RdsIamError, ValueError):
     code = "InvalidArgument"
 
 
+def refresh_seconds(value: object) -> float:
+    """``refresh_every`` of the cache hooks, checked: seconds above 0, else ``InvalidArgument``
+    (a ``ValueError``, as this raised before)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number and 0 < value < float("inf")):  # type: ignore[operator]  # a number here
+        raise InvalidArgument(
+            f"invalid argument `refresh_every`: seconds above 0 (got {value!r}); keep it under "
+            "12 hours (43200), when ElastiCache / MemoryDB cut IAM connections",
+            code="InvalidArgument",
+        )
+    return float(value)  # type: ignore[arg-type]  # a number, checked above
+
+
 class ProviderError(RdsIamError):
     """A credential provider (IMDS, STS, SSO, credential_process, ...) failed."""
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from rds_iam.errors import refresh_seconds
+
 if TYPE_CHECKING:
     from rds_iam._native import Signer
 
@@ -49,13 +51,9 @@ def keep_fresh(
 ) -> asyncio.Task[None]:
     """Re-AUTH ``client`` (a GLIDE async client) with a fresh token every ``refresh_every``
     seconds, on the running event loop; returns the task (cancel it to stop early)."""
-    if not refresh_every > 0:
-        raise ValueError(
-            f"refresh_every must be above 0 seconds (got {refresh_every!r}); keep it under "
-            "12 hours (43200), when ElastiCache / MemoryDB cut IAM connections"
-        )
+    every = refresh_seconds(refresh_every)
     return asyncio.get_running_loop().create_task(
-        _refresh(client, signer, float(refresh_every)), name="rds_iam.glide keep_fresh"
+        _refresh(client, signer, every), name="rds_iam.glide keep_fresh"
     )
 
 

@@ -38,6 +38,8 @@ try:
 except ImportError:  # pragma: no cover
     _TokenBase = object  # type: ignore[assignment,misc]
 
+from rds_iam.errors import refresh_seconds
+
 if TYPE_CHECKING:
     from rds_iam._native import Signer
 
@@ -102,14 +104,9 @@ class IamCredentialProvider(_Parent):  # type: ignore[misc]
     ``refresh_every`` (seconds) sets how often live connections get a fresh token."""
 
     def __init__(self, signer: Signer, *, refresh_every: float = DEFAULT_REFRESH_EVERY) -> None:
-        if not refresh_every > 0:
-            raise ValueError(
-                f"refresh_every must be above 0 seconds (got {refresh_every!r}); keep it under "
-                "12 hours (43200), when ElastiCache / MemoryDB cut IAM connections"
-            )
         self._signer = signer
         self._user = signer.user or ""
-        self._every = float(refresh_every)
+        self._every = refresh_seconds(refresh_every)
         self._callbacks: list[weakref.WeakMethod[Any] | Callable[..., Any]] = []
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._lock = threading.Lock()

@@ -1,4 +1,5 @@
-//! `Signer.token_async()`: an asyncio future completed by the core's callback.
+//! `Signer.token_async()`, `token_info_async()` and `dsn_async()`: asyncio futures completed by
+//! the core's callback.
 //!
 //! The core calls back on the calling thread when a token is at hand (the future is then done
 //! before it is returned), or later on its runtime thread after a credential fetch (the result
@@ -19,17 +20,38 @@ use rds_iam::TokenInfo;
 
 use crate::errors::to_py;
 
-/// A future of the running event loop that the core's callback completes with a token.
-pub(crate) fn token_future<'py>(
+/// A value the future completes with, made from the token info off the GIL.
+pub(crate) trait Outcome: Send + 'static {
+    /// The Python object.
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+}
+
+impl Outcome for String {
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any().unbind())
+    }
+}
+
+/// A future of the running event loop that the core's callback completes with
+/// `map(token info)`.
+pub(crate) fn info_future<'py, T, F>(
     py: Python<'py>,
     signer: &rds_iam::Signer,
-) -> PyResult<Bound<'py, PyAny>> {
+    map: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Outcome,
+    F: FnOnce(TokenInfo) -> T + Send + 'static,
+{
     static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let event_loop = GET_RUNNING_LOOP
         .import(py, "asyncio", "get_running_loop")?
         .call0()?;
     let future = event_loop.call_method0("create_future")?;
-    let handoff = Arc::new(Mutex::new(Handoff::default()));
+    let handoff = Arc::new(Mutex::new(Handoff::<T> {
+        returned: false,
+        early: None,
+    }));
     // One copy stays here until the GIL is held again: the callback's copy is then never the
     // last one when it is dropped inside `detach`.
     let target = Arc::new(Target {
@@ -40,7 +62,7 @@ pub(crate) fn token_future<'py>(
         let handoff = handoff.clone();
         let target = target.clone();
         move |result: rds_iam::Result<TokenInfo>| {
-            let result = result.map(|i| i.token);
+            let result = result.map(map);
             {
                 let mut h = lock(&handoff);
                 if !h.returned {
@@ -86,23 +108,18 @@ struct Target {
     future: Py<PyAny>,
 }
 
-#[derive(Default)]
-struct Handoff {
+struct Handoff<T> {
     /// Set once `token_info_with` has returned: results after that go through the event loop.
     returned: bool,
     /// A result delivered before then, on the calling thread.
-    early: Option<rds_iam::Result<String>>,
+    early: Option<rds_iam::Result<T>>,
 }
 
-/// The token, or the exception to raise.
-fn outcome(py: Python<'_>, result: rds_iam::Result<String>) -> (bool, Py<PyAny>) {
-    match result {
-        Ok(token) => (
-            true,
-            token
-                .into_pyobject(py)
-                .map_or_else(|_| py.None(), |t| t.into_any().unbind()),
-        ),
+/// The value, or the exception to raise.
+fn outcome<T: Outcome>(py: Python<'_>, result: rds_iam::Result<T>) -> (bool, Py<PyAny>) {
+    match result.map(|v| v.into_py(py)) {
+        Ok(Ok(value)) => (true, value),
+        Ok(Err(e)) => (false, e.into_value(py).into_any()),
         Err(e) => (false, to_py(e).into_value(py).into_any()),
     }
 }

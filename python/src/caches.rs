@@ -12,10 +12,13 @@ pub(crate) fn clear_caches(py: Python<'_>) {
     py.detach(rds_iam::clear_caches);
 }
 
-/// Process-wide counters: `{"signatures": tokens signed so far}`.
+/// Process-wide counters: `{"signatures": tokens signed so far, "credential_fetches":
+/// credential fetches that returned credentials}`.
 #[pyfunction]
 pub(crate) fn stats(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("signatures", rds_iam::stats().signatures)?;
+    let s = rds_iam::stats();
+    d.set_item("signatures", s.signatures)?;
+    d.set_item("credential_fetches", s.credential_fetches)?;
     Ok(d)
 }

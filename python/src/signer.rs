@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use rds_iam::{Param, SignerOptions, TokenInfo, UrlOptions};
+use rds_iam::{ConnectionUrl, Param, SignerOptions, TokenInfo, UrlOptions};
 
 use crate::convert;
 use crate::errors::to_py;
@@ -100,7 +100,27 @@ impl PySigner {
     /// An awaitable token: done at once when no credential fetch is needed; otherwise the fetch
     /// runs on the library's thread and the event loop keeps running.
     fn token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::awaitable::token_future(py, &self.inner)
+        crate::awaitable::info_future(py, &self.inner, |t| t.token)
+    }
+
+    /// An awaitable `token_info()`: as `token_async()`, with the expiry and cache hit.
+    fn token_info_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::awaitable::info_future(py, &self.inner, PyTokenInfo)
+    }
+
+    /// An awaitable `dsn()`: the options are checked at once (a bad one raises before any
+    /// credential fetch); the fetch, if one is needed, runs off the event loop.
+    #[pyo3(signature = (database=None, driver="postgresql", *, ca=None))]
+    fn dsn_async<'py>(
+        &self,
+        py: Python<'py>,
+        database: Option<String>,
+        driver: &str,
+        ca: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let url =
+            ConnectionUrl::new(&self.inner, &url_options(database, driver, ca)?).map_err(to_py)?;
+        crate::awaitable::info_future(py, &self.inner, move |t| url.with_token(&t.token))
     }
 
     /// A connection URL with a token as its password (percent-encoded) and verifying TLS:
@@ -115,10 +135,7 @@ impl PySigner {
         driver: &str,
         ca: Option<PathBuf>,
     ) -> PyResult<String> {
-        let mut options = UrlOptions::default();
-        options.driver = driver.parse().map_err(to_py)?;
-        options.database = database;
-        options.ca_file = ca;
+        let options = url_options(database, driver, ca)?;
         let inner = &self.inner;
         py.detach(|| inner.connection_url_blocking(&options))
             .map_err(to_py)
@@ -149,10 +166,12 @@ impl PySigner {
         self.inner.spec().region()
     }
 
-    /// The host the tokens are signed for (differs from `host` behind a tunnel).
+    /// What the tokens are signed for, as the `sign_host` option takes it: `host:port` when
+    /// `sign_host` named a port or the signed port differs from `port`, else the host alone
+    /// (differs from `host` behind a tunnel). Passing it back as `sign_host` signs the same.
     #[getter]
-    fn sign_host(&self) -> &str {
-        self.inner.spec().endpoint().host()
+    fn sign_host(&self) -> String {
+        self.inner.sign_host()
     }
 
     /// The port the tokens are signed for.
@@ -190,9 +209,28 @@ impl PySigner {
     }
 }
 
+/// `dsn()`'s options, checked.
+fn url_options(
+    database: Option<String>,
+    driver: &str,
+    ca: Option<PathBuf>,
+) -> PyResult<UrlOptions> {
+    let mut options = UrlOptions::default();
+    options.driver = driver.parse().map_err(to_py)?;
+    options.database = database;
+    options.ca_file = ca;
+    Ok(options)
+}
+
 /// A token with its expiry; its repr leaves the token out.
 #[pyclass(frozen, name = "TokenInfo", module = "rds_iam")]
 pub(crate) struct PyTokenInfo(TokenInfo);
+
+impl crate::awaitable::Outcome for PyTokenInfo {
+    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, self)?.into_any())
+    }
+}
 
 #[pymethods]
 impl PyTokenInfo {

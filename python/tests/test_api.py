@@ -62,10 +62,16 @@ def test_sign_host_for_tunnels() -> None:
     assert (s.host, s.port, s.sign_host, s.sign_port, s.region) == (
         "127.0.0.1",
         15432,
-        HOST,
+        f"{HOST}:5432",
         5432,
         "us-east-1",
     )
+    # sign_host reads back as the option takes it: given back, it signs the same endpoint
+    again = rds_iam.Signer("127.0.0.1", 15432, "app", sign_host=s.sign_host, credentials=CREDS)
+    assert again.token() == s.token()
+    no_port = rds_iam.Signer("127.0.0.1", 15432, "app", sign_host=HOST, credentials=CREDS)
+    assert (no_port.sign_host, no_port.sign_port) == (HOST, 15432)
+    assert rds_iam.Signer(HOST, 3306, "app").sign_host == HOST
     assert s.token().startswith(f"{HOST}:5432/?Action=connect&DBUser=app&")
     assert "sign_host='" + HOST + ":5432'" in repr(s)
 
@@ -214,6 +220,56 @@ def test_module_sign_defaults_to_now() -> None:
 
 
 # ---- errors --------------------------------------------------------------------------------
+
+
+def core_error_codes() -> list[str]:
+    """The core's codes as core/src/error.rs spells them, in `ErrorCode::ALL`'s order."""
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[2] / "core" / "src" / "error.rs").read_text()
+    found = re.search(r"pub const ALL: \[ErrorCode; \d+\] = \[([^\]]*)\]", src)
+    assert found, "ErrorCode::ALL in core/src/error.rs"
+    spelled = dict(re.findall(r'ErrorCode::(\w+) => "(\w+)"', src))
+    return [spelled[v] for v in re.findall(r"ErrorCode::(\w+)", found.group(1))]
+
+
+def test_error_codes_are_the_cores_list() -> None:
+    assert list(rds_iam.ERROR_CODES) == core_error_codes()
+
+
+def test_refresh_every_raises_invalid_argument() -> None:
+    from rds_iam import glide, redis
+
+    s = rds_iam.Signer("c.serverless.use1.cache.amazonaws.com", user="u", kind="elasticache")
+    for bad in (0, -1, float("nan"), float("inf"), "soon", True):
+        with pytest.raises(rds_iam.InvalidArgument, match="`refresh_every`") as e:
+            redis.credential_provider(s, refresh_every=bad)  # type: ignore[arg-type]
+        assert e.value.code == "InvalidArgument" and isinstance(e.value, ValueError)
+
+    async def keep() -> None:
+        with pytest.raises(rds_iam.InvalidArgument, match="`refresh_every`"):
+            glide.keep_fresh(object(), s, refresh_every=-5)
+
+    asyncio.run(keep())
+
+
+def test_async_twins_of_token_info_and_dsn() -> None:
+    s = static()
+
+    async def both() -> tuple[Any, str]:
+        return await s.token_info_async(), await s.dsn_async("app")
+
+    info, dsn = asyncio.run(both())
+    assert isinstance(info, rds_iam.TokenInfo) and info.token == s.token()
+    assert dsn == s.dsn("app")
+    with pytest.raises(rds_iam.InvalidArgument):
+        asyncio.run(_dsn_async_bad_driver(s))
+    assert isinstance(rds_iam.stats()["credential_fetches"], int)
+
+
+async def _dsn_async_bad_driver(s: rds_iam.Signer) -> str:
+    return await s.dsn_async(driver="oracle")  # type: ignore[arg-type]
 
 
 def test_every_core_error_code_has_its_class() -> None:

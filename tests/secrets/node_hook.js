@@ -2,8 +2,10 @@
 // Preloaded (`node --require`) into `make node-test`'s run (secrets-scan's input): records what the
 // rds-iam package SHOWS — every error its functions, constructor and methods throw or reject with
 // (message, stack, code, util.inspect, JSON.stringify), util.inspect/JSON.stringify of every
-// Signer made, and what each captured child process printed (spawnSync / execFileSync: the CLI) —
-// appending to $SECRETS_NODE_OUT (default target/secrets/node-shown.txt). Inputs are not recorded.
+// Signer made, of every token info (`tokenInfo()` / `tokenInfoSync()`), proxy handle and helper
+// result (driver settings, cache providers) the package entry returns, and what each captured
+// child process printed (spawnSync / execFileSync: the CLI) — appending to $SECRETS_NODE_OUT
+// (default target/secrets/node-shown.txt). Inputs are not recorded.
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
@@ -37,11 +39,52 @@ function recordError(where, e) {
   );
 }
 
-function recordSigner(s) {
-  write(
-    'object Signer',
-    `inspect: ${safe(() => util.inspect(s, { showHidden: true }))}\njson: ${safe(() => JSON.stringify(s))}\nstring: ${safe(() => String(s))}`,
-  );
+// Each distinct print once; long arrays (the CA list in TLS options) cut short, strings long
+// enough for a whole token.
+const seen = new Set();
+const SHOW = { showHidden: true, depth: 6, maxArrayLength: 5, maxStringLength: 4000 };
+function recordObject(kind, s) {
+  const text = `inspect: ${safe(() => util.inspect(s, SHOW))}\njson: ${safe(() => JSON.stringify(s, (k, v) => (k === 'ca' ? '<ca>' : v)))}\nstring: ${safe(() => String(s))}`;
+  if (seen.has(text)) return;
+  seen.add(text);
+  write(`object ${kind}`, text);
+}
+const recordSigner = (s) => recordObject('Signer', s);
+
+/** `f` with its result (or the Promise's value) recorded as shown. */
+function recording(kind, f) {
+  return function recorded(...args) {
+    const r = f.apply(this, args);
+    if (r && typeof r.then === 'function')
+      r.then(
+        (v) => recordObject(kind, v),
+        () => {},
+      );
+    else recordObject(kind, r);
+    return r;
+  };
+}
+
+// The package entry's own layer (main.js): token infos, proxy handles and helper results.
+const RESULTS = ['proxy', 'pg', 'postgres', 'mysql2', 'sequelize', 'redis', 'stats'];
+function wrapEntry(exp) {
+  if (!exp || wrapped.has(exp) || typeof exp.Signer !== 'function') return exp;
+  wrapped.add(exp);
+  const proto = exp.Signer.prototype;
+  for (const name of ['tokenInfo', 'tokenInfoSync']) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (d && typeof d.value === 'function' && (d.writable || d.configurable))
+      Object.defineProperty(proto, name, {
+        ...d,
+        value: recording(`TokenInfo (${name})`, d.value),
+      });
+  }
+  for (const k of RESULTS) {
+    const d = Object.getOwnPropertyDescriptor(exp, k);
+    if (d && typeof d.value === 'function' && (d.writable || d.configurable))
+      Object.defineProperty(exp, k, { ...d, value: recording(`${k}()`, d.value) });
+  }
+  return exp;
 }
 
 function guard(where, f) {
@@ -105,6 +148,8 @@ Module._load = function (...args) {
   const file = safe(() => Module._resolveFilename(request, parent, isMain));
   if (typeof file === 'string' && /[\\/]rds-iam[\\/](node[\\/])?index\.js$/.test(file))
     return wrapPackage(exp);
+  if (typeof file === 'string' && /[\\/]rds-iam[\\/]node[\\/]main\.js$/.test(file))
+    return wrapEntry(exp);
   return exp;
 };
 

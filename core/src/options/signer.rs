@@ -100,6 +100,8 @@ pub struct SignerOptions {
 pub(crate) struct Checked {
     /// Said when a tunnel's port is signed (see `signed_port_note`).
     pub(crate) signed_port_note: Option<Message>,
+    /// True when `sign_host` was given with a port (`host:port`).
+    pub(crate) sign_host_names_port: bool,
     pub(crate) connect: Endpoint,
     pub(crate) login_user: Option<String>,
     pub(crate) spec: TokenSpec,
@@ -213,6 +215,10 @@ impl SignerOptions {
         let defaults = ReusePolicy::default();
         Ok(Checked {
             signed_port_note,
+            sign_host_names_port: self
+                .sign_host
+                .as_deref()
+                .is_some_and(crate::endpoint::names_port),
             connect,
             login_user,
             spec,
