@@ -128,8 +128,14 @@ export declare const caBundle: string;
 
 /** What `rdsIam.tls()` and the driver helpers take. */
 export interface TlsInput {
-  /** Replaces the default trust (Node's CAs + `caBundle`): a private CA, or a region the bundle lacks. */
+  /**
+   * The path of a PEM file of roots that replaces the default trust (Node's CAs + `caBundle`):
+   * a private CA, or a region the bundle lacks. PEM content here still works until the next
+   * minor release, with a DeprecationWarning: pass it as `caPem`.
+   */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** PEM content (the roots themselves) that replaces the default trust; not with `ca`. */
+  caPem?: string | Buffer | Array<string | Buffer>;
   /** `false` encrypts without checking the server (logs one warning); default `true`. */
   verify?: boolean;
 }

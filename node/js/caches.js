@@ -101,7 +101,7 @@ function makeCacheHooks(tls) {
   function ioClient(pkg, helper, signer, options) {
     checkSigner(signer, helper);
     const every = refreshMs(options, helper);
-    const { refreshEvery: _e, ca, verify, servername, ...rest } = options;
+    const { refreshEvery: _e, ca, caPem, verify, servername, ...rest } = options;
     const Redis = load(pkg, helper);
     const lazy = rest.lazyConnect === true;
     const settings = {
@@ -113,7 +113,7 @@ function makeCacheHooks(tls) {
       password: undefined,
       lazyConnect: true,
     };
-    if (rest.tls === undefined) settings.tls = tls({ ca, verify, servername });
+    if (rest.tls === undefined) settings.tls = tls({ ca, caPem, verify, servername });
     const client = new Redis(settings);
     // ioredis reads `options.password` synchronously at every (re)connect, and reconnects
     // through `this.connect()`. So each connect first awaits the signer's token (settled at

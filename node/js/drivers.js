@@ -17,7 +17,7 @@ function makeDrivers(tls) {
   /** The caller's `ssl` as given, else verifying options (`ca`, `verify: false` to only encrypt). */
   function ssl(options, servername) {
     if (options && options.ssl !== undefined) return options.ssl;
-    return tls({ ca: options?.ca, verify: options?.verify, servername });
+    return tls({ ca: options?.ca, caPem: options?.caPem, verify: options?.verify, servername });
   }
 
   /**

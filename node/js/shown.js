@@ -2,8 +2,10 @@
 // What our objects show when printed: never a token or a secret. `console.log(info)`,
 // `util.inspect` and `JSON.stringify` of a token info show `token: '<redacted>'` while
 // `info.token` stays readable (a non-enumerable own property, so `{ ...info }` and
-// `Object.entries` leave it out too); a Signer shows where its tokens are for.
+// `Object.entries` leave it out too); a Signer shows where its tokens are for. Also the
+// Signer's JavaScript-side wrappers: `url({ caFile })` (the old name of `ca`) warns.
 const util = require('node:util');
+const { deprecated } = require('./deprecate.js');
 
 const REDACTED = '<redacted>';
 
@@ -35,7 +37,7 @@ const toTokenInfo = (raw) => new TokenInfo(raw);
 /**
  * Puts the printing rules on the native Signer: `util.inspect` shows host, port, user, region,
  * kind (and signHost when it differs), as Python's repr does; `tokenInfo()` /
- * `tokenInfoSync()` return TokenInfo objects.
+ * `tokenInfoSync()` return TokenInfo objects; `url({ caFile })` warns (its new name is `ca`).
  */
 function dressSigner(Signer) {
   const proto = Signer.prototype;
@@ -51,6 +53,16 @@ function dressSigner(Signer) {
   Object.defineProperty(proto, 'tokenInfoSync', {
     value: function tokenInfoSync() {
       return toTokenInfo(nativeInfoSync.call(this));
+    },
+    writable: true,
+    configurable: true,
+  });
+  const nativeUrl = proto.url;
+  Object.defineProperty(proto, 'url', {
+    value: function url(options) {
+      if (options && typeof options === 'object' && options.caFile !== undefined)
+        deprecated('url({ caFile })', 'pass the CA file path as `ca`');
+      return nativeUrl.call(this, options);
     },
     writable: true,
     configurable: true,

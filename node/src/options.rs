@@ -63,10 +63,12 @@ pub(crate) const CREDENTIAL_KEYS: &[CredentialKey] =
 
 pub(crate) const URL_DATABASE: CredentialKey = CredentialKey("database");
 pub(crate) const URL_DRIVER: CredentialKey = CredentialKey("driver");
+pub(crate) const URL_CA: CredentialKey = CredentialKey("ca");
+/// `url()`'s old name for `ca` (deprecated: `ca` is a path everywhere; main.js warns).
 pub(crate) const URL_CA_FILE: CredentialKey = CredentialKey("caFile");
 
 /// The keys of `signer.url()`'s options.
-pub(crate) const URL_KEYS: &[CredentialKey] = &[URL_DATABASE, URL_DRIVER, URL_CA_FILE];
+pub(crate) const URL_KEYS: &[CredentialKey] = &[URL_DATABASE, URL_DRIVER, URL_CA, URL_CA_FILE];
 
 pub(crate) const PROXY_DATABASE: CredentialKey = CredentialKey("database");
 pub(crate) const PROXY_USERS: CredentialKey = CredentialKey("users");

@@ -13,10 +13,11 @@ use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
 use rds_iam::{ConnectionUrl, Param, SignerOptions, UrlOptions};
 
+use crate::errors::invalid;
 use crate::errors::OrThrow;
 use crate::lean_methods::{self, HoldsSigner};
 use crate::napi_raw;
-use crate::options::{Options, URL_CA_FILE, URL_DATABASE, URL_DRIVER, URL_KEYS};
+use crate::options::{Options, URL_CA, URL_CA_FILE, URL_DATABASE, URL_DRIVER, URL_KEYS};
 use crate::token_promise::info_promise;
 use crate::types::TokenInfo;
 
@@ -144,7 +145,16 @@ impl Signer {
             if let Some(driver) = o.string(URL_DRIVER)? {
                 uo.driver = driver.parse().or_throw(env)?;
             }
-            uo.ca_file = o.string(URL_CA_FILE)?.map(PathBuf::from);
+            uo.ca_file = match (o.string(URL_CA)?, o.string(URL_CA_FILE)?) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        env,
+                        "caFile",
+                        "`caFile` is the old name of `ca` (the CA file's path); pass only `ca`",
+                    ))
+                }
+                (ca, old) => ca.or(old).map(PathBuf::from),
+            };
         }
         // Checked before any token: a bad option fails without a credential fetch.
         let url = ConnectionUrl::new(&self.inner, &uo).or_throw(env)?;

@@ -70,8 +70,10 @@ pub struct UrlOptions {
     /// The URL's protocol (default `'postgresql'`).
     #[napi(ts_type = "'postgresql' | 'postgres' | 'mysql' | 'mariadb'")]
     pub driver: Option<String>,
-    /// The CA file the client trusts (default: a file with the system roots, the RDS bundle
-    /// and Amazon's public roots, written once per process).
+    /// The path of the CA file the client trusts (default: a file with the system roots, the
+    /// RDS bundle and Amazon's public roots, written once per process).
+    pub ca: Option<String>,
+    /// @deprecated The old name of `ca` (a path); warns once, goes in the next minor release.
     pub ca_file: Option<String>,
 }
 

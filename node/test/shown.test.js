@@ -149,6 +149,8 @@ test('every public object we return prints no token and no secret', async () => 
       /^LocalProxy \{ url: 'postgresql:\/\/app@127\.0\.0\.1:\d+\/app/,
     );
   } finally {
-    await proxy.close();
+    // `await using p = await rdsIam.proxy(...)` calls this at the end of the block.
+    await proxy[Symbol.asyncDispose]();
   }
+  assert.strictEqual(proxy.closed, true);
 });

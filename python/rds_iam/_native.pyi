@@ -2,10 +2,10 @@
 
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Literal, Optional, Union, final
+from typing import Any, Literal, Optional, Union, final
 
 from rds_iam._typing import Credentials, Kind, ProxyEngine, Seconds, Stats, UrlDriver
 
@@ -128,7 +128,8 @@ class Proxy:
       ``"postgresql"``).
 
     Raises ``InvalidArgument`` when the address cannot be bound or a TLS file cannot be read.
-    Use it as a context manager, or call ``close()``.
+    Use it as a context manager (``with`` or ``async with``), or call ``close()`` (``await
+    aclose()`` in asyncio code).
     """
 
     def __new__(
@@ -175,6 +176,16 @@ class Proxy:
         exc_value: Optional[BaseException],
         traceback: Optional[TracebackType],
     ) -> None: ...
+    def aclose(self) -> Coroutine[Any, Any, None]:
+        """An awaitable ``close()``: the drain runs on a worker thread (``asyncio.to_thread``),
+        so the event loop keeps running."""
+    def __aenter__(self) -> asyncio.Future[Proxy]: ...
+    def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> Coroutine[Any, Any, None]: ...
 
 def sign(
     host: str,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from typing import Any, Optional
+import warnings
+from typing import Any, Optional, Union
 
 from rds_iam import _native
+from rds_iam.errors import InvalidArgument
 
 _log = logging.getLogger("rds_iam")
 _BUNDLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rds-ca-bundle.pem")
@@ -55,17 +57,37 @@ def warn_unverified() -> None:
 
 
 def ssl_context(
-    verify: bool = True, ca: Optional[str] = None, *, server_hostname: Optional[str] = None
+    verify: bool = True,
+    ca: Optional[Union[str, os.PathLike[str]]] = None,
+    *,
+    ca_pem: Optional[str] = None,
+    server_hostname: Optional[str] = None,
 ) -> ssl.SSLContext:
     """A client ``SSLContext`` for a database connection.
 
     ``verify=True`` (the default) checks the certificate chain and the host name against the
-    system roots plus the shipped RDS CA bundle; ``ca`` (a PEM file path or PEM text) replaces
-    that trust, e.g. for a private CA or a partition the bundle does not cover.
-    ``server_hostname`` checks the certificate against that name instead of the dialled address
-    (the helpers pass the signer's ``sign_host`` for tunnels). ``verify=False`` encrypts without
-    checking anything and logs a warning once.
+    system roots plus the shipped RDS CA bundle; ``ca`` (a PEM file's path, as everywhere in
+    rds_iam) or ``ca_pem`` (PEM text) replaces that trust, e.g. for a private CA or a partition
+    the bundle does not cover. PEM text in ``ca`` still works until the next minor release, with
+    a ``DeprecationWarning``. ``server_hostname`` checks the certificate against that name
+    instead of the dialled address (the helpers pass the signer's ``sign_host`` for tunnels).
+    ``verify=False`` encrypts without checking anything and logs a warning once.
     """
+    if ca is not None and ca_pem is not None:
+        raise InvalidArgument(
+            "invalid argument `ca`: pass `ca` (a CA file's path) or `ca_pem` (PEM text), not both",
+            code="InvalidArgument",
+        )
+    if ca is not None:
+        ca = os.fspath(ca)
+        if "-----BEGIN" in ca:
+            warnings.warn(
+                "rds_iam: PEM text in `ca` is deprecated and goes in the next minor release; "
+                "pass it as `ca_pem`, or a file path as `ca`",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            ca, ca_pem = None, ca
     ctx = _NamedContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.rds_iam_server_hostname = server_hostname
     if not verify:
@@ -73,13 +95,13 @@ def ssl_context(
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
-    if ca is None:
+    if ca_pem is not None:
+        ctx.load_verify_locations(cadata=ca_pem)
+    elif ca is not None:
+        ctx.load_verify_locations(cafile=ca)
+    else:
         ctx.load_default_certs()
         ctx.load_verify_locations(cadata=_native.CA_BUNDLE_PEM + _native.PUBLIC_ROOTS_PEM)
-    elif "-----BEGIN" in ca:
-        ctx.load_verify_locations(cadata=ca)
-    else:
-        ctx.load_verify_locations(cafile=ca)
     return ctx
 
 

@@ -151,6 +151,37 @@ impl PyProxy {
         self.close(py);
     }
 
+    /// An awaitable `close()`: the drain (up to 5 s) runs on a worker thread
+    /// (`asyncio.to_thread`), so the event loop keeps running meanwhile.
+    fn aclose<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("asyncio")?
+            .getattr("to_thread")?
+            .call1((slf.getattr("close")?,))
+    }
+
+    /// `async with rds_iam.Proxy(signer) as p:` (the proxy is already listening).
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let future = py
+            .import("asyncio")?
+            .call_method0("get_running_loop")?
+            .call_method0("create_future")?;
+        future.call_method1("set_result", (slf,))?;
+        Ok(future)
+    }
+
+    /// Closes the proxy without blocking the event loop (see `aclose()`); exceptions go on.
+    fn __aexit__<'py>(
+        slf: &Bound<'py, Self>,
+        exc_type: &Bound<'py, PyAny>,
+        exc_value: &Bound<'py, PyAny>,
+        traceback: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = (exc_type, exc_value, traceback);
+        Self::aclose(slf)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let q = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_string()) };
         let state = if self.closed() {
