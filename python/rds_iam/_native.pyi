@@ -7,7 +7,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Optional, Union, final
 
-from rds_iam._typing import Credentials, Kind, ProxyEngine, Seconds, Stats, UrlDriver
+from rds_iam._typing import (
+    Credentials,
+    CredentialSource,
+    Kind,
+    ProxyEngine,
+    Seconds,
+    Stats,
+    UrlDriver,
+)
 
 __all__ = [
     "CA_BUNDLE_PEM",
@@ -43,7 +51,7 @@ class Signer:
         cluster_id: Optional[str] = None,
         sign_host: Optional[str] = None,
         profile: Optional[str] = None,
-        credentials: Optional[Union[Credentials, Mapping[str, object]]] = None,
+        credentials: Optional[Union[Credentials, Mapping[str, object], CredentialSource]] = None,
         role_arn: Optional[str] = None,
         role_session_name: Optional[str] = None,
         external_id: Optional[str] = None,

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping
 from datetime import datetime, timedelta
-from typing import Literal, Optional, TypedDict, Union
+from typing import Any, Callable, Literal, Optional, Protocol, TypedDict, Union
 
-__all__ = ["Credentials", "Kind", "ProxyEngine", "Seconds", "Stats", "UrlDriver"]
+__all__ = [
+    "CredentialSource",
+    "Credentials",
+    "Kind",
+    "ProxyEngine",
+    "Seconds",
+    "Stats",
+    "UrlDriver",
+]
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int/float, or a ``datetime.timedelta``."""
@@ -47,3 +56,25 @@ class Stats(TypedDict):
     """Tokens signed (cache misses) since the process started."""
     credential_fetches: int
     """Credential fetches and refreshes that returned credentials since the process started."""
+
+
+class _SessionLike(Protocol):
+    """A boto3 / botocore Session: ``get_credentials()`` returns botocore credentials."""
+
+    def get_credentials(self) -> Any: ...
+
+
+class _BotocoreCredentialsLike(Protocol):
+    """botocore ``Credentials`` / ``RefreshableCredentials``."""
+
+    def get_frozen_credentials(self) -> Any: ...
+
+
+CredentialSource = Union[
+    _SessionLike,
+    _BotocoreCredentialsLike,
+    Callable[[], Union[Mapping[str, object], Awaitable[Mapping[str, object]]]],
+]
+"""A credential source of the application's own for ``Signer(credentials=...)``: a boto3
+``Session``, botocore credentials, or a callable (sync or async) returning a credentials
+mapping. It is asked only when the cached credentials are missing or near expiry."""

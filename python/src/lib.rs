@@ -11,7 +11,8 @@
 //! - `convert`: Python arguments → core types
 //! - `errors`: core errors → `rds_iam.errors` exceptions
 //! - `signer`: the `Signer` and `TokenInfo` classes
-//! - `awaitable`: `Signer.token_async()`'s asyncio future
+//! - `awaitable`: the asyncio futures of `token_async()`, `token_info_async()`, `dsn_async()`
+//! - `provider`: `credentials=` given a boto3 Session, botocore credentials or a callable
 //! - `sign`: `sign(...)`, the pure signer
 //! - `caches`: `clear_caches()`, `stats()`
 //! - `proxy`: the `Proxy` class (the core's in-process IAM auth proxy)
@@ -29,6 +30,7 @@ mod convert;
 mod errors;
 mod exit;
 mod log_bridge;
+mod provider;
 mod proxy;
 mod sign;
 mod signer;

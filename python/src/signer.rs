@@ -65,10 +65,13 @@ impl PySigner {
         o.kind = kind.map(convert::kind).transpose()?;
         o.expires_in = convert::duration(Param::ExpiresIn, expires_in)?;
         o.profile = profile;
-        o.credentials = credentials
-            .filter(|c| !c.is_none())
-            .map(convert::credentials)
-            .transpose()?;
+        // A Session, botocore credentials or a callable: a credential source of the app's own.
+        if let Some(c) = credentials.filter(|c| !c.is_none()) {
+            match crate::provider::provider(c)? {
+                Some(p) => o.credential_provider = Some(p),
+                None => o.credentials = Some(convert::credentials(c)?),
+            }
+        }
         o.role_arn = role_arn;
         o.role_session_name = role_session_name;
         o.external_id = external_id;
