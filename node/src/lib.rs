@@ -15,6 +15,8 @@
 //! - `sign.rs`: `sign({...})`, `signFields` (its positional way in for `js/sign.js`) and
 //!   `optionKeys` (the option names from the core's `Param` table)
 //! - `tls.rs`: `caBundlePem()` and `tlsCovered(host)` from the core's `tls` module
+//! - `provider.rs`: `credentials` given an AWS SDK v3 identity provider (a core credential
+//!   source called through a threadsafe function)
 //! - `proxy.rs`: `proxy(signer, options)`, the core's in-process IAM auth proxy, and the
 //!   `LocalProxy` it resolves to
 //! - this file: the module's other exports
@@ -28,6 +30,7 @@ mod errors;
 mod lean_methods;
 mod napi_raw;
 mod options;
+mod provider;
 mod proxy;
 mod sign;
 mod signer;

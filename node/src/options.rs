@@ -400,6 +400,22 @@ impl<'env> Options<'env, Param> {
             .as_credentials()
             .map(Some)
     }
+
+    /// `credentials` given as a function (an AWS SDK v3 identity provider): its provider.
+    /// `None` for anything else, which [`Self::credentials`] reads.
+    pub(crate) fn credential_provider(
+        &self,
+    ) -> napi::Result<Option<aws_credential_types::provider::SharedCredentialsProvider>> {
+        match self.raw(Param::Credentials)? {
+            Some(v) if v.get_type()? == ValueType::Function => {
+                // SAFETY: checked to be a function.
+                let f =
+                    unsafe { v.cast::<Function<'_, (), Promise<crate::provider::Identity>>>()? };
+                crate::provider::provider(f).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 impl<'env> Options<'env, CredentialKey> {

@@ -58,7 +58,11 @@ impl Signer {
         so.region = o.string(Param::Region)?;
         so.sign_host = o.string(Param::SignHost)?;
         so.profile = o.string(Param::Profile)?;
-        so.credentials = o.credentials()?;
+        // An AWS SDK v3 identity provider (a function), or explicit credentials.
+        match o.credential_provider()? {
+            Some(p) => so.credential_provider = Some(p),
+            None => so.credentials = o.credentials()?,
+        }
         so.role_arn = o.string(Param::RoleArn)?;
         so.role_session_name = o.string(Param::RoleSessionName)?;
         so.external_id = o.string(Param::ExternalId)?;

@@ -29,7 +29,11 @@ pub struct SignerOptions {
     pub sign_host: Option<String>,
     /// A named profile from the shared AWS config files (instead of the default chain).
     pub profile: Option<String>,
-    /// Fixed credentials (instead of the default chain).
+    /// Fixed credentials, or an AWS SDK v3 identity provider: an async function resolving to
+    /// them (`fromNodeProviderChain()`, `fromTemporaryCredentials()`, `fromSSO()`, your own),
+    /// called only when the cached credentials are missing or near expiry (instead of the
+    /// default chain).
+    #[napi(ts_type = "CredentialsInput | (() => Promise<CredentialsInput>)")]
     pub credentials: Option<CredentialsInput>,
     /// Assume this role (`arn:aws:iam::<account>:role/<name>`) on top of the credentials.
     pub role_arn: Option<String>,

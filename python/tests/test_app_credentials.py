@@ -57,9 +57,10 @@ def test_boto3_session_with_botocores_assume_role_logs_in(
     aws_env.setenv("AWS_ENDPOINT_URL_STS", fake.url)
     session = boto3.Session(profile_name="app", region_name=db.region)
     signer = rds_iam.Signer(db.host, db.pg_port, db.user, region=db.region, credentials=session)
-    assert pg_login(db, signer) == db.user
     issued = assumed_credentials("py-app-session")
     assert signer.token_info().access_key_id == issued["AccessKeyId"]
+    db.add_key(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+    assert pg_login(db, signer) == db.user
     # botocore made the one AssumeRole call; our cache asked the Session once.
     assert len(fake.calls(service="sts", action="AssumeRole")) == 1
     for _ in range(5):
