@@ -19,7 +19,7 @@ NODE_ZIG        := scripts/dist/zig-run.sh $(shell uname -m)-unknown-linux-gnu
 NODE_ZIG_PREREQ := $(VENV)/.installed | python-build
 endif
 
-.PHONY: node-deps node-build node-pack node-test
+.PHONY: node-deps node-build node-pack node-test node-types-check
 
 node_modules/.rds-iam-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -56,3 +56,9 @@ node-test: node-pack | system-packages ## Node tests (node:test) and tsc --noEmi
 	  NODE_DEBUG=rds-iam,rds_iam,http,tls SECRETS_DIR=$(SECRETS_DIR) tests/secrets/run_captured.sh node \
 	  node --require ./tests/secrets/node_hook.js --test --test-concurrency=1 node/test/*.test.js tests/secrets/probe.test.js
 	npx --no-install tsc -p $(NODE_TEST_DIR)/tsconfig.json
+
+# The packed tarball's types as TypeScript resolves them under every module setting (node10,
+# node16 CommonJS and ESM, bundler): arethetypeswrong fails on any problem, e.g. ESM types taken
+# from the CommonJS declarations or a default export missing from them (issue 33).
+node-types-check: node-pack ## arethetypeswrong over the packed main tarball: no problems
+	npx --no-install attw --format table-flipped $$(grep -m1 '/rds-iam-[0-9]' $(NODE_TEST_DIR)/tarballs.txt)

@@ -34,12 +34,16 @@ test('the tarball holds the entry points, the loader and the types; the addon is
     'node/main.js',
     'node/main.mjs',
     'node/main.d.ts',
+    'node/main.d.mts',
     'node/index.js',
     'node/binding.js',
     'node/index.d.ts',
     'node/cli.js',
     'node/js/drivers.js',
     'node/js/tls.js',
+    'node/js/errors.js',
+    'node/js/shown.js',
+    'node/js/deprecate.js',
   ]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }

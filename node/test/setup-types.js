@@ -10,6 +10,8 @@ const repo = path.resolve(__dirname, '../..');
 const src = fs.readFileSync(path.join(__dirname, 'types.ts'), 'utf8');
 fs.writeFileSync(path.join(dir, 'types.ts'), src);
 fs.writeFileSync(path.join(dir, 'types.mts'), src);
+// ESM only: the default export main.mjs has (declared by main.d.mts).
+fs.copyFileSync(path.join(__dirname, 'types-default.mts'), path.join(dir, 'types-default.mts'));
 const modules = path.join(repo, 'node_modules');
 const tsconfig = {
   compilerOptions: {
@@ -38,6 +40,6 @@ const tsconfig = {
       pg: [path.join(modules, '@types', 'pg')],
     },
   },
-  files: ['types.ts', 'types.mts'],
+  files: ['types.ts', 'types.mts', 'types-default.mts'],
 };
 fs.writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);

@@ -17,8 +17,14 @@ import {
   ioredis,
   iovalkey,
   proxy,
+  ERROR_CODES,
+  RdsIamError,
+  NoCredentials,
+  InvalidArgument,
+  ProviderError,
 } from 'rds-iam';
 import type {
+  ErrorCode,
   SignerOptions,
   TokenInfo,
   Stats,
@@ -208,5 +214,31 @@ async function main(): Promise<void> {
   new Signer({ clusterId: 1, region: 'us-east-1', user: 'admin' });
   // @ts-expect-error: the credentials need a secret
   sign({ host: 'h', credentials: { accessKeyId: 'A' } });
+
+  // issue 33: the default export, error classes, getters, sync/async twins, app credentials
+  const codes: readonly ErrorCode[] = ERROR_CODES;
+  try {
+    signer.tokenSync();
+  } catch (e) {
+    if (e instanceof RdsIamError) {
+      const code: string = e.code;
+      const provider: string | undefined = e.provider;
+      void [code, provider];
+    }
+    if (e instanceof NoCredentials || e instanceof InvalidArgument || e instanceof ProviderError)
+      void e.message;
+  }
+  const kind: string = signer.kind;
+  const signPort: number = signer.signPort;
+  const infoSync: TokenInfo = signer.tokenInfoSync();
+  const fetches: number = stats().credentialFetches;
+  const fromProvider = new Signer({
+    host: 'h',
+    user: 'u',
+    credentials: async () => ({ accessKeyId: 'A', secretAccessKey: 'S', expiration: new Date() }),
+  });
+  const withPem = pgSettings(signer, { caPem: 'PEM' });
+  const withCa = tls({ ca: '/etc/ssl/private-ca.pem' });
+  void [codes, kind, signPort, infoSync, fetches, fromProvider, withPem, withCa];
 }
 void main;
