@@ -183,11 +183,14 @@ impl Signer {
 
     /// What the tokens are signed for, in the form the `sign_host` option takes: `host:port`
     /// when `sign_host` named a port or the signed port differs from the one dialled, else the
-    /// host alone (which signs the port dialled). Passing it back as `sign_host` signs the same
+    /// host alone (which signs the port dialled). A cache kind's token names the cache alone,
+    /// so its `sign_host` is the cache's name. Passing it back as `sign_host` signs the same
     /// endpoint; the name alone (for TLS) is `spec().endpoint().host()`.
     pub fn sign_host(&self) -> String {
         let signed = self.spec.endpoint();
-        if self.sign_host_names_port || signed.port() != self.connect_port {
+        let names_port = !self.spec.kind().is_cache()
+            && (self.sign_host_names_port || signed.port() != self.connect_port);
+        if names_port {
             signed.to_string()
         } else {
             signed.host().to_owned()

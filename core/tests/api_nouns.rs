@@ -51,6 +51,22 @@ fn sign_host_reads_back_as_the_option_takes_it() {
 }
 
 #[test]
+fn a_cache_kinds_sign_host_is_the_cache_name() {
+    let s = builder("master.my-rg.abc123.use1.cache.amazonaws.com")
+        .kind(rds_iam::TokenKind::ElastiCache)
+        .build()
+        .unwrap();
+    assert_eq!(s.sign_host(), "my-rg");
+    let again = builder("127.0.0.1:6380")
+        .kind(rds_iam::TokenKind::ElastiCache)
+        .region("us-east-1")
+        .sign_host(s.sign_host())
+        .build()
+        .unwrap();
+    assert_eq!(again.spec().endpoint(), s.spec().endpoint());
+}
+
+#[test]
 fn async_connection_url_is_the_blocking_one() {
     let s = builder(HOST).build().unwrap();
     let options = UrlOptions::default();

@@ -241,7 +241,7 @@ def test_error_codes_are_the_cores_list() -> None:
 def test_refresh_every_raises_invalid_argument() -> None:
     from rds_iam import glide, redis
 
-    s = rds_iam.Signer("c.serverless.use1.cache.amazonaws.com", user="u", kind="elasticache")
+    s = rds_iam.Signer("my-cache", user="u", region="us-east-1", kind="elasticache")
     for bad in (0, -1, float("nan"), float("inf"), "soon", True):
         with pytest.raises(rds_iam.InvalidArgument, match="`refresh_every`") as e:
             redis.credential_provider(s, refresh_every=bad)  # type: ignore[arg-type]

@@ -93,7 +93,7 @@ def test_errors_print_no_secret() -> None:
         lambda: rds_iam.Signer(HOST, 5432, "a\nb", credentials=CREDS),
         lambda: rds_iam.Signer("db.example.com", 5432, "app", credentials=CREDS),
         lambda: rds_iam.Signer(HOST, 5432, "app", credentials=expired).token(),
-        lambda: rds_iam.sign(HOST, 5432, "app", credentials={**CREDS, "secret_access_key": ""}),
+        lambda: rds_iam.sign(HOST, 5432, "app", credentials=expired),
     ):
         with pytest.raises(rds_iam.RdsIamError) as e:
             f()
