@@ -89,7 +89,8 @@ def test_the_token_logs_in_and_is_reused(db: Any) -> None:
         sslrootcert=db.ca_file,
         connect_timeout=10,
     ) as conn:
-        assert conn.execute("SELECT current_user").fetchone()[0] == db.user
+        row = conn.execute("SELECT current_user").fetchone()
+        assert row is not None and row[0] == db.user
     again = generate_db_auth_token(
         DBHostname=db.host, Port=db.pg_port, DBUsername=db.user, Region=db.region
     )

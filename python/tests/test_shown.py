@@ -88,16 +88,16 @@ def test_cache_hooks_print_no_token() -> None:
 
 def test_errors_print_no_secret() -> None:
     expired = {**CREDS, "expires_at": datetime(2020, 1, 1, tzinfo=timezone.utc)}
-    raised: list[BaseException] = []
+    raised: list[rds_iam.RdsIamError] = []
     for f in (
         lambda: rds_iam.Signer(HOST, 5432, "a\nb", credentials=CREDS),
         lambda: rds_iam.Signer("db.example.com", 5432, "app", credentials=CREDS),
         lambda: rds_iam.Signer(HOST, 5432, "app", credentials=expired).token(),
         lambda: rds_iam.sign(HOST, 5432, "app", credentials=expired),
     ):
-        with pytest.raises(rds_iam.RdsIamError) as e:
+        with pytest.raises(rds_iam.RdsIamError) as info:
             f()
-        raised.append(e.value)
-    for e in raised:
-        assert_hidden(f"error {e.code}", e)
+        raised.append(info.value)
+    for err in raised:
+        assert_hidden(f"error {err.code}", err)
     assert len(raised) == 4
