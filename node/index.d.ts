@@ -53,6 +53,11 @@ export declare class Signer {
   /** Like `token()`, with the token's expiry, signing time, cache hit and access key id. */
   tokenInfo(): Promise<TokenInfo>
   /**
+   * Like `tokenSync()`, with the token's expiry, signing time, cache hit and access key id.
+   * **Blocks the event loop** while credentials are fetched, as `tokenSync()` does.
+   */
+  tokenInfoSync(): TokenInfo
+  /**
    * A token, synchronously. **Blocks the event loop** while credentials are fetched (the
    * first call, and when cached credentials have run out); cached calls are fast. Prefer
    * `await signer.token()` in servers.
@@ -82,11 +87,25 @@ export declare class Signer {
   get user(): string | undefined
   /** The signing region. */
   get region(): string
-  /** The host tokens are signed for (`signHost`, or `host`). */
+  /**
+   * What tokens are signed for, as the `signHost` option takes it: `host:port` when
+   * `signHost` named a port or the signed port differs from `port`, else the host alone.
+   * Passing it back as `signHost` signs the same endpoint.
+   */
   get signHost(): string
+  /** The port tokens are signed for. */
+  get signPort(): number
+  /** The token kind. */
+  get kind(): 'rds' | 'dsql_connect' | 'dsql_admin' | 'elasticache' | 'elasticache-serverless' | 'memorydb'
   /** What `JSON.stringify` shows: where tokens are for, never a secret. */
-  toJSON(): { host: string; port: number; user?: string; region: string; signHost: string }
+  toJSON(): { host: string; port: number; user?: string; region: string; signHost: string; kind: string }
 }
+
+/**
+ * Internal (called once by the package's entry): `factory(code, message, provider)` makes the
+ * error thrown for a core error, an instance of the class of its code.
+ */
+export declare function __setErrorFactory(factory: (code: string, message: string, provider: string | null) => Error): void
 
 /** The Amazon RDS root CA certificates (PEM) shipped with the package. */
 export declare function caBundlePem(): string
@@ -122,6 +141,12 @@ export interface CredentialsInput {
   /** When temporary credentials expire: tokens signed with them stop working then. */
   expiration?: Date
 }
+
+/**
+ * The core's error codes, in its order (`ErrorCode::ALL`): the package exports them as
+ * `ERROR_CODES`.
+ */
+export declare function errorCodes(): Array<string>
 
 /**
  * Starts a local proxy for `signer`'s database (PostgreSQL, or MySQL / MariaDB: `engine`, or
@@ -201,8 +226,13 @@ export interface SignerOptions {
   signHost?: string
   /** A named profile from the shared AWS config files (instead of the default chain). */
   profile?: string
-  /** Fixed credentials (instead of the default chain). */
-  credentials?: CredentialsInput
+  /**
+   * Fixed credentials, or an AWS SDK v3 identity provider: an async function resolving to
+   * them (`fromNodeProviderChain()`, `fromTemporaryCredentials()`, `fromSSO()`, your own),
+   * called only when the cached credentials are missing or near expiry (instead of the
+   * default chain).
+   */
+  credentials?: CredentialsInput | (() => Promise<CredentialsInput>)
   /** Assume this role (`arn:aws:iam::<account>:role/<name>`) on top of the credentials. */
   roleArn?: string
   /** The role session name when assuming `roleArn` (default `rds-iam-<unix time>`). */
@@ -267,13 +297,21 @@ export interface SignOptions {
   expiresIn?: number
 }
 
-/** Process-wide counters: `signatures` = tokens signed so far (cache misses). */
+/**
+ * Process-wide counters: `signatures` = tokens signed so far (cache misses),
+ * `credentialFetches` = credential fetches that returned credentials.
+ */
 export declare function stats(): Stats
 
 /** Process-wide counters. */
 export interface Stats {
   /** Tokens signed (cache misses) in this process since it started, all threads and workers. */
   signatures: number
+  /**
+   * Credential fetches and refreshes that returned credentials, in this process since it
+   * started (with credentials cached, token calls make none).
+   */
+  credentialFetches: number
 }
 
 /**
@@ -303,9 +341,11 @@ export interface UrlOptions {
   /** The URL's protocol (default `'postgresql'`). */
   driver?: 'postgresql' | 'postgres' | 'mysql' | 'mariadb'
   /**
-   * The CA file the client trusts (default: a file with the system roots, the RDS bundle
-   * and Amazon's public roots, written once per process).
+   * The path of the CA file the client trusts (default: a file with the system roots, the
+   * RDS bundle and Amazon's public roots, written once per process).
    */
+  ca?: string
+  /** @deprecated The old name of `ca` (a path); warns once, goes in the next minor release. */
   caFile?: string
 }
 

@@ -55,8 +55,11 @@ function classFor(code) {
   return classes[code];
 }
 
-/** The error for a core error (the addon's factory): an instance of its code's class. */
-function fromNative(code, message, provider) {
+/**
+ * The error for a core error (the addon's factory, called with one array
+ * `[code, message, provider]`): an instance of its code's class.
+ */
+function fromNative([code, message, provider]) {
   const Class = classFor(code);
   return new Class(message, { code, provider: provider ?? undefined });
 }

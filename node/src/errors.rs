@@ -20,17 +20,18 @@ impl AsRef<str> for Code {
     }
 }
 
-/// What the factory takes: the code, the message, the provider named (or `null`).
+/// What the factory takes, as one array: the code, the message, the provider named (or `null`).
+/// (napi-rs passes a tuple as a single array argument.)
 type FactoryArgs = (&'static str, String, Option<String>);
 
 /// The error classes' factory of this thread's JavaScript environment (its instance data).
 struct ErrorFactory(FunctionRef<FactoryArgs, Unknown<'static>>);
 
-/// Internal (called once by the package's entry): `factory(code, message, provider)` makes the
-/// error thrown for a core error, an instance of the class of its code.
+/// Internal (called once by the package's entry): `factory([code, message, provider])` makes
+/// the error thrown for a core error, an instance of the class of its code.
 #[napi(
     js_name = "__setErrorFactory",
-    ts_args_type = "factory: (code: string, message: string, provider: string | null) => Error"
+    ts_args_type = "factory: (args: [code: string, message: string, provider: string | null]) => Error"
 )]
 pub fn set_error_factory(
     env: Env,

@@ -11,7 +11,11 @@ const HOST = 'db.abc.us-east-1.rds.amazonaws.com';
 test('kind and signPort, as Python has them', () => {
   const rds = new rdsIam.Signer({ host: HOST, user: 'app', credentials: creds });
   assert.deepStrictEqual([rds.kind, rds.signPort, rds.signHost], ['rds', 5432, HOST]);
-  const dsql = new rdsIam.Signer({ host: 'abc.dsql.us-east-1.on.aws', credentials: creds });
+  const dsql = new rdsIam.Signer({
+    host: 'abc.dsql.us-east-1.on.aws',
+    kind: 'dsql_connect',
+    credentials: creds,
+  });
   assert.deepStrictEqual([dsql.kind, dsql.user], ['dsql_connect', undefined]);
   const admin = new rdsIam.Signer({
     host: 'abc.dsql.us-east-1.on.aws',
@@ -20,13 +24,14 @@ test('kind and signPort, as Python has them', () => {
   });
   assert.strictEqual(admin.kind, 'dsql_admin');
   const cache = new rdsIam.Signer({
-    host: 'c.serverless.use1.cache.amazonaws.com',
+    host: 'my-cache',
     user: 'u',
     region: 'us-east-1',
     kind: 'memorydb',
     credentials: creds,
   });
-  assert.deepStrictEqual([cache.kind, cache.signPort], ['memorydb', 6379]);
+  // A cache's token names the cache alone: signHost is its name, no port.
+  assert.deepStrictEqual([cache.kind, cache.signHost, cache.port], ['memorydb', 'my-cache', 6379]);
 });
 
 test('signHost is what the option took: host:port when a port was given or differs', () => {

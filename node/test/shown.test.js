@@ -67,7 +67,7 @@ test('token info: the token reads as a property and prints as <redacted>', async
 test('a Signer shows host, port, user, region and kind (and signHost when it differs)', () => {
   const s = new rdsIam.Signer({ host: HOST, user: 'app', credentials });
   assert.strictEqual(
-    util.inspect(s),
+    util.inspect(s, { breakLength: Number.POSITIVE_INFINITY }),
     `Signer { host: '${HOST}', port: 5432, user: 'app', region: 'us-east-1', kind: 'rds' }`,
   );
   const t = new rdsIam.Signer({
@@ -146,7 +146,7 @@ test('every public object we return prints no token and no secret', async () => 
     }
     assert.match(
       util.inspect(proxy),
-      /^LocalProxy \{ url: 'postgresql:\/\/app@127\.0\.0\.1:\d+\/app/,
+      /^LocalProxy \{\s+url: 'postgresql:\/\/app@127\.0\.0\.1:\d+\/app/,
     );
   } finally {
     // `await using p = await rdsIam.proxy(...)` calls this at the end of the block.
