@@ -92,7 +92,17 @@ test('CommonJS and ESM imports give the same objects', () => {
   assert.deepStrictEqual(out, {
     same: true,
     keys: [
+      'CredentialsExpired',
+      'ERROR_CODES',
+      'InvalidArgument',
+      'InvalidEndpoint',
+      'NoCredentials',
+      'NoNativeBuild',
+      'NoRegion',
+      'ProviderError',
+      'RdsIamError',
       'Signer',
+      'Timeout',
       'VERSION',
       'caBundle',
       'clearCaches',
@@ -119,7 +129,7 @@ test('CommonJS and ESM imports give the same objects', () => {
   ).trim();
   assert.strictEqual(
     cjsKeys,
-    'Signer,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,proxy,redis,sequelize,sign,stats,tls,tlsCovered',
+    'CredentialsExpired,ERROR_CODES,InvalidArgument,InvalidEndpoint,NoCredentials,NoNativeBuild,NoRegion,ProviderError,RdsIamError,Signer,Timeout,VERSION,caBundle,clearCaches,ioredis,iovalkey,mysql2,pg,postgres,proxy,redis,sequelize,sign,stats,tls,tlsCovered',
   );
 });
 
@@ -148,6 +158,7 @@ test('util.inspect, JSON.stringify and errors never show a secret', async () => 
     user: 'app',
     region: 'us-east-1',
     signHost: 'db.abc.us-east-1.rds.amazonaws.com',
+    kind: 'rds',
   });
   // an error from a bad option does not echo the credentials either
   const err = (() => {
