@@ -103,38 +103,50 @@ function makeCacheHooks(tls) {
     const every = refreshMs(options, helper);
     const { refreshEvery: _e, ca, caPem, verify, servername, ...rest } = options;
     const Redis = load(pkg, helper);
-    const lazy = rest.lazyConnect === true;
     const settings = {
       host: signer.host,
       port: signer.port,
       ...rest,
       username: signer.user,
-      // Set by connect() below before every (re)connect; never printed with the options.
+      // Read from `current` at every (re)connect (below); never printed with the options.
       password: undefined,
       lazyConnect: true,
     };
     if (rest.tls === undefined) settings.tls = tls({ ca, caPem, verify, servername });
     const client = new Redis(settings);
-    // ioredis reads `options.password` synchronously at every (re)connect, and reconnects
-    // through `this.connect()`. So each connect first awaits the signer's token (settled at
-    // once when it is cached; a credential fetch never blocks the event loop) and the read
-    // then gets that token. `tokenSync()` is only the fallback for a read outside connect().
+    // ioredis reads `options.password` synchronously at every (re)connect. The token is fetched
+    // ahead, asynchronously (a credential refresh never blocks the event loop): before the first
+    // connect, and on 'reconnecting' (during ioredis's retry delay). The read takes that token
+    // while it has a minute left; only a read with none at hand (a command sent before the
+    // first token arrived, a zero retry delay) falls back to `tokenSync()`.
     let current;
+    const fetchToken = () =>
+      signer.tokenInfo().then((info) => {
+        current = info;
+        return info;
+      });
     Object.defineProperty(client.options, 'password', {
-      get: () => current ?? signer.tokenSync(),
+      get: () =>
+        current && current.expiresAt.getTime() - Date.now() > 60_000
+          ? current.token
+          : signer.tokenSync(),
       set: () => {},
       enumerable: false,
       configurable: true,
     });
-    const connect = client.connect;
-    client.connect = async function connectWithToken(...args) {
-      const before = client.status;
-      current = await signer.token();
-      // disconnect() while the token was on its way: stay closed.
-      if (client.status === 'end' && before !== 'end') return undefined;
-      return connect.apply(this, args);
-    };
-    if (!lazy) client.connect().catch(() => {});
+    client.on('reconnecting', () => {
+      fetchToken().catch(() => {});
+    });
+    if (rest.lazyConnect !== true) {
+      fetchToken().then(
+        () => {
+          if (client.status === 'wait') client.connect().catch(() => {});
+        },
+        (err) => {
+          if (client.listenerCount('error') > 0) client.emit('error', err);
+        },
+      );
+    }
     let timer = null;
     const reauth = async () => {
       if (client.status !== 'ready') return;
