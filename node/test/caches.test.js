@@ -226,6 +226,13 @@ for (const [name, make] of [
   test(`${name} re-AUTHs on a timer (one connection lives) and reconnects with a fresh token`, async () => {
     await withShortCut(async () => {
       const signer = cacheSigner('elasticache', db.cacheName, { reuseFor: 0.1 });
+      // No reconnect blocks the event loop on tokenSync(): the token is fetched ahead.
+      let syncCalls = 0;
+      const tokenSync = signer.tokenSync;
+      signer.tokenSync = function counted() {
+        syncCalls += 1;
+        return tokenSync.call(this);
+      };
       const mark = db.mark();
       const client = make(signer, ioOptions({ refreshEvery: 0.2, retryStrategy: () => 50 }));
       const plain = new IoRedis(
@@ -239,6 +246,8 @@ for (const [name, make] of [
       );
       plain.on('error', () => {});
       const id = await client.client('ID');
+      // (a command sent before the first token arrived may read it with tokenSync() once)
+      const syncAtStart = syncCalls;
       await plain.ping();
       await db.setMaxAge(1);
       await sleep(2000);
@@ -249,6 +258,7 @@ for (const [name, make] of [
       client.disconnect(true);
       await new Promise((r) => client.once('ready', r));
       assert.notStrictEqual(await client.client('ID'), id);
+      assert.strictEqual(syncCalls, syncAtStart, 'tokenSync() was called on a reconnect');
       await client.quit();
       const log = db.logSince(mark);
       assert.ok(log.some((e) => e.outcome === 'closed' && e.reason === 'max_connection_age'));
