@@ -102,10 +102,10 @@ export declare class Signer {
 }
 
 /**
- * Internal (called once by the package's entry): `factory(code, message, provider)` makes the
- * error thrown for a core error, an instance of the class of its code.
+ * Internal (called once by the package's entry): `factory([code, message, provider])` makes
+ * the error thrown for a core error, an instance of the class of its code.
  */
-export declare function __setErrorFactory(factory: (code: string, message: string, provider: string | null) => Error): void
+export declare function __setErrorFactory(factory: (args: [code: string, message: string, provider: string | null]) => Error): void
 
 /** The Amazon RDS root CA certificates (PEM) shipped with the package. */
 export declare function caBundlePem(): string
