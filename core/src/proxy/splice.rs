@@ -75,4 +75,79 @@ mod tests {
             (8, 16)
         );
     }
+
+    /// A TLS client leg and the server end it talks to, over a `capacity`-byte pipe.
+    async fn tls_pair(
+        capacity: usize,
+    ) -> (
+        tokio_rustls::client::TlsStream<tokio::io::DuplexStream>,
+        tokio_rustls::server::TlsStream<tokio::io::DuplexStream>,
+    ) {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+        let made = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
+        let cert: CertificateDer<'static> = made.cert.der().clone();
+        let key = PrivateKeyDer::try_from(made.signing_key.serialize_der()).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let (near, far) = tokio::io::duplex(capacity);
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
+        let name = ServerName::try_from("localhost").unwrap();
+        let (c, s) = tokio::join!(connector.connect(name, near), acceptor.accept(far));
+        (c.unwrap(), s.unwrap())
+    }
+
+    /// Issue 32, defect 1: the last bytes written into a TLS leg whose socket is full stay in
+    /// rustls's buffer until something flushes them. The client then waits for the server's
+    /// answer and sends nothing more, so the splice must flush while its reader is pending.
+    /// The server starts reading only once the splice has written the client's last byte into
+    /// the TLS leg (the pipe is full by then, so the tail is in rustls, not in the pipe).
+    #[tokio::test]
+    async fn the_tail_written_into_a_full_tls_leg_reaches_a_slow_reader() {
+        let (upstream_tls, mut server) = tls_pair(1024).await;
+        let (mut client, client_end) = tokio::io::duplex(1 << 20);
+        let mut sent: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        sent.extend_from_slice(b"THE END");
+        client.write_all(&sent).await.unwrap(); // and then waits, with its write side open
+        let (a, b) = (AtomicU64::new(0), AtomicU64::new(0));
+        let proxy = splice(client_end, upstream_tls, &a, &b);
+        let slow_reader = async {
+            while a.load(Ordering::Relaxed) < sent.len() as u64 {
+                tokio::task::yield_now().await;
+            }
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 512];
+            while !got.ends_with(b"THE END") {
+                let n = server.read(&mut chunk).await.unwrap();
+                assert_ne!(n, 0, "the upstream leg closed early");
+                got.extend_from_slice(&chunk[..n]);
+                tokio::task::yield_now().await;
+            }
+            got
+        };
+        let got = tokio::select! {
+            _ = proxy => panic!("the splice ended while both peers were open"),
+            got = tokio::time::timeout(std::time::Duration::from_secs(5), slow_reader) => got,
+        };
+        let got = got.unwrap_or_else(|_| {
+            panic!(
+                "the final marker never arrived: {} of {} bytes were read from the client",
+                a.load(Ordering::Relaxed),
+                sent.len()
+            )
+        });
+        assert_eq!(got, sent);
+    }
 }
