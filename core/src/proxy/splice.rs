@@ -1,9 +1,17 @@
 //! After the login, bytes are copied both ways unparsed. One side's EOF shuts down the other
 //! side's write (half-close), and the copy goes on the other way until that side ends too.
+//!
+//! A TLS leg may accept a write while its records still sit in rustls's buffer (the socket was
+//! full): each direction flushes whenever its reader has nothing to give, as
+//! `tokio::io::copy_bidirectional` does, so the tail of a large COPY is never held back while
+//! the peer waits for it.
 
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// PostgreSQL's own socket buffer size; two per session, so 1000 idle sessions hold 16 MB.
 const BUFFER: usize = 8 * 1024;
@@ -15,14 +23,36 @@ where
     W: AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; BUFFER];
+    // Written since the last flush.
+    let mut unflushed = false;
     loop {
-        let n = from.read(&mut buf).await?;
+        let n = poll_fn(|cx| {
+            let mut read = ReadBuf::new(&mut buf);
+            match Pin::new(&mut from).poll_read(cx, &mut read) {
+                Poll::Ready(done) => Poll::Ready(done.map(|()| read.filled().len())),
+                Poll::Pending => {
+                    // Nothing to copy for now: push out what `to` still holds. A pending
+                    // flush registers the waker too, so the task comes back to finish it.
+                    if unflushed {
+                        match Pin::new(&mut to).poll_flush(cx) {
+                            Poll::Ready(Ok(())) => unflushed = false,
+                            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                            Poll::Pending => {}
+                        }
+                    }
+                    Poll::Pending
+                }
+            }
+        })
+        .await?;
         if n == 0 {
             break;
         }
         to.write_all(&buf[..n]).await?;
+        unflushed = true;
         counter.fetch_add(n as u64, Ordering::Relaxed);
     }
+    // shutdown() flushes first.
     to.shutdown().await
 }
 
@@ -48,6 +78,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
 
     #[tokio::test]
     async fn a_half_close_reaches_the_other_side_and_the_reply_still_comes_back() {
