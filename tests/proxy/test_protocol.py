@@ -81,6 +81,33 @@ def test_a_bad_opening_packet_gets_08p01(proxy: Proxy, opening: bytes, said: str
         assert c.closed_by_peer()
 
 
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("user", "iam_user"), ("database", "iamdb"), ("user", "postgres")],
+        [("user", "iam_user"), ("database", "iamdb"), ("database", "postgres")],
+        [("user", "iam_user"), ("options", "-c a=1"), ("database", "iamdb"), ("options", "")],
+    ],
+    ids=["user", "database", "options"],
+)
+def test_a_repeated_startup_parameter_gets_08p01(
+    proxy: Proxy, iamdb: Any, pairs: list[tuple[str, str]]
+) -> None:
+    """Issue 32, defect 2: the proxy checked the first `user` against --users and PostgreSQL
+    logs in as the last. A repeated key is refused before anything is signed or dialled."""
+    mark, db_mark = len(proxy.text()), iamdb.mark()
+    repeated = pairs[-1][0]
+    with pgwire.Conn(proxy.port) as c:
+        c.send(pgwire.startup_packet(pairs))
+        login = c.finish_login()
+        assert login.error is not None, "logged in with a repeated startup parameter"
+        assert login.error["C"] == "08P01", login.error
+        assert f'"{repeated}" more than once' in login.error["M"], login.error
+        assert c.closed_by_peer()
+    assert "login refused (08P01)" in proxy.text()[mark:]
+    assert iamdb.log_since(db_mark) == [], "the database was reached"
+
+
 def superuser(iamdb: Any) -> psycopg.Connection[Any]:
     return psycopg.connect(iamdb.pg_superuser_dsn, autocommit=True)
 
