@@ -129,7 +129,7 @@ def test_node_postgres_with_a_plain_connection_string(proxy: Proxy) -> None:
     out = run(["node", str(HERE / "pg_who.js"), proxy.url()], cwd=REPO)
     got = json.loads(out.stdout)
     assert got["user"] == "iam_user"
-    assert got["processID"] != got["backendPid"], "the client holds the proxy's key"
+    assert got["processID"] == got["backendPid"], "the server's pid, the proxy's secret"
     refused = run(
         ["node", str(HERE / "pg_who.js"), proxy.url(user="postgres")], cwd=REPO, check=False
     )
