@@ -489,6 +489,36 @@ mod tests {
         assert_eq!(invalid_param(o), Param::ClusterId);
     }
 
+    /// Issue 32, defect 6: the proxy makes one signer per user from its first user's.
+    #[test]
+    fn for_user_on_dsql_signs_the_users_kind_unless_the_kind_was_given() {
+        let kind = |s: &Signer, user: &str| {
+            let s = s.for_user(user).unwrap();
+            assert_eq!(s.user(), Some(user));
+            s.spec().kind()
+        };
+        let mut o = options();
+        o.host = "abc.dsql.us-east-1.on.aws".into();
+        o.user = Some("app".into());
+        let app = o.clone().build().unwrap();
+        assert_eq!(kind(&app, "admin"), TokenKind::DsqlAdmin);
+        assert_eq!(kind(&app, "other"), TokenKind::DsqlConnect);
+        let admin = app.for_user("admin").unwrap();
+        assert_eq!(kind(&admin, "app"), TokenKind::DsqlConnect);
+        o.user = Some("admin".into());
+        assert_eq!(
+            kind(&o.clone().build().unwrap(), "app"),
+            TokenKind::DsqlConnect
+        );
+        o.kind = Some(TokenKind::DsqlConnect);
+        assert_eq!(
+            kind(&o.clone().build().unwrap(), "admin"),
+            TokenKind::DsqlConnect
+        );
+        o.kind = Some(TokenKind::DsqlAdmin);
+        assert_eq!(kind(&o.build().unwrap(), "app"), TokenKind::DsqlAdmin);
+    }
+
     #[test]
     fn a_dsql_host_without_a_kind_is_dsql_and_needs_a_user() {
         let mut o = options();
