@@ -103,6 +103,8 @@ pub(crate) struct Checked {
     pub(crate) connect: Endpoint,
     pub(crate) login_user: Option<String>,
     pub(crate) spec: TokenSpec,
+    /// The kind was given (`kind`), not inferred from the endpoint and user.
+    pub(crate) kind_given: bool,
     pub(crate) source: CredentialSource,
     pub(crate) role: Option<AssumeRole>,
     pub(crate) policy: ReusePolicy,
@@ -216,6 +218,7 @@ impl SignerOptions {
             connect,
             login_user,
             spec,
+            kind_given: self.kind.is_some(),
             source,
             role,
             policy: ReusePolicy {
