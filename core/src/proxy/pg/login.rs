@@ -1,7 +1,7 @@
 //! The upstream login: TLS (verify-full against the signed host), the client's StartupMessage
 //! with every parameter as sent, the token on AuthenticationCleartextPassword, and the
-//! server's answers up to ReadyForQuery relayed to the client — with the proxy's own
-//! BackendKeyData in place of the server's, so that cancel requests come to the proxy.
+//! server's answers up to ReadyForQuery relayed to the client — with the proxy's own secret in
+//! the server's BackendKeyData (the pid stays the server's), so cancel requests come to the proxy.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
