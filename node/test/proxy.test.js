@@ -102,7 +102,7 @@ test('a user not allowed gets SQLSTATE 28000 naming the allowed list', async () 
     await assert.rejects(client.connect(), (e) => {
       assert.strictEqual(e.code, '28000');
       assert.match(e.message, /user "someone_else" may not log in/);
-      assert.match(e.message, new RegExp(`allowed: reader, ${db.user}`));
+      assert.doesNotMatch(e.message, /allowed/); // the users list is the proxy's log's
       return true;
     });
   } finally {
@@ -118,7 +118,7 @@ test('the signer user is the one allowed by default', async () => {
     });
     await assert.rejects(client.connect(), (e) => {
       assert.strictEqual(e.code, '28000');
-      assert.match(e.message, new RegExp(`allowed: ${db.user}$`));
+      assert.match(e.message, /user "admin" may not log in through this proxy$/);
       return true;
     });
   } finally {
@@ -306,7 +306,8 @@ test('mysql: a mysql2 client logs in through the proxy with no password', async 
       mysql.createConnection({ host: p.host, port: p.port, user: 'someone_else' }),
       (e) => {
         assert.strictEqual(e.errno, 1045);
-        assert.match(e.message, new RegExp(`allowed: ${db.user}`));
+        assert.match(e.message, /user "someone_else" may not log in/);
+        assert.doesNotMatch(e.message, /allowed/);
         return true;
       },
     );

@@ -73,7 +73,7 @@ def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
         with pytest.raises(psycopg.OperationalError) as e:
             psycopg.connect(f"postgresql://someone_else@127.0.0.1:{p.port}/x?sslmode=disable")
         assert 'user "someone_else" may not log in' in str(e.value)
-        assert f"allowed: {db.user}" in str(e.value)
+        assert "allowed" not in str(e.value)  # the users list is the proxy's log's
 
         async def login() -> None:
             await asyncpg.connect(
@@ -83,14 +83,14 @@ def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
         with pytest.raises(asyncpg.PostgresError) as a:
             asyncio.run(login())
         assert a.value.sqlstate == "28000"
-        assert f"allowed: {db.user}" in str(a.value)
+        assert "allowed" not in str(a.value)
 
 
 def test_users_lists_who_may_log_in(db: Any, signer: rds_iam.Signer) -> None:
     with start(db, signer, users=["reader", db.user]) as p:
         with psycopg.connect(p.url) as conn:
             assert conn.execute(WHO).fetchone() == (db.user,)
-        with pytest.raises(psycopg.OperationalError, match=f"allowed: reader, {db.user}"):
+        with pytest.raises(psycopg.OperationalError, match='user "admin" may not log in'):
             psycopg.connect(f"postgresql://admin@127.0.0.1:{p.port}/x?sslmode=disable")
 
 
@@ -235,6 +235,7 @@ def test_mysql_a_client_logs_in_with_no_password(db: Any) -> None:
         with pytest.raises(pymysql.err.OperationalError) as e:
             pymysql.connect(host=p.host, port=p.port, user="someone_else")
         assert e.value.args[0] == 1045
-        assert f"allowed: {db.user}" in e.value.args[1]
+        assert 'user "someone_else" may not log in' in e.value.args[1]
+        assert "allowed" not in e.value.args[1]
     with pytest.raises(rds_iam.InvalidArgument, match=r"`engine`.*not an engine"):
         rds_iam.Proxy(signer, engine="oracle")  # type: ignore[arg-type]
