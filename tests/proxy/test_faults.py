@@ -38,7 +38,7 @@ def test_no_credentials_refuses_with_28000_naming_the_cause(
     assert "rds-iam proxy --doctor" in error["H"]
     assert took < FETCH_TIMEOUT, f"refused after {took:.1f} s"
     out = run(["psql", p.conninfo(sslmode="disable"), "-c", "select 1"], check=False)
-    assert out.returncode == 2 and "no AWS credentials" in out.stderr
+    assert out.returncode == 2 and "error[NoCredentials]" in out.stderr
     assert p.get("/startup") == (200, "ok\n")
     assert p.get("/liveness") == (200, "ok\n")
     assert p.get("/readiness") == (503, "no credentials fetched yet\n")

@@ -144,12 +144,19 @@ def test_keepalive_60_s_on_the_client_and_upstream_sockets(
     p = start_proxy()
     with psycopg.connect(p.url(sslmode="disable")) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
-        ss = run(["ss", "-tnopH", "state", "established"]).stdout.splitlines()
-        mine = [line for line in ss if f"pid={p.proc.pid}," in line]
-        client = [line for line in mine if re.search(rf"127\.0\.0\.1:{p.port}\s", line)]
-        up = [line for line in mine if re.search(rf"127\.0\.0\.1:{iamdb.pg_port}\s", line)]
-        assert len(client) == 1 and len(up) == 1, mine
-        for line in (client[0], up[0]):
+
+        def sockets() -> list[str] | None:
+            """The proxy's two sockets of the session, once ss shows each one's keepalive timer
+            (an ACK or retransmit timer, while one runs, is shown in its place)."""
+            ss = run(["ss", "-tnopH", "state", "established"]).stdout.splitlines()
+            mine = [line for line in ss if f"pid={p.proc.pid}," in line]
+            client = [x for x in mine if re.search(rf"127\.0\.0\.1:{p.port}\s", x)]
+            up = [x for x in mine if re.search(rf"127\.0\.0\.1:{iamdb.pg_port}\s", x)]
+            assert len(client) == 1 and len(up) == 1, mine
+            both = client + up
+            return both if all("timer:(keepalive," in x for x in both) else None
+
+        for line in wait_for("keepalive timers on both legs", sockets, every=0.2):
             assert 0 < keepalive_seconds(line) <= 60, line
 
 
@@ -202,8 +209,9 @@ def test_a_log_pipe_nobody_reads_stalls_no_session(iamdb: Any, proxy_env: dict[s
     base = f"http://127.0.0.1:{ports[1]}"
     try:
         wait_for("the health address", lambda: _answers(base), timeout=20)
-        long_name = "x" * 4000
-        for _ in range(60):  # ~60 times 4 KB of refusals' log lines: far past the pipe's 64 KiB
+        long_name = "x" * 8000
+        # 300 refusals' log lines of 8 KB: past the pipe's 64 KiB and the proxy's 1 MiB queue
+        for _ in range(300):
             with socket.create_connection(("127.0.0.1", ports[0]), timeout=5) as s:
                 s.sendall(pgwire.startup_packet({"user": long_name, "database": "iamdb"}))
                 assert s.recv(1) == b"E", "the refusal came"
@@ -222,6 +230,7 @@ def test_a_log_pipe_nobody_reads_stalls_no_session(iamdb: Any, proxy_env: dict[s
         reader.start()
         proc.wait(20)
         reader.join(20)
+        proc.stderr.close()  # type: ignore[union-attr]
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         (LOG_DIR / "a_log_pipe_nobody_reads.txt").write_bytes(b"".join(captured))
 
