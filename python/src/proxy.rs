@@ -67,6 +67,7 @@ impl PyProxy {
                 )
             })?,
             engine: engine.as_deref().map(engine_name).transpose()?,
+            ..LocalProxyOptions::default()
         };
         let core = signer.core();
         let upstream = format!("{}:{}", core.host(), core.port());
