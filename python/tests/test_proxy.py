@@ -64,7 +64,7 @@ def test_a_client_logs_in_with_no_password(db: Any, signer: rds_iam.Signer) -> N
     assert [e["outcome"] for e in entries] == ["accept"]
 
 
-def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
+def test_a_user_not_allowed_gets_28000_without_the_allowed_list(
     db: Any, signer: rds_iam.Signer
 ) -> None:
     import asyncpg
@@ -136,6 +136,19 @@ def test_client_tls_auto_serves_sslmode_require(db: Any, signer: rds_iam.Signer)
         with psycopg.connect(url) as conn:
             assert conn.execute(WHO).fetchone() == (db.user,)
             assert conn.info.pgconn.ssl_in_use
+
+
+def test_client_tls_required_refuses_a_plaintext_client_with_28000(
+    db: Any, signer: rds_iam.Signer
+) -> None:
+    with start(db, signer, client_tls="auto", client_tls_required=True) as p:
+        with pytest.raises(psycopg.OperationalError, match="requires TLS") as e:
+            psycopg.connect(p.url)
+        assert "HINT:  turn TLS on in the client: sslmode=require" in str(e.value)
+        with psycopg.connect(p.url.replace("sslmode=disable", "sslmode=require")) as conn:
+            assert conn.execute(WHO).fetchone() == (db.user,)
+    with pytest.raises(rds_iam.InvalidArgument, match="`client_tls_required`"):
+        rds_iam.Proxy(signer, client_tls_required=True)
 
 
 def test_max_connections_refuses_past_the_limit_with_53300(db: Any, signer: rds_iam.Signer) -> None:
