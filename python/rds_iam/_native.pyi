@@ -104,12 +104,14 @@ class Proxy:
 
     - ``database``: the database named in ``url``.
     - ``users``: the user names that may log in (default: ``[signer.user]``); any other is
-      refused (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+      refused (PostgreSQL SQLSTATE 28000, MySQL error 1045); the list is in the log only.
     - ``listen``: ``"127.0.0.1:5433"`` (a loopback IP address and a port; 0 picks a free one).
     - ``ca``: a PEM file of roots for the database's certificate instead of the system roots
       plus the RDS bundle.
     - ``client_tls``: TLS towards clients: ``"auto"`` (a self-signed certificate made at start,
       for ``sslmode=require``) or a ``(cert_path, key_path)`` tuple.
+    - ``client_tls_required``: refuse clients that do not turn TLS on (PostgreSQL SQLSTATE
+      28000 with a hint, MySQL error 1045); needs ``client_tls``.
     - ``max_connections``: client sessions open at once (0: no limit); past it a client gets
       "too many connections" (SQLSTATE 53300, MySQL error 1040).
     - ``engine``: ``"postgresql"`` or ``"mysql"`` (default: ``"mysql"`` for port 3306, else
@@ -132,6 +134,7 @@ class Proxy:
                 Literal["auto"], tuple[Union[str, os.PathLike[str]], Union[str, os.PathLike[str]]]
             ]
         ] = None,
+        client_tls_required: bool = False,
         max_connections: int = 0,
         engine: Optional[ProxyEngine] = None,
     ) -> Proxy: ...

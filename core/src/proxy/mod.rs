@@ -15,6 +15,7 @@ use crate::Signer;
 
 mod http;
 mod instance;
+mod limits;
 mod listen;
 mod log;
 mod metrics;
@@ -87,6 +88,10 @@ pub struct InstanceConfig {
     pub ca: Option<PathBuf>,
     /// TLS towards clients; `None` answers `N` to a client's SSLRequest.
     pub client_tls: Option<ClientTls>,
+    /// Refuse a client that does not turn TLS on (PostgreSQL: a plaintext StartupMessage gets
+    /// 28000; MySQL: a HandshakeResponse without CLIENT_SSL gets 1045). Needs `client_tls`.
+    /// Plaintext cancel requests still pass: libpq before 17 never encrypts them.
+    pub client_tls_required: bool,
     /// Allow a listen address other than loopback (anyone who reaches it logs in as this
     /// process's IAM identity).
     pub allow_non_loopback: bool,
@@ -102,8 +107,12 @@ pub struct ProxyConfig {
     pub max_connections: usize,
     /// How long open sessions may go on after SIGTERM (or [`ProxyHandle::close`]).
     pub max_sigterm_delay: Duration,
-    /// The health and metrics HTTP address (`/startup`, `/liveness`, `/readiness`, `/metrics`).
+    /// The health and metrics HTTP address (`/startup`, `/liveness`, `/readiness`, `/metrics`);
+    /// loopback unless [`ProxyConfig::allow_non_loopback_http`] is set (`/metrics` names the
+    /// databases).
     pub http_address: Option<SocketAddr>,
+    /// Allow an HTTP address other than loopback (`--allow-non-loopback`).
+    pub allow_non_loopback_http: bool,
     /// Where log lines go.
     pub log: LogSink,
     /// A client must finish its startup within this; a stalled one is dropped.
@@ -121,6 +130,7 @@ impl ProxyConfig {
             max_connections: 0,
             max_sigterm_delay: Duration::from_secs(30),
             http_address: None,
+            allow_non_loopback_http: false,
             log: LogSink::Text,
             client_timeout: Duration::from_secs(30),
             upstream_timeout: Duration::from_secs(30),
@@ -142,6 +152,8 @@ pub struct LocalProxyOptions {
     pub ca: Option<PathBuf>,
     /// TLS towards clients.
     pub client_tls: Option<ClientTls>,
+    /// Refuse clients that do not turn TLS on (needs `client_tls`).
+    pub client_tls_required: bool,
     /// Client sessions open at once (`0`: no limit).
     pub max_connections: usize,
     /// The wire protocol [default: MySQL for port 3306, else PostgreSQL].
@@ -151,4 +163,9 @@ pub struct LocalProxyOptions {
 /// A log line about the proxy or one of its databases (`instance`, may be empty).
 pub(crate) fn log_line(sink: LogSink, level: Level, instance: &str, msg: &str) {
     log_line_for(sink, level, None, instance, msg);
+}
+
+/// Waits (up to 2 s) for the log lines queued so far to be written: before the command exits.
+pub(crate) fn flush_logs() {
+    log::flush(Duration::from_secs(2));
 }

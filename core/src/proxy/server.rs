@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 use super::instance::{Instance, SharedInstance};
+use super::limits;
 use super::listen::ListenAddress;
 use super::listen::{bind, Listener};
 use super::log::{line, Level, LogSink};
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     pub client_timeout: Duration,
     pub upstream_timeout: Duration,
     max_connections: usize,
+    /// Past this many open client connections, a new one is closed at once ([`limits`]).
+    hard_cap: usize,
     open: AtomicUsize,
     all_closed: Notify,
     next_conn: AtomicU64,
@@ -112,9 +115,15 @@ async fn accept_loop(listener: Listener, instance: SharedInstance, shared: Arc<S
             },
             () = shared.draining() => break,
         };
+        let m = &instance.metrics;
+        if shared.open.load(Ordering::Acquire) >= shared.hard_cap {
+            // Unread and unlogged: a flood must cost neither descriptors nor log lines.
+            m.closed_at_cap.fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        }
         let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let open = shared.open.fetch_add(1, Ordering::AcqRel) + 1;
-        let m = &instance.metrics;
         m.open.fetch_add(1, Ordering::Relaxed);
         m.total.fetch_add(1, Ordering::Relaxed);
         let guard = OpenSession {
@@ -241,6 +250,7 @@ impl ProxyHandle {
             users,
             ca: options.ca,
             client_tls: options.client_tls,
+            client_tls_required: options.client_tls_required,
             allow_non_loopback: false,
         };
         let mut config = ProxyConfig::new(vec![instance]);
@@ -316,6 +326,7 @@ impl ProxyHandle {
             let delay = self.drain_delay;
             rt.block_on(drain(shared, delay, std::future::pending()));
             rt.shutdown_timeout(Duration::from_secs(1));
+            super::log::flush(Duration::from_secs(2));
         }
     }
 
@@ -341,6 +352,7 @@ impl ProxyHandle {
             drain(shared, delay, second).await;
         });
         rt.shutdown_timeout(Duration::from_secs(1));
+        super::log::flush(Duration::from_secs(2));
         0
     }
 }
@@ -401,6 +413,8 @@ async fn start(
             "give at least one database to proxy",
         ));
     }
+    let open_files = limits::raise_open_files();
+    let hard_cap = limits::hard_cap(config.max_connections, open_files);
     let mut instances = Vec::new();
     let mut listeners = Vec::new();
     let mut addresses = Vec::new();
@@ -416,6 +430,7 @@ async fn start(
         client_timeout: config.client_timeout,
         upstream_timeout: config.upstream_timeout,
         max_connections: config.max_connections,
+        hard_cap,
         open: AtomicUsize::new(0),
         all_closed: Notify::new(),
         next_conn: AtomicU64::new(0),
@@ -425,7 +440,9 @@ async fn start(
         instances,
     });
     let http_address = match config.http_address {
-        Some(addr) => Some(http::serve(addr, shared.clone()).await?),
+        Some(addr) => {
+            Some(http::serve(addr, config.allow_non_loopback_http, shared.clone()).await?)
+        }
         None => None,
     };
     let running = shared.instances.iter().zip(&config.instances);

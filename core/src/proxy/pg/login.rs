@@ -164,7 +164,8 @@ async fn upstream_login(
                 AUTH_MD5 | AUTH_SASL => {
                     return Err(Refusal::UpstreamRefused(format!(
                         "it asked for a {} password, not an IAM token: user \"{user}\" is not set up for IAM (GRANT rds_iam TO \"{user}\")",
-                        if auth_code(&message)? == AUTH_MD5 { "MD5" } else { "SCRAM" }
+                        if auth_code(&message)? == AUTH_MD5 { "MD5" } else { "SCRAM" },
+                        user = crate::proxy::log::shown(user),
                     ))
                     .into())
                 }

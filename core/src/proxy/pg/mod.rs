@@ -27,7 +27,8 @@ pub(crate) fn sqlstate(r: &Refusal) -> &'static str {
         Refusal::NoUser
         | Refusal::UserNotAllowed { .. }
         | Refusal::Token(_)
-        | Refusal::UpstreamRefused(_) => "28000", // invalid_authorization_specification
+        | Refusal::UpstreamRefused(_)
+        | Refusal::TlsRequired => "28000", // invalid_authorization_specification
         Refusal::Unreachable(_) | Refusal::UpstreamTls(_) => "08001", // sqlclient_unable_to_establish_sqlconnection
         Refusal::TooManyConnections(_) => "53300",                    // too_many_connections
         Refusal::Protocol(_) => "08P01",                              // protocol_violation
@@ -165,6 +166,11 @@ async fn startup(session: &Session, mut client: ClientIo) -> std::io::Result<Ope
                     process_id,
                     secret,
                 })
+            }
+            wire::Opening::Startup { .. } if !encrypted && session.instance.tls_required => {
+                // As PostgreSQL's `hostssl`-only pg_hba.conf answers a plaintext startup.
+                refuse(session, &mut client, Refusal::TlsRequired).await;
+                return Ok(Opened::Done);
             }
             wire::Opening::Startup { version, params } => {
                 return Ok(Opened::Startup {
