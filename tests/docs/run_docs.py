@@ -10,8 +10,11 @@ new block cannot slip past. tests/docs/README.md has the convention and the plac
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -87,8 +90,21 @@ def print_inventory(by: dict[str, list[Block]]) -> None:
 # ---- inside the namespace -------------------------------------------------------------------
 
 
-def sh(*cmd: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)  # type: ignore
+def sh(*cmd: str) -> subprocess.CompletedProcess[str]:
+    """Runs a set-up command; its output is shown when it fails."""
+    res = subprocess.run(cmd, text=True, capture_output=True)
+    if res.returncode:
+        raise SystemExit(f"docs: {' '.join(cmd)} failed:\n{res.stdout[-3000:]}{res.stderr[-3000:]}")
+    return res
+
+
+def loopback_up() -> None:
+    """A new network namespace's `lo` is down: bring it up (SIOCSIFFLAGS; no iproute2 needed)."""
+    get_flags, set_flags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = struct.pack("16sh", b"lo", 0)
+        flags = struct.unpack("16sh", fcntl.ioctl(s, get_flags, ifr))[1]
+        fcntl.ioctl(s, set_flags, struct.pack("16sh", b"lo", flags | iff_up))
 
 
 def start_iamdb() -> dict[str, str]:
@@ -205,9 +221,10 @@ def run_data(bs: list[Block]) -> list[tuple[Block, str]]:
     return fails
 
 
-def inside() -> int:
+def inside(only: set[str] | None) -> int:
     by, errors = inventory()
     print_inventory(by)
+    loopback_up()
     db = start_iamdb()
     work = Path(tempfile.mkdtemp(prefix="rds-iam-docs-"))
     hosts = work / "hosts"
@@ -218,6 +235,8 @@ def inside() -> int:
     env = block_env(db, work)
     fails: list[tuple[Block, str]] = []
     timings = {}
+    step_blocks = {"sql": ["sql"], "python": ["python"], "js": ["js"], "sh": ["sh"],
+                   "data": ["json", "toml"]}
     try:
         steps = [
             ("sql", lambda: run_sql(by.get("sql", []), db, env)),
@@ -231,6 +250,8 @@ def inside() -> int:
             ("data", lambda: run_data(by.get("json", []) + by.get("toml", []))),
         ]
         for name, step in steps:
+            if only and name not in only and name != "fixture":
+                continue
             t = time.monotonic()
             fails += step()
             timings[name] = time.monotonic() - t
@@ -242,7 +263,7 @@ def inside() -> int:
         print(f"\nFAILED {b.where} ({b.lang}):\n{err.rstrip()}", file=sys.stderr)
     for e in errors:
         print(f"\nUNMARKED {e}", file=sys.stderr)
-    ran = sum(len(by.get(k, [])) for k in ("sql", "python", "js", "sh", "json", "toml"))
+    ran = sum(len(by.get(k, [])) for step in timings for k in step_blocks.get(step, []))
     print(
         f"docs: ran {ran} blocks ({len(fails)} failed), {len(by.get('doctest', []))} Rust blocks"
         f" run and {len(by.get('compiled', []))} compiled by `cargo test --doc`,"
@@ -255,6 +276,7 @@ def inside() -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--list", action="store_true", help="the inventory and its marks only")
+    ap.add_argument("--only", help="run only these steps (comma-separated: sql,python,js,sh,data)")
     args = ap.parse_args()
     if args.list:
         by, errors = inventory()
@@ -266,7 +288,7 @@ def main() -> int:
         os.environ[INSIDE] = "1"
         unshare = ["unshare", "--net", "--mount", "--propagation", "private"]
         os.execvp("unshare", [*unshare, sys.executable, *sys.argv])
-    return inside()
+    return inside(set(args.only.split(",")) if args.only else None)
 
 
 if __name__ == "__main__":
