@@ -9,12 +9,13 @@
 good (process-wide), so calling it for every new connection is cheap. Driver helpers live in
 ``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2``,
 ``rds_iam.pymysql``, ``rds_iam.aiomysql``, ``rds_iam.asyncmy``, ``rds_iam.mysql_connector`` and
-``rds_iam.mysqlclient``, Django backends in ``rds_iam.django``, cache hooks in ``rds_iam.redis``
-and ``rds_iam.glide``. Each loads on first access (``import rds_iam`` is enough to write
-``rds_iam.psycopg.connect(...)``), so a program pays only for the ones it uses. They verify the
-server's certificate by default against the system roots plus the Amazon RDS CA bundle shipped in the
-package (``ca_bundle_path()``, ``ssl_context()``). ``rds_iam.Proxy(signer)`` runs a local
-PostgreSQL proxy in the process for clients that take only a URL and no password hook.
+``rds_iam.mysqlclient``, Django backends in ``rds_iam.django``, cache hooks in
+``rds_iam.redis`` and ``rds_iam.glide``. Each loads on first access (``import rds_iam`` is
+enough to write ``rds_iam.psycopg.connect(...)``), so a program pays only for the ones it uses.
+They verify the server's certificate by default against the system roots plus the Amazon RDS CA
+bundle shipped in the package (``ca_bundle_path()``, ``ssl_context()``).
+``rds_iam.Proxy(signer)`` runs a local PostgreSQL proxy in the process for clients that take
+only a URL and no password hook.
 """
 
 from __future__ import annotations
@@ -45,16 +46,38 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rds_iam import (
         aiomysql as aiomysql,
+    )
+    from rds_iam import (
         asyncmy as asyncmy,
+    )
+    from rds_iam import (
         asyncpg as asyncpg,
+    )
+    from rds_iam import (
         django as django,
+    )
+    from rds_iam import (
         glide as glide,
+    )
+    from rds_iam import (
         mysql_connector as mysql_connector,
+    )
+    from rds_iam import (
         mysqlclient as mysqlclient,
+    )
+    from rds_iam import (
         psycopg as psycopg,
+    )
+    from rds_iam import (
         psycopg2 as psycopg2,
+    )
+    from rds_iam import (
         pymysql as pymysql,
+    )
+    from rds_iam import (
         redis as redis,
+    )
+    from rds_iam import (
         sqlalchemy as sqlalchemy,
     )
     from rds_iam._tls import ca_bundle_path, ssl_context

@@ -26,11 +26,11 @@ def main() -> int:
             code = compile(
                 block["code"], block["where"], "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
             )
-            result = eval(code, namespace)  # noqa: S307 - the docs' own code, on purpose
+            result = eval(code, namespace)
             if inspect.iscoroutine(result):
                 loop.run_until_complete(result)
             print(json.dumps({"where": block["where"], "ok": True}), flush=True)
-        except BaseException:  # noqa: BLE001 - every failure is the block's result
+        except BaseException:
             failed += 1
             error = traceback.format_exc(limit=-3)
             print(json.dumps({"where": block["where"], "ok": False, "error": error}), flush=True)

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import placeholders  # noqa: E402
-from blocks import REPO, Block, blocks, pages  # noqa: E402
-from forward import Forwarder  # noqa: E402
+import placeholders
+from blocks import REPO, Block, blocks, pages
+from forward import Forwarder
 
 PY = REPO / "target/py-test-venv/bin/python"
 NODE_PROJECT = REPO / "target/node-test"
@@ -84,7 +84,7 @@ def print_inventory(by: dict[str, list[Block]]) -> None:
     print(f"docs: {total} blocks: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(by.items())))
     reasons = Counter(b.no_run_reason for b in by.get("no-run", []))
     for reason, n in reasons.most_common():
-        print(f"  no-run ×{n}: {reason}")
+        print(f"  no-run x{n}: {reason}")
 
 
 # ---- inside the namespace -------------------------------------------------------------------
@@ -153,7 +153,10 @@ def run_sql(bs: list[Block], db: dict[str, str], env: dict[str, str]) -> list[tu
         code = placeholders.substitute(b.code, db)
         res = subprocess.run(
             ["psql", db["IAMDB_PG_SUPERUSER_DSN"], "-v", "ON_ERROR_STOP=1", "-q"],
-            input=code, text=True, capture_output=True, env={**os.environ, **env},
+            input=code,
+            text=True,
+            capture_output=True,
+            env={**os.environ, **env},
         )
         if res.returncode:
             fails.append((b, res.stderr))
@@ -165,13 +168,17 @@ def run_python(bs: list[Block], db: dict[str, str], env: dict[str, str], work: P
     by_page: dict[str, list[Block]] = {}
     for b in bs:
         by_page.setdefault(b.page, []).append(b)
-    for page, page_blocks in by_page.items():
+    for page_blocks in by_page.values():
         payload = [
             {"where": b.where, "code": placeholders.substitute(b.code, db)} for b in page_blocks
         ]
         res = subprocess.run(
             [str(PY), str(Path(__file__).parent / "py_session.py")],
-            input=json.dumps(payload), text=True, capture_output=True, env=env, cwd=work,
+            input=json.dumps(payload),
+            text=True,
+            capture_output=True,
+            env=env,
+            cwd=work,
             timeout=300,
         )
         results = {}
@@ -197,8 +204,12 @@ def run_each(bs: list[Block], db, env, command, suffix: str):
         path.write_text(placeholders.substitute(b.code, db))
         try:
             res = subprocess.run(
-                [*command, str(path)], text=True, capture_output=True, env=env,
-                cwd=NODE_PROJECT, timeout=120,
+                [*command, str(path)],
+                text=True,
+                capture_output=True,
+                env=env,
+                cwd=NODE_PROJECT,
+                timeout=120,
             )
             if res.returncode:
                 fails.append((b, (res.stdout + res.stderr)[-3000:]))
@@ -235,18 +246,29 @@ def inside(only: set[str] | None) -> int:
     env = block_env(db, work)
     fails: list[tuple[Block, str]] = []
     timings = {}
-    step_blocks = {"sql": ["sql"], "python": ["python"], "js": ["js"], "sh": ["sh"],
-                   "data": ["json", "toml"]}
+    step_blocks = {
+        "sql": ["sql"],
+        "python": ["python"],
+        "js": ["js"],
+        "sh": ["sh"],
+        "data": ["json", "toml"],
+    }
     try:
         steps = [
             ("sql", lambda: run_sql(by.get("sql", []), db, env)),
             ("fixture", lambda: fixture(db) or []),
             ("python", lambda: run_python(by.get("python", []), db, env, work)),
-            ("js", lambda: run_each(by.get("js", []), db, env,
-                                    ["node", "--require", str(Path(__file__).parent /
-                                                              "node_trust.cjs")], ".mjs")),
-            ("sh", lambda: run_each(by.get("sh", []), db, env, ["bash", "-eo", "pipefail"],
-                                    ".sh")),
+            (
+                "js",
+                lambda: run_each(
+                    by.get("js", []),
+                    db,
+                    env,
+                    ["node", "--require", str(Path(__file__).parent / "node_trust.cjs")],
+                    ".mjs",
+                ),
+            ),
+            ("sh", lambda: run_each(by.get("sh", []), db, env, ["bash", "-eo", "pipefail"], ".sh")),
             ("data", lambda: run_data(by.get("json", []) + by.get("toml", []))),
         ]
         for name, step in steps:
