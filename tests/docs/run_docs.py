@@ -220,6 +220,19 @@ def run_each(bs: list[Block], db, env, command, suffix: str):
     return fails
 
 
+def logins(db: dict[str, str]) -> tuple[Counter[str], list[str]]:
+    """iamdb's verdicts while the blocks ran: accepted logins per server, and every refusal."""
+    accepted: Counter[str] = Counter()
+    refused = []
+    for line in Path(db["IAMDB_LOG"]).read_text().splitlines():
+        entry = json.loads(line)
+        if entry["outcome"] == "accept":
+            accepted[entry["server"]] += 1
+        elif entry["outcome"] != "closed":
+            refused.append(f"{entry['server']} {entry['user']}: {entry['reason']}")
+    return accepted, refused
+
+
 def run_data(bs: list[Block]) -> list[tuple[Block, str]]:
     import tomllib
 
@@ -235,6 +248,14 @@ def run_data(bs: list[Block]) -> list[tuple[Block, str]]:
 def inside(only: set[str] | None) -> int:
     by, errors = inventory()
     print_inventory(by)
+    for need, make in (
+        (PY, "make python-install"),
+        (NODE_PROJECT / "node_modules", "make node-pack"),
+    ):
+        if only and need != PY and not only & {"js", "sh"}:
+            continue
+        if not need.exists():
+            raise SystemExit(f"docs: {need} is missing: run `{make}` first")
     loopback_up()
     db = start_iamdb()
     work = Path(tempfile.mkdtemp(prefix="rds-iam-docs-"))
@@ -277,10 +298,19 @@ def inside(only: set[str] | None) -> int:
             t = time.monotonic()
             fails += step()
             timings[name] = time.monotonic() - t
+        accepted, refused = logins(db)
     finally:
         for f in forwarders:
             f.close()
         subprocess.run([str(IAMDB), "down"], capture_output=True)
+    print(
+        "iamdb accepted " + ", ".join(f"{n} {k}" for k, n in sorted(accepted.items())) + " logins"
+    )
+    for r in refused:
+        print(
+            f"\nREFUSED by iamdb: {r} (a block logged in with a token iamdb did not accept)",
+            file=sys.stderr,
+        )
     for b, err in fails:
         print(f"\nFAILED {b.where} ({b.lang}):\n{err.rstrip()}", file=sys.stderr)
     for e in errors:
@@ -292,7 +322,7 @@ def inside(only: set[str] | None) -> int:
         f" {len(by.get('no-run', []))} marked no-run, {len(errors)} unmarked; "
         + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     )
-    return 1 if fails or errors else 0
+    return 1 if fails or errors or refused else 0
 
 
 def main() -> int:
