@@ -1,4 +1,4 @@
-# rds-iam — the README's commands. Every tool a target needs is installed by the target itself.
+# rds-iam: the commands of CONTRIBUTING.md. Every tool a target needs is installed by the target.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,7 +11,7 @@ export CARGO_TERM_COLOR := never
 PY_REQS := tests/requirements.txt
 
 # Two jobs unless the command line says otherwise (`make -j1` for one): every target names what it
-# needs, so the README's commands overlap the apt, pip and npm steps with the release builds and
+# needs, so the commands overlap the apt, pip and npm steps with the release builds and
 # the builds' single-threaded LTO tails with each other (what CI runs, too).
 MAKEFLAGS += -j2
 

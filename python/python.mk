@@ -30,7 +30,7 @@ python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2
 	@ls -l $(PY_WHEEL_GLOB)
 
 # The cheap part of `make dist-check` that CI runs (make test): the full check builds and runs
-# every Linux artifact and takes too long for CI (see the README's Platforms section).
+# every Linux artifact and takes too long for CI (docs/building.md).
 wheel-audit: python-build ## The tests' manylinux2014 wheel: auditwheel show agrees with its tag, GLIBC_ <= 2.17
 	$(VENV_PY) scripts/dist/inspect_dist.py --only dist/rds_iam-*-manylinux2014_$(PY_ARCH)*.whl
 
