@@ -131,7 +131,7 @@ def block_env(db: dict[str, str], work: Path) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(work / "no-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
         "SSL_CERT_FILE": str(ca),  # the system roots + iamdb's CA (Python, libpq, Rust)
-        "DOCS_EXTRA_CA": db["IAMDB_CA_FILE"],  # node_trust.cjs
+        "DOCS_EXTRA_CA": db["IAMDB_CA_FILE"],  # node_trust.js
     }
 
 
@@ -285,7 +285,7 @@ def inside(only: set[str] | None) -> int:
                     by.get("js", []),
                     db,
                     env,
-                    ["node", "--require", str(Path(__file__).parent / "node_trust.cjs")],
+                    ["node", "--require", str(Path(__file__).parent / "node_trust.js")],
                     ".mjs",
                 ),
             ),
