@@ -259,7 +259,8 @@ def main() -> int:
     for a in artifacts:
         print(describe(a))
     for s in sdists:
-        print(f"python/{s.name:<62} {s.stat().st_size / 1e6:6.2f} MB  (sdist)")
+        pages = registry_pages.sdist(s, problems)
+        print(f"python/{s.name:<62} {s.stat().st_size / 1e6:6.2f} MB  (sdist)  {pages}")
     if not ns.only:
         print(registry_pages.crate(problems))
     for p in problems:

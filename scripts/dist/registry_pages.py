@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +34,19 @@ def wheel(name: str, files: list[tuple[str, bytes]], problems: list[str]) -> str
     licenses = [n for n in by_name if re.search(r"\.dist-info/licenses/LICENSE$", n)]
     if not licenses or not _same(by_name[licenses[0]], LICENSE):
         problems.append(f"{name}: no .dist-info/licenses/LICENSE with the Apache-2.0 text")
+    return "README: python/README.md, LICENSE"
+
+
+def sdist(path: Path, problems: list[str]) -> str:
+    """The sdist (what pip builds elsewhere) carries the same PKG-INFO description and LICENSE."""
+    with tarfile.open(path) as t:
+        files = {m.name.split("/", 1)[-1]: m for m in t.getmembers() if m.isfile()}
+        read = lambda n: t.extractfile(files[n]).read() if n in files else b""  # type: ignore[union-attr]  # noqa: E731
+        body = read("PKG-INFO").decode().partition("\n\n")[2]
+        if not _same(body, (REPO / "python/README.md").read_text()):
+            problems.append(f"{path.name}: its PKG-INFO description is not python/README.md")
+        if not _same(read("LICENSE"), LICENSE):
+            problems.append(f"{path.name}: no LICENSE with the Apache-2.0 text")
     return "README: python/README.md, LICENSE"
 
 
