@@ -13,6 +13,7 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -200,7 +201,10 @@ def run_each(bs: list[Block], db, env, command, suffix: str):
     fails = []
     for b in bs:
         name = b.where.replace("/", "_").replace(":", "_").replace(".", "_")
-        path = NODE_PROJECT / f"docs-{name}{suffix}"
+        # A folder of its own inside the project: `rds-iam` resolves from the project's
+        # node_modules, and node-test, running beside, never sees these files.
+        path = NODE_PROJECT / "docs-blocks" / f"{name}{suffix}"
+        path.parent.mkdir(exist_ok=True)
         path.write_text(placeholders.substitute(b.code, db))
         try:
             res = subprocess.run(
@@ -303,6 +307,9 @@ def inside(only: set[str] | None) -> int:
         for f in forwarders:
             f.close()
         subprocess.run([str(IAMDB), "down"], capture_output=True)
+        shutil.rmtree(NODE_PROJECT / "docs-blocks", ignore_errors=True)
+        subprocess.run(["umount", "/etc/hosts"], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
     print(
         "iamdb accepted " + ", ".join(f"{n} {k}" for k, n in sorted(accepted.items())) + " logins"
     )
