@@ -217,6 +217,8 @@ def run_each(bs: list[Block], db, env, command, suffix: str):
             )
             if res.returncode:
                 fails.append((b, (res.stdout + res.stderr)[-3000:]))
+            elif os.environ.get("DOCS_VERBOSE"):
+                print(f"--- {b.where}\n{res.stdout}{res.stderr}")
         except subprocess.TimeoutExpired:
             fails.append((b, "did not finish in 120 s (a pool or client left open?)"))
         finally:
