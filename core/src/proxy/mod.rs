@@ -4,8 +4,9 @@
 //! verify-full TLS, then splices the two connections.
 //!
 //! The frame here knows no engine: listeners, limits, health and metrics, logs, shutdown
-//! ([`server`]), the upstream and client TLS legs ([`tls`]), and the splice. Each engine's
-//! handshake sits in its own module ([`pg`]) and sees the frame through [`session::Session`].
+//! (`server`), the upstream and client TLS legs (`tls`), and the splice. Each engine's
+//! handshake sits in its own module (`pg`) and sees the frame through `session::Session`
+//! (private modules: plain names, so docs.rs shows no broken links).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
