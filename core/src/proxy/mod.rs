@@ -3,12 +3,11 @@
 //! with no password; the proxy logs in upstream with a token from the shared cache over
 //! verify-full TLS, then splices the two connections.
 //!
-//! The frame knows no engine: configuration ([`config`]), listeners ([`listen`]), limits,
-//! health and metrics ([`http`]), logs, shutdown ([`server`], [`shared`]), the upstream and
-//! client TLS legs ([`tls`]), and the splice. Each engine (PostgreSQL in [`pg`], MySQL in
-//! [`mysql`]) implements [`protocol::Protocol`] and sees the frame through
-//! [`session::Session`]; [`engines`] is the one place that lists them. Imports run one way:
-//! engines → frame.
+//! The frame knows no engine: configuration (`config`), listeners (`listen`), limits, health
+//! and metrics (`http`), logs, shutdown (`server`, `shared`), the upstream and client TLS legs
+//! (`tls`), and the splice. Each engine (PostgreSQL in `pg`, MySQL in `mysql`) implements
+//! `protocol::Protocol` and sees the frame through `session::Session`; `engines` is the one
+//! place that lists them. Imports run one way: engines → frame.
 
 use std::time::Duration;
 

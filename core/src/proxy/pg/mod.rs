@@ -19,7 +19,7 @@ mod wire;
 pub(crate) use protocol::Postgres;
 
 /// The ALPN protocol PostgreSQL 17's direct SSL requires.
-pub(crate) const ALPN: &[&[u8]] = &[b"postgresql"];
+const ALPN: &[&[u8]] = &[b"postgresql"];
 
 /// The SQLSTATE a refusal is sent with.
 pub(crate) fn sqlstate(r: &Refusal) -> &'static str {
