@@ -73,4 +73,18 @@ mod tests {
         assert_eq!(mysql.socket_name(3306), "mysqld-3306.sock");
         assert!(mysql.alpn().is_empty());
     }
+
+    #[test]
+    fn each_engine_spells_the_in_process_proxys_url() {
+        let pg = Engine::Postgres.protocol();
+        assert_eq!(
+            pg.local_url("app", "127.0.0.1:6543", "db"),
+            "postgresql://app@127.0.0.1:6543/db?sslmode=disable"
+        );
+        let mysql = Engine::Mysql.protocol();
+        assert_eq!(
+            mysql.local_url("app", "127.0.0.1:3307", ""),
+            "mysql://app@127.0.0.1:3307/"
+        );
+    }
 }
