@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 const MAX_REQUESTS: usize = 64;
 
 use super::metrics;
-use super::server::Shared;
+use super::shared::Shared;
 use crate::{Error, Result};
 
 /// Binds `addr` (loopback unless `allow_non_loopback`) and serves until the runtime stops;

@@ -10,9 +10,11 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+use super::config::InstanceConfig;
+use super::keepalive::keepalive;
 use super::log::shown;
 use super::metrics::InstanceMetrics;
-use super::{tls, Engine, InstanceConfig};
+use super::tls;
 use crate::sync::lock;
 use crate::{Error, Signer, Surface};
 
@@ -109,7 +111,6 @@ impl Refusal {
 pub(crate) struct Instance {
     /// `host:port` of the database, as dialled: the label of its metrics and log lines.
     pub name: String,
-    pub engine: Engine,
     base: Signer,
     users: Option<Vec<String>>,
     signers: Mutex<HashMap<String, Signer>>,
@@ -119,18 +120,12 @@ pub(crate) struct Instance {
     /// `--client-tls-required`: a client that does not turn TLS on is refused.
     pub tls_required: bool,
     pub metrics: InstanceMetrics,
-    pub pg: super::pg::State,
-    /// MySQL: the server's last greeting and the connection ids given out.
-    pub mysql: super::mysql::State,
 }
 
 impl Instance {
-    /// Checks what can be checked before listening: the TLS legs load.
-    pub(crate) fn new(c: &InstanceConfig) -> Result<Instance, Error> {
-        let alpn: &[&[u8]] = match c.engine {
-            Engine::Postgres => super::pg::ALPN,
-            Engine::Mysql => &[],
-        };
+    /// Checks what can be checked before listening: the TLS legs load. Client TLS offers the
+    /// engine's `alpn`.
+    pub(crate) fn new(c: &InstanceConfig, alpn: &[&[u8]]) -> Result<Instance, Error> {
         let upstream = tls::upstream_config(c.ca.as_deref(), &[])
             .map_err(|e| Error::invalid_argument("ca", e))?;
         let acceptor = match &c.client_tls {
@@ -151,7 +146,6 @@ impl Instance {
             .map_err(|e| Error::invalid_argument(crate::Param::SignHost, e))?;
         Ok(Instance {
             name: format!("{}:{}", c.signer.host(), c.signer.port()),
-            engine: c.engine,
             base: c.signer.clone(),
             users: c.users.clone(),
             signers: Mutex::default(),
@@ -160,8 +154,6 @@ impl Instance {
             acceptor,
             tls_required: c.client_tls_required,
             metrics: InstanceMetrics::default(),
-            pg: Default::default(),
-            mysql: Default::default(),
         })
     }
 
@@ -216,7 +208,7 @@ impl Instance {
             }
         };
         let _ = tcp.set_nodelay(true);
-        super::listen::keepalive(&tcp);
+        keepalive(&tcp);
         Ok(tcp)
     }
 

@@ -4,12 +4,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use super::config::{InstanceConfig, Listen};
+use super::keepalive::keepalive;
 use super::session::ClientIo;
-use super::{InstanceConfig, Listen};
 use crate::{Error, Result};
 
 /// Where an instance listens, once bound.
@@ -28,26 +28,6 @@ impl std::fmt::Display for ListenAddress {
             ListenAddress::Unix(p) => write!(f, "{}", p.display()),
         }
     }
-}
-
-/// Keepalive on a session's TCP socket, either leg: probes after 60 s idle, then every 10 s.
-/// Idle sessions live for hours, and AWS NAT gateways and load balancers forget a flow after
-/// 350 s idle (the system default waits 2 hours); on the client leg, a client that died
-/// without a FIN frees its slot within about two minutes instead of never.
-pub(crate) fn keepalive(tcp: &tokio::net::TcpStream) {
-    let probes = socket2::TcpKeepalive::new().with_time(Duration::from_secs(60));
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "windows",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "illumos"
-    ))]
-    let probes = probes.with_interval(Duration::from_secs(10));
-    let _ = socket2::SockRef::from(tcp).set_tcp_keepalive(&probes);
 }
 
 /// A bound listener; dropping it closes the port (and removes a unix socket's file).
@@ -82,8 +62,11 @@ impl Drop for Listener {
 }
 
 /// Binds `c`'s listener: refuses a non-loopback TCP address unless allowed, and a unix socket
-/// where the platform has none.
-pub(crate) async fn bind(c: &InstanceConfig) -> Result<(Listener, ListenAddress)> {
+/// where the platform has none. A unix socket is named `unix_socket_name` (the engine's).
+pub(crate) async fn bind(
+    c: &InstanceConfig,
+    unix_socket_name: &str,
+) -> Result<(Listener, ListenAddress)> {
     match &c.listen {
         Listen::Tcp(addr) => {
             if !addr.ip().is_loopback() && !c.allow_non_loopback {
@@ -105,15 +88,15 @@ pub(crate) async fn bind(c: &InstanceConfig) -> Result<(Listener, ListenAddress)
         }
         #[cfg(unix)]
         Listen::UnixDir(dir) => {
-            let name = unix::socket_name(c.engine, c.signer.port());
-            let (path, l) = unix::bind_private(dir, &name)?;
+            let (path, l) = unix::bind_private(dir, unix_socket_name)?;
             Ok((Listener::Unix(l, path.clone()), ListenAddress::Unix(path)))
         }
         #[cfg(not(unix))]
         Listen::UnixDir(dir) => Err(Error::invalid_argument(
             "unix_socket",
             format!(
-                "cannot listen on a unix socket in {}: this platform's runtime has no unix socket listener; use --listen 127.0.0.1:<port> instead",
+                "cannot listen on a unix socket ({}) in {}: this platform's runtime has no unix socket listener; use --listen 127.0.0.1:<port> instead",
+                unix_socket_name,
                 dir.display()
             ),
         )),
@@ -128,16 +111,7 @@ mod unix {
 
     use tokio::net::UnixListener;
 
-    use crate::proxy::Engine;
     use crate::{Error, Result};
-
-    /// The unix socket's file name for an engine's clients.
-    pub(super) fn socket_name(engine: Engine, port: u16) -> String {
-        match engine {
-            Engine::Postgres => format!(".s.PGSQL.{port}"),
-            Engine::Mysql => format!("mysqld-{port}.sock"),
-        }
-    }
 
     fn refuse(why: String) -> Error {
         Error::invalid_argument("unix_socket", why)

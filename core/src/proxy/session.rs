@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::instance::{Refusal, SharedInstance};
 use super::log::{line, shown, Level};
-use super::server::Shared;
+use super::shared::Shared;
 use super::splice::splice;
 
 /// A client stream: TCP, a unix socket, or either inside TLS.

@@ -19,10 +19,12 @@ use super::session::{ClientIo, Session};
 use wire::{Greeting, Packet, Response};
 
 mod kill;
+mod protocol;
 mod state;
 mod wire;
 
-pub(crate) use state::State;
+pub(crate) use protocol::Mysql;
+use state::State;
 
 /// The plugin the proxy offers clients: every client listed in DESIGN.md takes it, MySQL 9's
 /// included (which dropped `mysql_native_password`), and with it the proxy can answer "fast auth
@@ -84,8 +86,8 @@ impl From<Refusal> for Failed {
     }
 }
 
-/// Serves one client connection to the end.
-pub(crate) async fn serve(session: Session, mut client: ClientIo) {
+/// Serves one client connection to the end; `state` is the instance's.
+async fn serve(state: &State, session: Session, mut client: ClientIo) {
     if let Some(limit) = session.over_limit {
         return refuse(&session, &mut client, 0, Refusal::TooManyConnections(limit)).await;
     }
@@ -93,10 +95,12 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
     let started = std::time::Instant::now();
     let say = |msg: &str| session.log(Level::Warn, msg);
     // The server's last greeting; only before the first one does the proxy dial first.
-    let (mut dialled, greeting) = match session.instance.mysql.greeting() {
+    let (mut dialled, greeting) = match state.greeting() {
         Some(g) => (None, g),
         None => {
-            match tokio::time::timeout(within, connect(&session.instance, within, &say)).await {
+            match tokio::time::timeout(within, connect(&session.instance, state, within, &say))
+                .await
+            {
                 Ok(Ok((tcp, g))) => (Some(tcp), g),
                 Ok(Err(r)) => return refuse(&session, &mut client, 0, r).await,
                 Err(_) => {
@@ -106,7 +110,7 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
             }
         }
     };
-    let ours = session.instance.mysql.next_id();
+    let ours = state.next_id();
     let offered = offered_capabilities(greeting.capabilities, session.instance.acceptor.is_some());
     let mut scramble = [0u8; 20];
     let _ = getrandom::fill(&mut scramble);
@@ -144,7 +148,7 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
         let token = session.instance.token_for(&response.user).await?;
         let (tcp, greeting) = match dialled.take() {
             Some(tcp) => (tcp, greeting.clone()),
-            None => connect(&session.instance, within, &say).await?,
+            None => connect(&session.instance, state, within, &say).await?,
         };
         let (up, ok) = login(&session.instance, tcp, &greeting, &response, &token).await?;
         Ok::<_, Failed>((up, ok, greeting.connection_id))
@@ -178,7 +182,7 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
         return session.log(Level::Info, "the client left before its login finished");
     }
     session.logged_in(&user, started.elapsed());
-    let threads = session.instance.mysql.threads();
+    let threads = state.threads();
     let _mapped = threads.register(ours, thread);
     let client = kill::KillRewrite::new(client, threads.clone());
     session.splice(client, upstream).await;
@@ -209,6 +213,7 @@ fn offered_capabilities(server: u32, client_tls: bool) -> u32 {
 /// its text goes to the log (`say`), escaped, and never to the client.
 async fn connect(
     instance: &Instance,
+    state: &State,
     within: std::time::Duration,
     say: &(dyn Fn(&str) + Sync),
 ) -> Result<(TcpStream, Greeting), Refusal> {
@@ -225,7 +230,7 @@ async fn connect(
         ));
     }
     let greeting = Greeting::parse(&greeting.payload).map_err(|m| Refusal::Protocol(m.0))?;
-    instance.mysql.remember(&greeting);
+    state.remember(&greeting);
     Ok((tcp, greeting))
 }
 
@@ -441,14 +446,15 @@ async fn send_token(
 }
 
 /// `--run-connection-test`: a login as `user`.
-pub(crate) async fn login_test(
+async fn login_test(
     instance: &Instance,
+    state: &State,
     user: &str,
     within: std::time::Duration,
 ) -> Result<(), Refusal> {
     let attempt = async {
         let token = instance.token_for(user).await?;
-        let (tcp, greeting) = connect(instance, within, &|_| ()).await?;
+        let (tcp, greeting) = connect(instance, state, within, &|_| ()).await?;
         let response = Response {
             capabilities: wire::CLIENT_PROTOCOL_41
                 | wire::CLIENT_SECURE_CONNECTION

@@ -140,14 +140,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Forwards a client's CancelRequest to its backend, over TLS. As with PostgreSQL, the client
-/// gets no answer either way.
-pub(crate) async fn forward(session: &Session, process_id: u32, secret: &[u8]) {
+/// gets no answer either way. `cancels` is the instance's map.
+pub(crate) async fn forward(cancels: &State, session: &Session, process_id: u32, secret: &[u8]) {
     let instance = &session.instance;
     let Some(Target {
         conn,
         backend,
         theirs,
-    }) = instance.pg.look_up(process_id, secret)
+    }) = cancels.look_up(process_id, secret)
     else {
         session.log(
             Level::Warn,

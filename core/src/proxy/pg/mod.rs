@@ -13,13 +13,13 @@ use super::session::{ClientIo, Session};
 
 mod cancel;
 mod login;
+mod protocol;
 mod wire;
 
-pub(crate) use cancel::State;
-pub(crate) use login::login_test;
+pub(crate) use protocol::Postgres;
 
 /// The ALPN protocol PostgreSQL 17's direct SSL requires.
-pub(crate) const ALPN: &[&[u8]] = &[b"postgresql"];
+const ALPN: &[&[u8]] = &[b"postgresql"];
 
 /// The SQLSTATE a refusal is sent with.
 pub(crate) fn sqlstate(r: &Refusal) -> &'static str {
@@ -64,8 +64,8 @@ enum Opened {
     Done,
 }
 
-/// Serves one client connection to the end.
-pub(crate) async fn serve(session: Session, stream: ClientIo) {
+/// Serves one client connection to the end; `cancels` is the instance's cancel map.
+async fn serve(cancels: &cancel::State, session: Session, stream: ClientIo) {
     let within = session.client_timeout();
     match tokio::time::timeout(within, startup(&session, stream)).await {
         Err(_) => {
@@ -88,7 +88,7 @@ pub(crate) async fn serve(session: Session, stream: ClientIo) {
             process_id,
             secret,
         })) => {
-            cancel::forward(&session, process_id, &secret).await;
+            cancel::forward(cancels, &session, process_id, &secret).await;
             // The client learns that its request was handled from the close; inside TLS that
             // close must be a close_notify: libpq 17's encrypted cancel (OpenSSL 3) takes a bare
             // EOF as "SSL error: unexpected eof while reading" and reports the cancel failed.
@@ -98,7 +98,7 @@ pub(crate) async fn serve(session: Session, stream: ClientIo) {
             client,
             version,
             params,
-        })) => login::login(&session, client, version, params).await,
+        })) => login::login(cancels, &session, client, version, params).await,
     }
 }
 
