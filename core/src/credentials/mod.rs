@@ -12,6 +12,7 @@
 
 mod default_chain;
 mod diagnosis;
+mod home;
 mod process;
 mod process_output;
 mod profile;
