@@ -33,8 +33,7 @@ def vectors() -> str:
     cases = [c for c in cases if c["kind"].startswith("dsql") or c["expires_in"] == 900]
 
     def one(case: dict) -> str | None:
-        env = cli_vectors.environment(case)
-        env.pop("HOME", None)
+        env = w.clean_env(**{k: v for k, v in cli_vectors.environment(case).items() if k.startswith("AWS_")})
         r = w.run(w.CLI, cli_vectors.command(case), env)
         token = r.out.strip()
         if r.code == 0 and "X-Amz-Date=" in token:

@@ -2,8 +2,8 @@
 the files the checks write, and running an .exe under wine with a clean environment.
 
 Every Windows process here is one wine process on this machine: its stdio go to files (wine's
-node.exe fails with EBADF on a pipe) and its environment holds no AWS_ variable of ours, no HOME
-(wine drops HOME anyway: a Windows program finds %USERPROFILE%).
+node.exe fails with EBADF on a pipe) and its environment is a Windows user's (clean_env): no HOME
+(wine drops it anyway: a Windows program finds %USERPROFILE%), no variable of ours.
 """
 
 from __future__ import annotations
@@ -34,9 +34,15 @@ def win_path(p: Path) -> str:
     return "Z:" + str(p).replace("/", "\\")
 
 
+#: What the Windows processes see of this machine's environment: wine's own settings, the
+#: locale and PATH. Nothing else: no HOME, no AWS_ variable, and no Unix paths such as
+#: SSL_CERT_FILE (which a Windows program would read as a path on its current drive).
+KEPT = ("WINEPREFIX", "WINEDEBUG", "WINEARCH", "PATH", "LANG", "USER", "LOGNAME")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without AWS_ variables and HOME, IMDS off, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "HOME"}
+    """The environment a Windows process starts with here, IMDS off, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k in KEPT or k.startswith("LC_")}
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.update(extra)
     return env
