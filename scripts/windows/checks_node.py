@@ -15,12 +15,12 @@ from pathlib import Path
 import winehost as w
 
 VERSIONS = os.environ.get("WIN_NODE_VERSIONS", "20.20.2 22.23.3").split()
-NODE_DIR = Path(os.environ.get("WIN_NODE_DIR", w.ROOT / "target" / "windows" / "node"))
-PROJECT = w.ROOT / "target" / "windows" / "project"
+NODE_DIR = Path(os.environ.get("WIN_NODE_DIR", w.WIN_DIR / "node"))
+PROJECT = w.WIN_DIR / "project"
 
 
 def project() -> Path:
-    """target/windows/project with node_modules/rds-iam: package.json's `files` and the addon."""
+    """WIN_DIR/project with node_modules/rds-iam: package.json's `files` and the addon."""
     pkg = w.ROOT / "package.json"
     dest = PROJECT / "node_modules" / "rds-iam"
     shutil.rmtree(PROJECT, ignore_errors=True)

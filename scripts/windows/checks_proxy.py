@@ -45,7 +45,7 @@ def _wait_for(what: str, ready, seconds: float = 60) -> None:
 def proxy() -> str:
     db = _iamdb()
     port = _free_port()
-    log = w.ROOT / "target" / "windows" / "proxy.log"
+    log = w.WIN_DIR / "proxy.log"
     env = w.clean_env(AWS_ACCESS_KEY_ID=db["IAMDB_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=db["IAMDB_SECRET_ACCESS_KEY"],
                       AWS_CONFIG_FILE=w.win_path(w.WORK / "none"), AWS_SHARED_CREDENTIALS_FILE=w.win_path(w.WORK / "none"))
     args = [
@@ -96,3 +96,14 @@ def _cancel(db: dict[str, str], conninfo: str, log: Path) -> float:
     assert took < 5, f"cancelled only {took:.1f} s after the request"
     assert re.search(r"forwarded a cancel request for conn \d+", log.read_text(errors="replace")), log.read_text()[-2000:]
     return took
+
+
+def unix_socket_refused() -> str:
+    """`--unix-socket` on Windows: refused before anything starts, naming --listen instead."""
+    env = w.clean_env(AWS_ACCESS_KEY_ID="AKIAWINDOWSPROXY0001", AWS_SECRET_ACCESS_KEY="windows/proxy/secret")
+    sock = w.WORK / "sock"
+    r = w.run(w.CLI, ["proxy", "--host", "127.0.0.1", "--port", "5432", "--region", "us-east-1",
+                      "--unix-socket", w.win_path(sock)], env, timeout=60)
+    assert r.code != 0 and "unix_socket" in r.err and "use --listen 127.0.0.1:<port>" in r.err, r
+    assert not sock.exists(), "the refused socket directory was created"
+    return f"--unix-socket refused (exit {r.code}): {r.err.strip().splitlines()[0][:90]}…"

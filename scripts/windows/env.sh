@@ -3,7 +3,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WIN_TARGET=x86_64-pc-windows-gnu
 # A target dir of its own: the mingw-built dependencies never invalidate the Linux builds'.
-WIN_DIR="$ROOT/target/windows"
+# (Another WIN_DIR, e.g. an empty one, measures a cold run without losing this one.)
+WIN_DIR="${WIN_DIR:-$ROOT/target/windows}"
 export CARGO_TARGET_DIR="$WIN_DIR"
 # mingw-w64 (Debian's gcc 12, win32 threads) compiles ring's C and links; Rust's own default
 # linker name for this target is the same gcc.

@@ -25,6 +25,7 @@ CHECKS = {
     "explain": checks_cli.explain,
     **{f"node-{v}": checks_node.check(v) for v in checks_node.VERSIONS},
     "proxy": checks_proxy.proxy,
+    "proxy-unix-socket-refused": checks_proxy.unix_socket_refused,
 }
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WINE = os.environ.get("WINE", "/usr/lib/wine/wine64")
 PREFIX = Path(os.environ["WINEPREFIX"])
+#: scripts/windows/env.sh's WIN_DIR (target/windows) and the build's output dir in it.
+WIN_DIR = Path(os.environ["WIN_DIR"])
 BIN = Path(os.environ["WIN_BIN"])
 CLI = BIN / "rds-iam.exe"
 #: %USERPROFILE% of the prefix's user (wine names it after the Unix user).
