@@ -16,12 +16,16 @@ import winehost as w
 
 sys.path.insert(0, str(w.ROOT / "scripts" / "dist"))
 sys.path.insert(0, str(w.ROOT / "tests" / "vectors"))
-import cli_vectors  # noqa: E402  (the vectors' command lines and their checker)
-from check_sigv4 import derive  # noqa: E402
+import cli_vectors
+from check_sigv4 import derive
 
 #: A key pair of the checks' own (not a vector's), so a token shows which source signed it.
 PROFILE_KEY = ("AKIAWINDOWSPROFILE01", "windows/profile/secret/0000000000000000001")
-PROCESS_KEY = ("ASIAWINDOWSPROCESS01", "windows/process/secret/0000000000000000001", "IQoJwinTok/+=")
+PROCESS_KEY = (
+    "ASIAWINDOWSPROCESS01",
+    "windows/process/secret/0000000000000000001",
+    "IQoJwinTok/+=",
+)
 
 
 def vectors() -> str:
@@ -33,12 +37,14 @@ def vectors() -> str:
     cases = [c for c in cases if c["kind"].startswith("dsql") or c["expires_in"] == 900]
 
     def one(case: dict) -> str | None:
-        env = w.clean_env(**{k: v for k, v in cli_vectors.environment(case).items() if k.startswith("AWS_")})
+        env = w.clean_env(
+            **{k: v for k, v in cli_vectors.environment(case).items() if k.startswith("AWS_")}
+        )
         r = w.run(w.CLI, cli_vectors.command(case), env)
         token = r.out.strip()
-        if r.code == 0 and "X-Amz-Date=" in token:
-            if token == cli_vectors.expected_at_signing_time(case, token):
-                return None
+        signed = r.code == 0 and "X-Amz-Date=" in token
+        if signed and token == cli_vectors.expected_at_signing_time(case, token):
+            return None
         return f"{case['name']}: {r!r}"
 
     with ThreadPoolExecutor(4) as pool:
@@ -47,17 +53,33 @@ def vectors() -> str:
     return f"vectors {len(cases)}/{len(cases)} byte for byte through rds-iam.exe token"
 
 
-def _token_checks(token: str, key: tuple[str, ...], region: str, host: str, port: int, user: str) -> None:
+def _token_checks(
+    token: str, key: tuple[str, ...], region: str, host: str, port: int, user: str
+) -> None:
     """`token` is the one `key` signs for (host, port, user, region) at its own X-Amz-Date."""
     date = re.search(r"X-Amz-Date=(\d{8}T\d{6}Z)", token)
     assert date, f"no X-Amz-Date in the output: {token[:80]!r}"
     at = datetime.strptime(date[1], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
     case = {
-        "kind": "rds", "host": host, "port": port, "user": user, "region": region,
-        "access_key_id": key[0], "secret_access_key": key[1],
-        "session_token": key[2] if len(key) > 2 else None, "expires_in": 900, "time": at,
+        "kind": "rds",
+        "host": host,
+        "port": port,
+        "user": user,
+        "region": region,
+        "access_key_id": key[0],
+        "secret_access_key": key[1],
+        "session_token": key[2] if len(key) > 2 else None,
+        "expires_in": 900,
+        "time": at,
     }
-    assert token == derive(case)[1], f"the token is not {key[0]}'s for {host}:{port}/{user} in {region}"
+    assert token == derive(case)[1], (
+        f"the token is not {key[0]}'s for {host}:{port}/{user} in {region}"
+    )
+
+
+def _keys(profile: str, key: tuple[str, ...]) -> str:
+    """A credentials file section holding `key`."""
+    return f"[{profile}]\naws_access_key_id = {key[0]}\naws_secret_access_key = {key[1]}\n"
 
 
 def _write(path: Path, text: str) -> Path:
@@ -77,26 +99,28 @@ def profile_in_windows_home() -> str:
     """A profile from %USERPROFILE%\\.aws\\credentials and config, HOME unset."""
     aws = w.PROFILE_DIR / ".aws"
     _write(aws / "config", "[profile winhome]\noutput = json\n")
-    _write(aws / "credentials", f"[winhome]\naws_access_key_id = {PROFILE_KEY[0]}\naws_secret_access_key = {PROFILE_KEY[1]}\n")
+    _write(aws / "credentials", _keys("winhome", PROFILE_KEY))
     try:
         token = _token("eu-west-2", ["--profile", "winhome"])
         _token_checks(token, PROFILE_KEY, "eu-west-2", "127.0.0.1", 5432, "app")
     finally:
         (aws / "config").unlink()
         (aws / "credentials").unlink()
-    return f"profile from {w.win_path(aws)}\\credentials and config (HOME unset): token signed by {PROFILE_KEY[0]} in eu-west-2"
+    return (
+        f"profile from {w.win_path(aws)}\\credentials and config (HOME unset): "
+        f"token signed by {PROFILE_KEY[0]} in eu-west-2"
+    )
 
 
 def shared_files_at_windows_paths() -> str:
     """AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as Windows paths (C:\\…, with a space)."""
     config = _write(w.WORK / "files" / "config.ini", "[profile winpath]\noutput = json\n")
-    creds = _write(
-        w.WORK / "files" / "credentials.ini",
-        f"[winpath]\naws_access_key_id = {PROFILE_KEY[0]}\naws_secret_access_key = {PROFILE_KEY[1]}\n",
-    )
+    creds = _write(w.WORK / "files" / "credentials.ini", _keys("winpath", PROFILE_KEY))
     token = _token(
         "ap-southeast-2",
-        ["--profile", "winpath"], AWS_CONFIG_FILE=w.win_path(config), AWS_SHARED_CREDENTIALS_FILE=w.win_path(creds)
+        ["--profile", "winpath"],
+        AWS_CONFIG_FILE=w.win_path(config),
+        AWS_SHARED_CREDENTIALS_FILE=w.win_path(creds),
     )
     _token_checks(token, PROFILE_KEY, "ap-southeast-2", "127.0.0.1", 5432, "app")
     return f"AWS_SHARED_CREDENTIALS_FILE={w.win_path(creds)}: token signed by its profile"
@@ -107,7 +131,7 @@ def shared_files_at_windows_paths() -> str:
 PROCESS_CMD = r"""@echo off
 if not "%~1"=="two words" (echo first argument: [%~1] 1>&2 & exit /b 3)
 if not "%~2"=="plain" (echo second argument: [%~2] 1>&2 & exit /b 4)
-echo {"Version": 1, "AccessKeyId": "KEY", "SecretAccessKey": "SECRET", "SessionToken": "TOKEN", "Expiration": "2099-01-01T00:00:00Z"}
+echo {"Version": 1, "AccessKeyId": "KEY", "SecretAccessKey": "SECRET", "SessionToken": "TOKEN"}
 """
 
 
@@ -115,14 +139,20 @@ def credential_process_cmd() -> str:
     """A credential_process that is a .cmd script in a directory with a space, quoted as the AWS
     docs and botocore's Windows splitting have it: "C:\\dir\\script.cmd" "two words" plain."""
     script = w.WORK / "bin" / "get creds.cmd"
-    body = PROCESS_CMD.replace("KEY", PROCESS_KEY[0]).replace("SECRET", PROCESS_KEY[1]).replace("TOKEN", PROCESS_KEY[2])
+    body = (
+        PROCESS_CMD.replace("KEY", PROCESS_KEY[0])
+        .replace("SECRET", PROCESS_KEY[1])
+        .replace("TOKEN", PROCESS_KEY[2])
+    )
     _write(script, body)
     line = f'"{w.win_path(script)}" "two words" plain'
     config = _write(w.WORK / "process" / "config", f"[profile proc]\ncredential_process = {line}\n")
     none = _write(w.WORK / "process" / "credentials", "")
     token = _token(
         "us-west-2",
-        ["--profile", "proc"], AWS_CONFIG_FILE=w.win_path(config), AWS_SHARED_CREDENTIALS_FILE=w.win_path(none)
+        ["--profile", "proc"],
+        AWS_CONFIG_FILE=w.win_path(config),
+        AWS_SHARED_CREDENTIALS_FILE=w.win_path(none),
     )
     _token_checks(token, PROCESS_KEY, "us-west-2", "127.0.0.1", 5432, "app")
     return f"credential_process = {line}: token signed by its {PROCESS_KEY[0]} (and session token)"
@@ -132,15 +162,31 @@ def doctor() -> str:
     """`rds-iam.exe doctor --json` with environment keys and tests/fakeaws as STS."""
     fake = subprocess.Popen(
         [sys.executable, str(w.ROOT / "tests" / "fakeaws" / "fakeaws.py"), "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         url = json.loads(fake.stdout.readline())["url"]
         env = w.clean_env(
-            AWS_ACCESS_KEY_ID=PROFILE_KEY[0], AWS_SECRET_ACCESS_KEY=PROFILE_KEY[1], AWS_ENDPOINT_URL_STS=url,
-            AWS_CONFIG_FILE=w.win_path(w.WORK / "none"), AWS_SHARED_CREDENTIALS_FILE=w.win_path(w.WORK / "none"),
+            AWS_ACCESS_KEY_ID=PROFILE_KEY[0],
+            AWS_SECRET_ACCESS_KEY=PROFILE_KEY[1],
+            AWS_ENDPOINT_URL_STS=url,
+            AWS_CONFIG_FILE=w.win_path(w.WORK / "none"),
+            AWS_SHARED_CREDENTIALS_FILE=w.win_path(w.WORK / "none"),
         )
-        r = w.run(w.CLI, ["doctor", "--host", "db.abc123.us-east-1.rds.amazonaws.com", "--user", "app", "--json"], env)
+        r = w.run(
+            w.CLI,
+            [
+                "doctor",
+                "--host",
+                "db.abc123.us-east-1.rds.amazonaws.com",
+                "--user",
+                "app",
+                "--json",
+            ],
+            env,
+        )
     finally:
         fake.stdin.close()
         fake.wait(10)
@@ -149,7 +195,9 @@ def doctor() -> str:
     assert r.code == 0, r
     assert PROFILE_KEY[0] in checks.get(("credentials", "ok"), ""), report
     assert "123456789012" in checks.get(("identity", "ok"), ""), report
-    return f"doctor: exit 0, {len(report['checks'])} checks, credentials and identity ok (fakeaws STS)"
+    return (
+        f"doctor: exit 0, {len(report['checks'])} checks, credentials and identity ok (fakeaws STS)"
+    )
 
 
 def explain() -> str:

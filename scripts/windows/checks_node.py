@@ -33,6 +33,10 @@ def project() -> Path:
             if f.is_file() and fnmatch.fnmatch(rel, pattern):
                 (dest / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(f, dest / rel)
+    # The same package without its native build: what the loader says then.
+    bare = PROJECT / "bare"
+    shutil.copytree(dest, bare / "node_modules" / "rds-iam")
+    (bare / "package.json").write_text('{ "name": "rds-iam-windows-bare", "private": true }\n')
     shutil.copy(w.BIN / "rds_iam_node.dll", dest / "node" / "rds-iam.win32-x64-msvc.node")
     return PROJECT
 
@@ -42,7 +46,8 @@ _made: list[Path] = []
 
 
 def _node(version: str, script: Path, env: dict[str, str]) -> w.Ran:
-    return w.run(NODE_DIR / version / "node.exe", [w.win_path(script), w.win_path(PROJECT)], env)
+    args = [w.win_path(script), w.win_path(PROJECT), w.win_path(PROJECT / "bare")]
+    return w.run(NODE_DIR / version / "node.exe", args, env)
 
 
 def check(version: str):
@@ -76,6 +81,15 @@ def check(version: str):
         assert got["trustFile"].startswith(local) and got["trustHasBundle"], got
         assert not got["trustHasUnixRoots"], f"a Unix CA file was read on Windows: {got}"
         assert got["caFileKept"], got
+        version_of_package = json.loads((w.ROOT / "package.json").read_text())["version"]
+        missing = got["missingAddon"]
+        assert (
+            missing["code"] == "ERR_RDS_IAM_NO_NATIVE_BUILD"
+            and missing["platform"] == "win32-x64-msvc"
+        ), missing
+        assert f"npm install rds-iam-win32-x64-msvc@{version_of_package}" in missing["message"], (
+            missing
+        )
         hung = got["hung"]
         assert "seconds" in hung and hung["seconds"] < 8, f"the hung credential_process: {hung}"
         deadline = time.monotonic() + 10
@@ -83,8 +97,10 @@ def check(version: str):
             time.sleep(0.2)
         assert not left, f"still running after the fetch gave up: {left}"
         return (
-            f"node.exe v{version}: smoke.js vectors 80/80 and Signer ok; sslrootcert {got['trustFile']}; "
-            f"hung credential_process: {hung['code']} after {hung['seconds']:.1f} s, its ping ended"
+            f"node.exe v{version}: smoke.js vectors 80/80 and Signer ok; "
+            f"sslrootcert {got['trustFile']}; hung credential_process: {hung['code']} "
+            f"after {hung['seconds']:.1f} s, its ping ended; "
+            f"without the addon the loader names rds-iam-win32-x64-msvc"
         )
 
     return run

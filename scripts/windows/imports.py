@@ -13,14 +13,31 @@ import sys
 #: What a Windows 10 machine has (bcryptprimitives: Windows 8 and later; the api-ms-win-* sets
 #: are Windows' API sets).
 SYSTEM = {
-    "advapi32.dll", "bcrypt.dll", "bcryptprimitives.dll", "crypt32.dll", "kernel32.dll",
-    "msvcrt.dll", "ncrypt.dll", "ntdll.dll", "secur32.dll", "userenv.dll", "ws2_32.dll",
+    "advapi32.dll",
+    "bcrypt.dll",
+    "bcryptprimitives.dll",
+    "crypt32.dll",
+    "kernel32.dll",
+    "msvcrt.dll",
+    "ncrypt.dll",
+    "ntdll.dll",
+    "secur32.dll",
+    "userenv.dll",
+    "ws2_32.dll",
 }
 
 
 def imports(path: str) -> list[str]:
-    text = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", path], check=True, capture_output=True, text=True).stdout
-    return sorted({line.split("DLL Name:")[1].strip().lower() for line in text.splitlines() if "DLL Name:" in line})
+    text = subprocess.run(
+        ["x86_64-w64-mingw32-objdump", "-p", path], check=True, capture_output=True, text=True
+    ).stdout
+    return sorted(
+        {
+            line.split("DLL Name:")[1].strip().lower()
+            for line in text.splitlines()
+            if "DLL Name:" in line
+        }
+    )
 
 
 def main() -> int:

@@ -1,11 +1,12 @@
 'use strict';
-// Run by checks_node.py under wine's node.exe:  node.exe node_checks.js PROJECT_DIR
+// Run by checks_node.py under wine's node.exe:  node.exe node_checks.js PROJECT_DIR BARE_PROJECT_DIR
 // The package's Windows-only paths, printed as one JSON line for the Python side to judge:
 // - rdsIam.tls(): the default trust holds the RDS bundle;
 // - signer.url(): sslrootcert is the core's trust file under %LOCALAPPDATA%\rds-iam (a Windows
 //   path, percent-encoded), holding the bundle and no Unix system bundle; a caFile given as a
 //   Windows path comes back as is;
-// - a Signer whose profile's credential_process hangs: the fetch gives up after fetchTimeout.
+// - a Signer whose profile's credential_process hangs: the fetch gives up after fetchTimeout;
+// - BARE_PROJECT (the package without its addon): the loader's error names the package.
 // Environment: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_CONFIG_FILE with profile `hung`.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -42,6 +43,12 @@ async function main() {
     out.hung = { resolved: true };
   } catch (e) {
     out.hung = { code: e.code, message: e.message, seconds: (Date.now() - start) / 1000 };
+  }
+  try {
+    createRequire(path.join(path.resolve(process.argv[3]), 'package.json'))('rds-iam');
+    out.missingAddon = { loaded: true };
+  } catch (e) {
+    out.missingAddon = { code: e.code, platform: e.platform, message: e.message };
   }
   console.log(JSON.stringify(out));
 }

@@ -40,12 +40,16 @@ def main() -> int:
         start = time.monotonic()
         try:
             said = CHECKS[name]()
-        except Exception:  # noqa: BLE001 (every failure is reported, then the next check runs)
+        except Exception:  # every failure is reported, then the next check runs
             failed.append(name)
-            print(f"wine_checks: FAIL {name} ({time.monotonic() - start:.1f} s)\n{traceback.format_exc()}", flush=True)
+            took = time.monotonic() - start
+            print(f"wine_checks: FAIL {name} ({took:.1f} s)\n{traceback.format_exc()}", flush=True)
             continue
         print(f"wine_checks: ok {name} ({time.monotonic() - start:.1f} s): {said}", flush=True)
-    print(f"wine_checks: {len(names) - len(failed)}/{len(names)} checks passed" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(
+        f"wine_checks: {len(names) - len(failed)}/{len(names)} checks passed"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 
