@@ -54,6 +54,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.log(JSON.stringify({ error: String(e && e.stack) }));
+  console.log(JSON.stringify({ error: String(e?.stack) }));
   process.exitCode = 1;
 });
