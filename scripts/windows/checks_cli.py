@@ -96,13 +96,19 @@ def _token(region: str, args: list[str], **env: str) -> str:
 
 
 def profile_in_windows_home() -> str:
-    """A profile from %USERPROFILE%\\.aws\\credentials and config, HOME unset."""
+    """A profile from %USERPROFILE%\\.aws\\credentials and config, HOME unset; a profile not
+    there is reported with those files' paths."""
     aws = w.PROFILE_DIR / ".aws"
     _write(aws / "config", "[profile winhome]\noutput = json\n")
     _write(aws / "credentials", _keys("winhome", PROFILE_KEY))
     try:
         token = _token("eu-west-2", ["--profile", "winhome"])
         _token_checks(token, PROFILE_KEY, "eu-west-2", "127.0.0.1", 5432, "app")
+        # A typo: the error names the files in the Windows home (credentials/home.rs).
+        host = ["--host", "127.0.0.1", "--port", "5432", "--user", "app", "--region", "eu-west-2"]
+        r = w.run(w.CLI, ["token", *host, "--profile", "winhomme"], w.clean_env())
+        named = f"not found in {w.win_path(aws)}\\config or {w.win_path(aws)}\\credentials"
+        assert r.code != 0 and named in r.err, r
     finally:
         (aws / "config").unlink()
         (aws / "credentials").unlink()
