@@ -28,6 +28,14 @@ PROCESS_KEY = (
 )
 
 
+def core_unit_tests() -> str:
+    """The core's unit tests (`cargo test -p rds-iam --lib`, built for Windows) under wine."""
+    r = w.run(w.WIN_DIR / "rds-iam-core-tests.exe", ["--test-threads", "2"], w.clean_env())
+    summary = re.search(r"test result: ok\. (\d+) passed; 0 failed", r.out)
+    assert r.code == 0 and summary, r.out[-3000:] + r.err[-2000:]
+    return f"the core's unit tests: {summary[1]} passed"
+
+
 def vectors() -> str:
     """Every vector through `rds-iam.exe token`, four wine processes at a time (one wine start
     costs most of a second here)."""

@@ -17,6 +17,7 @@ import checks_node
 import checks_proxy
 
 CHECKS = {
+    "core-unit-tests": checks_cli.core_unit_tests,
     "vectors": checks_cli.vectors,
     "profile-in-windows-home": checks_cli.profile_in_windows_home,
     "shared-files-at-windows-paths": checks_cli.shared_files_at_windows_paths,

@@ -280,13 +280,12 @@ fn kill_group(pid: u32) {
         .status();
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
     /// Dropping a fetch before the command exits kills its process group (the shell and the
     /// command it started) and reaps the shell.
-    #[cfg(target_os = "linux")]
     #[test]
     fn a_dropped_fetch_kills_the_process_group() {
         let dir = std::env::temp_dir().join(format!("rds-iam-drop-{}", std::process::id()));
@@ -339,7 +338,6 @@ mod tests {
     }
 
     /// Whether `pid` is a live process (not gone, not a zombie).
-    #[cfg(target_os = "linux")]
     fn running(pid: i32) -> bool {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
