@@ -15,7 +15,7 @@ parts=("$@")
 crates=(-p rds-iam -p rds-iam-python -p rds-iam-node --lib --bins)
 
 windows() {
-  "$ROOT/scripts/windows/tools.sh" # mingw-w64, the Rust target, the empty libnode.dll napi-build wants
+  "$ROOT/scripts/windows/tools.sh" --no-node # mingw-w64, the Rust target, the libnode.dll napi-build wants
   (
     source "$ROOT/scripts/windows/env.sh"
     cd "$ROOT"

