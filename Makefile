@@ -93,3 +93,4 @@ include scripts/dist/dist.mk
 include scripts/matrix/matrix.mk
 include tests/proxy/proxy.mk
 include tests/docs/docs.mk
+include scripts/windows/windows.mk
