@@ -1,4 +1,4 @@
-# rds-iam — the README's commands. Every tool a target needs is installed by the target itself.
+# rds-iam: the commands of CONTRIBUTING.md. Every tool a target needs is installed by the target.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,7 +11,7 @@ export CARGO_TERM_COLOR := never
 PY_REQS := tests/requirements.txt
 
 # Two jobs unless the command line says otherwise (`make -j1` for one): every target names what it
-# needs, so the README's commands overlap the apt, pip and npm steps with the release builds and
+# needs, so the commands overlap the apt, pip and npm steps with the release builds and
 # the builds' single-threaded LTO tails with each other (what CI runs, too).
 MAKEFLAGS += -j2
 
@@ -29,7 +29,7 @@ help: ## Show the targets
 
 # Every target names what it needs, so `make test` (-j2, as CI runs it) runs them side by side
 # safely; the longest chains (the release builds behind python-test and node-test) come first.
-test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan ## Run every test suite, two at a time (installs what it needs)
+test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan docs-test ## Run every test suite, two at a time (installs what it needs)
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check, clippy -D warnings, and the bindings' shared crates built alike
@@ -92,3 +92,5 @@ include tests/parity/parity.mk
 include scripts/dist/dist.mk
 include scripts/matrix/matrix.mk
 include tests/proxy/proxy.mk
+include tests/docs/docs.mk
+include scripts/windows/windows.mk

@@ -164,7 +164,7 @@ export interface ProxyOptions {
   database?: string
   /**
    * The user names that may log in (default: `[signer.user]`); any other is refused
-   * (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+   * (PostgreSQL SQLSTATE 28000, MySQL error 1045); the list is in the log only.
    */
   users?: Array<string>
   /**
@@ -182,6 +182,11 @@ export interface ProxyOptions {
    * `sslmode=require`) or PEM files (default: none; the hop is loopback).
    */
   clientTls?: 'auto' | ClientTlsFiles
+  /**
+   * Refuse clients that do not turn TLS on (PostgreSQL SQLSTATE 28000 with a hint, MySQL
+   * error 1045); needs `clientTls` (default false).
+   */
+  clientTlsRequired?: boolean
   /**
    * Client sessions open at once (default 0: no limit); past it a client gets SQLSTATE 53300
    * (MySQL: error 1040).

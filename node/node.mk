@@ -4,8 +4,9 @@
 NODE_TEST_DIR := $(CURDIR)/target/node-test
 NAPI_BUILD    := npx --no-install napi build --platform --manifest-path node/Cargo.toml --output-dir node --js binding.js
 NODE_BUILT    := $(CURDIR)/target/node-addon.built
-# What the addon compiles from, include_str! files too (README.md is the core's crate doc).
-NODE_RUST_INPUTS := Cargo.toml Cargo.lock core/Cargo.toml node/Cargo.toml node/build.rs README.md package.json \
+# What the addon compiles from, include_str! files too. The READMEs are not among them: the core
+# includes them only under cfg(doctest), which a build never reads.
+NODE_RUST_INPUTS := Cargo.toml Cargo.lock core/Cargo.toml node/Cargo.toml node/build.rs package.json \
 	$(shell find core/src core/ca node/src -type f)
 
 # On Linux the addon is built as `make dist` builds the one that ships (zig, glibc 2.17), in the

@@ -30,13 +30,13 @@ python-build: venv ## Build the Python wheel (release, abi3; on Linux manylinux2
 	@ls -l $(PY_WHEEL_GLOB)
 
 # The cheap part of `make dist-check` that CI runs (make test): the full check builds and runs
-# every Linux artifact and takes too long for CI (see the README's Platforms section).
+# every Linux artifact and takes too long for CI (docs/building.md).
 wheel-audit: python-build ## The tests' manylinux2014 wheel: auditwheel show agrees with its tag, GLIBC_ <= 2.17
 	$(VENV_PY) scripts/dist/inspect_dist.py --only dist/rds_iam-*-manylinux2014_$(PY_ARCH)*.whl
 
-python-lint: venv ## ruff check + ruff format --check on python/, bench/ and tests/proxy/
-	$(VENV)/bin/ruff check python bench tests/proxy
-	$(VENV)/bin/ruff format --check python bench tests/proxy
+python-lint: venv ## ruff check + ruff format --check on python/, bench/, tests/proxy/ and tests/docs/
+	$(VENV)/bin/ruff check python bench tests/proxy tests/docs
+	$(VENV)/bin/ruff format --check python bench tests/proxy tests/docs
 
 # The test venv holds the test deps only, so it is made while the wheel builds (make runs both);
 # it is made afresh whenever the requirements change. The wheel then goes in over any earlier one.

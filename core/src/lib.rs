@@ -16,7 +16,8 @@
 //!
 //! Tokens are byte-for-byte what botocore's `generate_db_auth_token` returns. The pure function
 //! [`sign`] signs with explicit credentials and time; [`Signer`] adds credential resolution
-//! and process-wide caching (see the crate README for the caching rules).
+//! and process-wide caching (the crate README, core/README.md, has the caching rules, the token
+//! kinds and the errors).
 //!
 //! ## Features
 //! - `cli` (default): the `rds-iam` command and its [`cli`] module, built on clap. A program
@@ -71,7 +72,13 @@ pub use url::{ConnectionUrl, UrlDriver, UrlOptions};
 /// The library version (from Cargo), shared by every distribution.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The repository README's Rust examples, compiled and run as doctests.
+/// The repository README's Rust examples, compiled and run as doctests (tests/docs checks that
+/// every page with a Rust block is included here).
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The crate README's Rust examples (crates.io shows that page), compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct CrateReadmeDoctests;

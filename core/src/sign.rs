@@ -139,6 +139,13 @@ impl TokenSpec {
         Ok(self)
     }
 
+    /// The same DSQL spec with another DSQL kind (the lifetime and everything else kept).
+    pub(crate) fn with_dsql_kind(mut self, kind: TokenKind) -> Self {
+        debug_assert!(self.kind.is_dsql() && kind.is_dsql());
+        self.kind = kind;
+        self
+    }
+
     /// The token kind.
     pub fn kind(&self) -> TokenKind {
         self.kind

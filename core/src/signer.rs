@@ -78,6 +78,8 @@ pub struct Signer {
     /// none, yet the driver still logs in as one.
     login_user: Option<String>,
     spec: TokenSpec,
+    /// The kind was given, not inferred: [`Signer::for_user`] keeps it.
+    kind_given: bool,
     /// Through a tunnel, which port the token signs (a warning: see [`Signer::signed_port_note`]).
     signed_port_note: Option<Message>,
     /// True when `sign_host` was given as `host:port` (see [`Signer::sign_host`]).
@@ -145,6 +147,7 @@ impl Signer {
             connect_port: o.connect.port(),
             login_user: o.login_user,
             spec: o.spec,
+            kind_given: o.kind_given,
             source: o.source,
             credential_key,
             clock,
@@ -156,9 +159,14 @@ impl Signer {
 
     /// The same signer for another login user: same endpoint, region, credentials and reuse
     /// policy, and the process-wide caches for that user (the proxy signs for whichever user a
-    /// client names). A DSQL signer keeps its token kind.
+    /// client names). A DSQL signer whose kind was inferred signs the new user's kind (`admin`
+    /// `DbConnectAdmin`, any other role `DbConnect`); a kind given explicitly is kept.
     pub fn for_user(&self, user: &str) -> Result<Signer> {
-        let spec = self.spec.clone().with_user(user)?;
+        let mut spec = self.spec.clone().with_user(user)?;
+        if spec.kind().is_dsql() && !self.kind_given {
+            let kind = crate::options::token_kind(None, spec.endpoint(), Some(user))?;
+            spec = spec.with_dsql_kind(kind);
+        }
         let caches = SharedCaches::look_up(&spec, &self.source, &self.credential_key, &self.clock);
         Ok(Signer {
             login_user: Some(user.to_owned()),

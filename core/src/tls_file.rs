@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::tls::{CA_BUNDLE_PEM, PUBLIC_ROOTS_PEM};
 
 /// Where distributions keep their CA bundle file (OpenSSL's `SSL_CERT_FILE` comes first).
-const SYSTEM_ROOT_FILES: [&str; 6] = [
+#[cfg(unix)]
+const SYSTEM_ROOT_FILES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt", // Debian, Ubuntu, Gentoo, Arch
     "/etc/pki/tls/certs/ca-bundle.crt",   // Fedora, RHEL, Amazon Linux
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // RHEL 7+
@@ -21,9 +22,15 @@ const SYSTEM_ROOT_FILES: [&str; 6] = [
     "/etc/ssl/cert.pem",                  // Alpine, macOS, BSDs
     "/var/lib/ca-certificates/ca-bundle.pem", // SUSE
 ];
+/// None on Windows: its roots live in the certificate store, and a Unix path there names a file
+/// on the current drive, which any local user may create (`C:\etc\ssl\cert.pem`): another
+/// user's roots in this user's trust file. Only `SSL_CERT_FILE` is read.
+#[cfg(not(unix))]
+const SYSTEM_ROOT_FILES: &[&str] = &[];
 
-/// The system's CA bundle file: `$SSL_CERT_FILE` if set and readable, else the first well-known
-/// distribution path that exists. `None` on a system without one (a bare container).
+/// The system's CA bundle file: `$SSL_CERT_FILE` if set and readable, else (on Unix) the first
+/// well-known distribution path that exists. `None` on a system without one (a bare container,
+/// Windows without `SSL_CERT_FILE`).
 pub fn system_roots_file() -> Option<PathBuf> {
     let env = std::env::var_os("SSL_CERT_FILE")
         .filter(|v| !v.is_empty())

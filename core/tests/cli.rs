@@ -1,5 +1,5 @@
 //! The `rds-iam` command: doctor against local STS/IMDS servers and temp config files, explain's
-//! table, the README section generated from it, and the psql launcher against iamdb.
+//! table, docs/troubleshooting.md generated from it, and the psql launcher against iamdb.
 
 mod support;
 
@@ -227,14 +227,14 @@ fn explain_knows_every_listed_error() {
 }
 
 #[test]
-fn readme_troubleshooting_section_is_explains_table() {
+fn troubleshooting_page_is_explains_table() {
     let home = TempDir::new("readme");
     let (out, _) = cli(&home, &[], &["explain", "--markdown"]);
     let table = String::from_utf8(out.stdout).unwrap();
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let page = std::fs::read_to_string(repo().join("docs/troubleshooting.md")).unwrap();
     assert!(
-        readme.contains(&table),
-        "README.md's troubleshooting table differs from `rds-iam explain --markdown`; paste its output into README.md"
+        page.contains(&table),
+        "docs/troubleshooting.md's table differs from `rds-iam explain --markdown`; paste its output into it"
     );
 }
 

@@ -75,6 +75,7 @@ pub(crate) const PROXY_USERS: CredentialKey = CredentialKey("users");
 pub(crate) const PROXY_LISTEN: CredentialKey = CredentialKey("listen");
 pub(crate) const PROXY_CA: CredentialKey = CredentialKey("ca");
 pub(crate) const PROXY_CLIENT_TLS: CredentialKey = CredentialKey("clientTls");
+pub(crate) const PROXY_CLIENT_TLS_REQUIRED: CredentialKey = CredentialKey("clientTlsRequired");
 pub(crate) const PROXY_MAX_CONNECTIONS: CredentialKey = CredentialKey("maxConnections");
 pub(crate) const PROXY_ENGINE: CredentialKey = CredentialKey("engine");
 
@@ -85,6 +86,7 @@ pub(crate) const PROXY_KEYS: &[CredentialKey] = &[
     PROXY_LISTEN,
     PROXY_CA,
     PROXY_CLIENT_TLS,
+    PROXY_CLIENT_TLS_REQUIRED,
     PROXY_MAX_CONNECTIONS,
     PROXY_ENGINE,
 ];
@@ -303,6 +305,23 @@ impl<'env, K: Key> Options<'env, K> {
             ));
         }
         Ok(Some(n))
+    }
+
+    /// A boolean.
+    pub(crate) fn flag(&self, key: K) -> napi::Result<Option<bool>> {
+        let Some(v) = self.raw(key)? else {
+            return Ok(None);
+        };
+        let t = v.get_type()?;
+        if t != ValueType::Boolean {
+            return Err(invalid(
+                self.env,
+                key.argument(),
+                format!("expected a boolean, got {}", type_name(t)),
+            ));
+        }
+        // SAFETY: checked to be a boolean.
+        Ok(Some(unsafe { v.cast::<bool>()? }))
     }
 
     /// A whole count; the core checks its range.

@@ -19,8 +19,8 @@ use crate::errors::{invalid, js_error};
 use crate::napi_raw;
 use crate::options::{
     type_name, Options, CLIENT_TLS_CERT, CLIENT_TLS_KEY, CLIENT_TLS_KEYS, PROXY_CA,
-    PROXY_CLIENT_TLS, PROXY_DATABASE, PROXY_ENGINE, PROXY_KEYS, PROXY_LISTEN,
-    PROXY_MAX_CONNECTIONS, PROXY_USERS,
+    PROXY_CLIENT_TLS, PROXY_CLIENT_TLS_REQUIRED, PROXY_DATABASE, PROXY_ENGINE, PROXY_KEYS,
+    PROXY_LISTEN, PROXY_MAX_CONNECTIONS, PROXY_USERS,
 };
 use crate::signer::Signer;
 
@@ -215,6 +215,7 @@ pub fn proxy<'env>(
             .transpose()?;
         lo.ca = o.string(PROXY_CA)?.map(PathBuf::from);
         lo.client_tls = client_tls(env, o.value(PROXY_CLIENT_TLS)?)?;
+        lo.client_tls_required = o.flag(PROXY_CLIENT_TLS_REQUIRED)?.unwrap_or(false);
         lo.max_connections = o.count(PROXY_MAX_CONNECTIONS)?.unwrap_or(0) as usize;
         lo.engine = o
             .string(PROXY_ENGINE)?

@@ -87,7 +87,7 @@ pub struct ProxyOptions {
     /// The database named in the proxy's `url`.
     pub database: Option<String>,
     /// The user names that may log in (default: `[signer.user]`); any other is refused
-    /// (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
+    /// (PostgreSQL SQLSTATE 28000, MySQL error 1045); the list is in the log only.
     pub users: Option<Vec<String>>,
     /// The address to listen on: a loopback IP address and a port, `'127.0.0.1:5433'`
     /// (default `'127.0.0.1:0'`: a free port).
@@ -99,6 +99,9 @@ pub struct ProxyOptions {
     /// `sslmode=require`) or PEM files (default: none; the hop is loopback).
     #[napi(ts_type = "'auto' | ClientTlsFiles")]
     pub client_tls: Option<String>,
+    /// Refuse clients that do not turn TLS on (PostgreSQL SQLSTATE 28000 with a hint, MySQL
+    /// error 1045); needs `clientTls` (default false).
+    pub client_tls_required: Option<bool>,
     /// Client sessions open at once (default 0: no limit); past it a client gets SQLSTATE 53300
     /// (MySQL: error 1040).
     pub max_connections: Option<u32>,

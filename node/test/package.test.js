@@ -56,10 +56,20 @@ test('the tarball holds the entry points, the loader and the types; the addon is
   }
   const platform = path.join(PROJECT, 'node_modules', 'rds-iam-linux-x64-gnu');
   assert.deepStrictEqual(fs.readdirSync(platform).sort(), [
+    'LICENSE',
     'README.md',
     'package.json',
     'rds-iam.linux-x64-gnu.node',
   ]);
+  // npm's page is the Node guide, not the repository's front page; every package has a LICENSE.
+  const readme = fs.readFileSync(path.join(installed, 'README.md'), 'utf8');
+  assert.strictEqual(readme, fs.readFileSync(path.join(REPO, 'node', 'README.md'), 'utf8'));
+  for (const dir of [installed, platform]) {
+    assert.match(
+      fs.readFileSync(path.join(dir, 'LICENSE'), 'utf8'),
+      /Apache License\s+Version 2\.0/,
+    );
+  }
 });
 
 test('package.json version = Cargo workspace version = the native VERSION', () => {

@@ -90,6 +90,16 @@ test('a built platform whose package is not installed: the error names the packa
       arm.message.includes(`rds-iam-linux-arm64-gnu@${pkg.version} is missing`),
       arm.message,
     );
+    // Windows: node.exe is an MSVC build, so the loader asks for the msvc package; the error
+    // names it as on Linux (make windows-check sees the same under wine's real node.exe).
+    const win = loadWith(project, { platform: 'win32', arch: 'x64' });
+    assert.strictEqual(win.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
+    assert.strictEqual(win.platform, 'win32-x64-msvc');
+    assert.ok(
+      win.message.includes(`npm install rds-iam-win32-x64-msvc@${pkg.version}`),
+      win.message,
+    );
+    assert.ok(win.cause, 'the loader error is kept as cause');
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }

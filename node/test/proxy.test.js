@@ -92,7 +92,7 @@ test('a pg client logs in through the proxy with no password', async () => {
   );
 });
 
-test('a user not allowed gets SQLSTATE 28000 naming the allowed list', async () => {
+test('a user not allowed gets SQLSTATE 28000 without the allowed list', async () => {
   const p = await start({ users: ['reader', db.user] });
   try {
     assert.strictEqual(await who(p.url), db.user);
@@ -102,7 +102,7 @@ test('a user not allowed gets SQLSTATE 28000 naming the allowed list', async () 
     await assert.rejects(client.connect(), (e) => {
       assert.strictEqual(e.code, '28000');
       assert.match(e.message, /user "someone_else" may not log in/);
-      assert.match(e.message, new RegExp(`allowed: reader, ${db.user}`));
+      assert.doesNotMatch(e.message, /allowed/); // the users list is the proxy's log's
       return true;
     });
   } finally {
@@ -118,7 +118,7 @@ test('the signer user is the one allowed by default', async () => {
     });
     await assert.rejects(client.connect(), (e) => {
       assert.strictEqual(e.code, '28000');
-      assert.match(e.message, new RegExp(`allowed: ${db.user}$`));
+      assert.match(e.message, /user "admin" may not log in through this proxy$/);
       return true;
     });
   } finally {
@@ -184,6 +184,33 @@ test('clientTls auto serves sslmode=require', async () => {
   }
 });
 
+test('clientTlsRequired refuses a plaintext client with 28000', async () => {
+  const p = await start({ clientTls: 'auto', clientTlsRequired: true });
+  try {
+    const plain = new pg.Client({ connectionString: p.url });
+    await assert.rejects(plain.connect(), (e) => {
+      assert.strictEqual(e.code, '28000');
+      assert.match(e.message, /requires TLS/);
+      return true;
+    });
+    const client = new pg.Client({
+      host: p.host,
+      port: p.port,
+      user: db.user,
+      database: db.database,
+      ssl: { rejectUnauthorized: false },
+    });
+    await client.connect();
+    try {
+      assert.strictEqual((await client.query(WHO)).rows[0].u, db.user);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await p.close();
+  }
+});
+
 test('maxConnections refuses past the limit with 53300', async () => {
   const p = await start({ maxConnections: 1 });
   const first = new pg.Client({ connectionString: p.url });
@@ -226,6 +253,8 @@ test('argument errors are coded and name the option', async () => {
   assert.throws(() => proxy(s, { clientTls: 'on' }), invalid(/`clientTls`.*not 'auto'/));
   assert.throws(() => proxy(s, { clientTls: { cert: 'c' } }), invalid(/`key` is required/));
   assert.throws(() => proxy(s, { maxConnections: -1 }), invalid(/`maxConnections`/));
+  assert.throws(() => proxy(s, { clientTlsRequired: 'yes' }), invalid(/`clientTlsRequired`/));
+  await assert.rejects(proxy(s, { clientTlsRequired: true }), invalid(/`client_tls_required`/));
   await assert.rejects(proxy(s, { listen: '0.0.0.0:0' }), invalid(/not a loopback address/));
   await assert.rejects(
     proxy(s, { clientTls: { cert: '/nonexistent/c.pem', key: '/nonexistent/k.pem' } }),
@@ -306,7 +335,8 @@ test('mysql: a mysql2 client logs in through the proxy with no password', async 
       mysql.createConnection({ host: p.host, port: p.port, user: 'someone_else' }),
       (e) => {
         assert.strictEqual(e.errno, 1045);
-        assert.match(e.message, new RegExp(`allowed: ${db.user}`));
+        assert.match(e.message, /user "someone_else" may not log in/);
+        assert.doesNotMatch(e.message, /allowed/);
         return true;
       },
     );

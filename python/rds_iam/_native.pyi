@@ -41,6 +41,9 @@ SIGNER_OPTIONS: tuple[str, ...]
 
 @final
 class Signer:
+    """Produces IAM auth tokens for one database endpoint and user, reusing them while they are
+    good.
+    """
     def __new__(
         cls,
         host: Optional[str] = None,
@@ -62,20 +65,43 @@ class Signer:
         fetch_timeout: Optional[Seconds] = None,
         imds_timeout: Optional[Seconds] = None,
         web_identity_attempts: Optional[int] = None,
-    ) -> Signer: ...
-    def token(self) -> str: ...
-    def token_info(self) -> TokenInfo: ...
-    def token_async(self) -> asyncio.Future[str]: ...
+    ) -> Signer:
+        """An IAM auth token signer for one endpoint and user.
+
+        ``host`` is the endpoint the client dials (``"host:port"`` works too); ``port`` defaults
+        to 5432, or 6379 for the cache kinds; ``region`` is read from an RDS, DSQL, ElastiCache
+        or MemoryDB hostname when not given. ``cluster_id`` (with ``region``) names an Aurora
+        DSQL endpoint; ``sign_host`` is the endpoint to sign for behind a tunnel or custom DNS
+        name. Credentials come from the default AWS chain unless ``profile`` or ``credentials``
+        say otherwise; ``role_arn`` (with ``role_session_name``, ``external_id``) assumes a role
+        on top. ``kind`` is ``"rds"``, ``"dsql_connect"``, ``"dsql_admin"``, ``"elasticache"``,
+        ``"elasticache-serverless"`` or ``"memorydb"``. Durations are seconds or ``timedelta``:
+        ``expires_in`` (DSQL), ``reuse_for``, ``refresh_margin``, ``fetch_timeout``,
+        ``imds_timeout``; ``web_identity_attempts`` retries STS when it cannot reach the OIDC
+        issuer.
+        """
+    def token(self) -> str:
+        """A token (the database password), from the cache while one is good."""
+    def token_info(self) -> TokenInfo:
+        """The token with its expiry and whether it came from the cache."""
+    def token_async(self) -> asyncio.Future[str]:
+        """An awaitable token: done at once when no credential fetch is needed; otherwise the fetch
+        runs on the library's thread and the event loop keeps running.
+        """
     def token_info_async(self) -> asyncio.Future[TokenInfo]:
-        """An awaitable ``token_info()``: done at once when no credential fetch is needed;
-        otherwise the fetch runs on the library's thread and the event loop keeps running."""
+        """An awaitable `token_info()`: as `token_async()`, with the expiry and cache hit."""
     def dsn(
         self,
         database: Optional[str] = None,
         driver: UrlDriver = "postgresql",
         *,
         ca: Optional[Union[str, os.PathLike[str]]] = None,
-    ) -> str: ...
+    ) -> str:
+        """A connection URL with a token as its password (percent-encoded) and verifying TLS:
+        `postgresql://…?sslmode=verify-full&sslrootcert=…` or
+        `mysql://…?ssl-mode=VERIFY_IDENTITY&ssl-ca=…`. The URL freezes the token: for one-off
+        connections only.
+        """
     def dsn_async(
         self,
         database: Optional[str] = None,
@@ -83,61 +109,59 @@ class Signer:
         *,
         ca: Optional[Union[str, os.PathLike[str]]] = None,
     ) -> asyncio.Future[str]:
-        """An awaitable ``dsn()``: the options are checked at once (a bad one raises before
-        any credential fetch); a credential fetch, if needed, runs off the event loop."""
+        """An awaitable `dsn()`: the options are checked at once (a bad one raises before any
+        credential fetch); the fetch, if one is needed, runs off the event loop.
+        """
     @property
-    def host(self) -> str: ...
+    def host(self) -> str:
+        """The host the client connects to."""
     @property
-    def port(self) -> int: ...
+    def port(self) -> int:
+        """The port the client connects to."""
     @property
-    def user(self) -> Optional[str]: ...
+    def user(self) -> Optional[str]:
+        """The user to log in as (as given, `"admin"` for a DSQL admin signer without one; DSQL
+        tokens carry none).
+        """
     @property
-    def region(self) -> str: ...
+    def region(self) -> str:
+        """The signing region."""
     @property
-    def sign_host(self) -> str: ...
+    def sign_host(self) -> str:
+        """The host the tokens are signed for (differs from `host` behind a tunnel)."""
     @property
-    def sign_port(self) -> int: ...
+    def sign_port(self) -> int:
+        """The port the tokens are signed for."""
     @property
-    def kind(self) -> Kind: ...
+    def kind(self) -> Kind:
+        """The token kind: `"rds"`, `"dsql_connect"`, `"dsql_admin"`, `"elasticache"`,
+        `"elasticache-serverless"` or `"memorydb"`.
+        """
 
 @final
 class TokenInfo:
+    """A token with its expiry; its repr leaves the token out."""
     @property
-    def token(self) -> str: ...
+    def token(self) -> str:
+        """The token: pass it as the database password."""
     @property
-    def expires_at(self) -> datetime: ...
+    def expires_at(self) -> datetime:
+        """When the token stops working (aware UTC datetime)."""
     @property
-    def signed_at(self) -> datetime: ...
+    def signed_at(self) -> datetime:
+        """When it was signed (aware UTC datetime)."""
     @property
-    def from_cache(self) -> bool: ...
+    def from_cache(self) -> bool:
+        """True if an earlier call signed it and this one reused it."""
     @property
-    def access_key_id(self) -> str: ...
+    def access_key_id(self) -> str:
+        """The access key id that signed it (not secret)."""
 
 @final
 class Proxy:
-    """A local proxy for ``signer``'s database, in this process (PostgreSQL, or MySQL / MariaDB).
-
-    Clients connect to ``url`` with no password; the proxy logs in upstream as the user the
-    client names with an IAM token (TLS verified against the signer's ``sign_host``), then
-    relays the session. It listens on ``127.0.0.1`` on a free port unless ``listen`` says
-    otherwise, and lets in the signer's user unless ``users`` lists others.
-
-    - ``database``: the database named in ``url``.
-    - ``users``: the user names that may log in (default: ``[signer.user]``); any other is
-      refused (PostgreSQL SQLSTATE 28000, MySQL error 1045) with the list named.
-    - ``listen``: ``"127.0.0.1:5433"`` (a loopback IP address and a port; 0 picks a free one).
-    - ``ca``: a PEM file of roots for the database's certificate instead of the system roots
-      plus the RDS bundle.
-    - ``client_tls``: TLS towards clients: ``"auto"`` (a self-signed certificate made at start,
-      for ``sslmode=require``) or a ``(cert_path, key_path)`` tuple.
-    - ``max_connections``: client sessions open at once (0: no limit); past it a client gets
-      "too many connections" (SQLSTATE 53300, MySQL error 1040).
-    - ``engine``: ``"postgresql"`` or ``"mysql"`` (default: ``"mysql"`` for port 3306, else
-      ``"postgresql"``).
-
-    Raises ``InvalidArgument`` when the address cannot be bound or a TLS file cannot be read.
-    Use it as a context manager (``with`` or ``async with``), or call ``close()`` (``await
-    aclose()`` in asyncio code).
+    """A local proxy for the signer's database (PostgreSQL, or MySQL / MariaDB): clients connect
+    to ``url`` with no password and the proxy logs in upstream with an IAM token (verify-full
+    TLS against the signer's ``sign_host``), then relays the session.
     """
 
     def __new__(
@@ -153,16 +177,43 @@ class Proxy:
                 Literal["auto"], tuple[Union[str, os.PathLike[str]], Union[str, os.PathLike[str]]]
             ]
         ] = None,
+        client_tls_required: bool = False,
         max_connections: int = 0,
         engine: Optional[ProxyEngine] = None,
-    ) -> Proxy: ...
+    ) -> Proxy:
+        """A local proxy for ``signer``'s database, in this process.
+
+        It listens on ``127.0.0.1`` on a free port unless ``listen`` says otherwise, and lets in
+        the signer's user unless ``users`` lists others.
+
+        - ``database``: the database named in ``url``.
+        - ``users``: the user names that may log in (default: ``[signer.user]``); any other
+          is refused (PostgreSQL SQLSTATE 28000, MySQL error 1045); the list is in the log only.
+        - ``listen``: ``"127.0.0.1:5433"`` (a loopback IP address and a port; 0 picks a free
+          one).
+        - ``ca``: a PEM file of roots for the database's certificate instead of the system
+          roots plus the RDS bundle.
+        - ``client_tls``: TLS towards clients: ``"auto"`` (a self-signed certificate made at
+          start, for ``sslmode=require``) or a ``(cert_path, key_path)`` tuple.
+        - ``client_tls_required``: refuse clients that do not turn TLS on (PostgreSQL SQLSTATE
+          28000 with a hint, MySQL error 1045); needs ``client_tls``.
+        - ``max_connections``: client sessions open at once (0: no limit); past it a client
+          gets "too many connections" (SQLSTATE 53300, MySQL error 1040).
+        - ``engine``: ``"postgresql"`` or ``"mysql"`` (default: ``"mysql"`` for port 3306,
+          else ``"postgresql"``).
+
+        Raises ``InvalidArgument`` when the address cannot be bound or a TLS file cannot be read.
+        Use it as a context manager (``with`` or ``async with``), or call ``close()`` (``await
+        aclose()`` in asyncio code).
+        """
     @property
     def url(self) -> str:
-        """``postgresql://<user>@127.0.0.1:<port>/<database>?sslmode=disable`` (or
-        ``mysql://<user>@127.0.0.1:<port>/<database>``): no password."""
+        """``postgresql://<user>@127.0.0.1:<port>/<database>?sslmode=disable`` (``mysql://…`` for
+        MySQL): connect here with no password.
+        """
     @property
     def host(self) -> str:
-        """The address the proxy listens on."""
+        """The address the proxy listens on (``"127.0.0.1"`` unless ``listen`` said otherwise)."""
     @property
     def port(self) -> int:
         """The port the proxy listens on."""
@@ -173,9 +224,9 @@ class Proxy:
     def closed(self) -> bool:
         """True once ``close()`` has begun."""
     def close(self) -> None:
-        """Stops accepting, lets open sessions finish for up to 5 s, then closes the rest.
-
-        Returns once the port is closed, with the GIL released meanwhile; idempotent.
+        """Stops accepting clients, lets open sessions finish for up to 5 s, then closes the rest.
+        Returns when the port is closed; the GIL is released meanwhile. Closing again does
+        nothing.
         """
     def __enter__(self) -> Proxy: ...
     def __exit__(
@@ -183,17 +234,21 @@ class Proxy:
         exc_type: Optional[type[BaseException]],
         exc_value: Optional[BaseException],
         traceback: Optional[TracebackType],
-    ) -> None: ...
+    ) -> None:
+        """Closes the proxy (exceptions go on)."""
     def aclose(self) -> Coroutine[Any, Any, None]:
-        """An awaitable ``close()``: the drain runs on a worker thread (``asyncio.to_thread``),
-        so the event loop keeps running."""
-    def __aenter__(self) -> asyncio.Future[Proxy]: ...
+        """An awaitable `close()`: the drain (up to 5 s) runs on a worker thread
+        (`asyncio.to_thread`), so the event loop keeps running meanwhile.
+        """
+    def __aenter__(self) -> asyncio.Future[Proxy]:
+        """`async with rds_iam.Proxy(signer) as p:` (the proxy is already listening)."""
     def __aexit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc_value: Optional[BaseException],
         traceback: Optional[TracebackType],
-    ) -> Coroutine[Any, Any, None]: ...
+    ) -> Coroutine[Any, Any, None]:
+        """Closes the proxy without blocking the event loop (see `aclose()`); exceptions go on."""
 
 def sign(
     host: str,
@@ -205,8 +260,26 @@ def sign(
     at: Optional[datetime] = None,
     kind: Optional[Kind] = None,
     expires_in: Optional[Seconds] = None,
-) -> str: ...
-def clear_caches() -> None: ...
-def stats() -> Stats: ...
-def cli_main(args: list[str]) -> int: ...
-def trust_file() -> str: ...
+) -> str:
+    """Signs one token with explicit credentials, at `at` (default: now). No cache, no I/O."""
+
+def clear_caches() -> None:
+    """Empties the process-wide token and credential caches.
+
+    Every Signer, including those made before the call, builds its credential provider again on
+    its next call (a rewritten `~/.aws/credentials` is read again) and shares the new caches.
+    """
+
+def stats() -> Stats:
+    """Process-wide counters: `{"signatures": tokens signed so far}`."""
+
+def cli_main(args: list[str]) -> int:
+    """Runs the `rds-iam` command line with `args` (without the program name); returns the exit
+    status. Output goes to `sys.stdout` / `sys.stderr`.
+    """
+
+def trust_file() -> str:
+    """The path of a file holding the system roots, the RDS CA bundle and the public roots RDS
+    Proxy / Aurora DSQL chain to (for libpq's ``sslrootcert``); written once per process into
+    a private cache directory.
+    """

@@ -40,7 +40,7 @@ impl PyProxy {
     #[new]
     #[pyo3(signature = (
         signer, *, database=None, users=None, listen=None, ca=None, client_tls=None,
-        max_connections=0, engine=None
+        client_tls_required=false, max_connections=0, engine=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -51,6 +51,7 @@ impl PyProxy {
         listen: Option<&Bound<'_, PyAny>>,
         ca: Option<PathBuf>,
         client_tls: Option<&Bound<'_, PyAny>>,
+        client_tls_required: bool,
         max_connections: i64,
         engine: Option<String>,
     ) -> PyResult<Self> {
@@ -60,6 +61,7 @@ impl PyProxy {
             database,
             ca,
             client_tls: client_tls_files(client_tls)?,
+            client_tls_required,
             max_connections: usize::try_from(max_connections).map_err(|_| {
                 invalid_argument(
                     "max_connections",

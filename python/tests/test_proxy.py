@@ -64,7 +64,7 @@ def test_a_client_logs_in_with_no_password(db: Any, signer: rds_iam.Signer) -> N
     assert [e["outcome"] for e in entries] == ["accept"]
 
 
-def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
+def test_a_user_not_allowed_gets_28000_without_the_allowed_list(
     db: Any, signer: rds_iam.Signer
 ) -> None:
     import asyncpg
@@ -73,7 +73,7 @@ def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
         with pytest.raises(psycopg.OperationalError) as e:
             psycopg.connect(f"postgresql://someone_else@127.0.0.1:{p.port}/x?sslmode=disable")
         assert 'user "someone_else" may not log in' in str(e.value)
-        assert f"allowed: {db.user}" in str(e.value)
+        assert "allowed" not in str(e.value)  # the users list is the proxy's log's
 
         async def login() -> None:
             await asyncpg.connect(
@@ -83,14 +83,14 @@ def test_a_user_not_allowed_gets_28000_naming_the_allowed_list(
         with pytest.raises(asyncpg.PostgresError) as a:
             asyncio.run(login())
         assert a.value.sqlstate == "28000"
-        assert f"allowed: {db.user}" in str(a.value)
+        assert "allowed" not in str(a.value)
 
 
 def test_users_lists_who_may_log_in(db: Any, signer: rds_iam.Signer) -> None:
     with start(db, signer, users=["reader", db.user]) as p:
         with psycopg.connect(p.url) as conn:
             assert conn.execute(WHO).fetchone() == (db.user,)
-        with pytest.raises(psycopg.OperationalError, match=f"allowed: reader, {db.user}"):
+        with pytest.raises(psycopg.OperationalError, match='user "admin" may not log in'):
             psycopg.connect(f"postgresql://admin@127.0.0.1:{p.port}/x?sslmode=disable")
 
 
@@ -136,6 +136,19 @@ def test_client_tls_auto_serves_sslmode_require(db: Any, signer: rds_iam.Signer)
         with psycopg.connect(url) as conn:
             assert conn.execute(WHO).fetchone() == (db.user,)
             assert conn.info.pgconn.ssl_in_use
+
+
+def test_client_tls_required_refuses_a_plaintext_client_with_28000(
+    db: Any, signer: rds_iam.Signer
+) -> None:
+    with start(db, signer, client_tls="auto", client_tls_required=True) as p:
+        with pytest.raises(psycopg.OperationalError, match="requires TLS") as e:
+            psycopg.connect(p.url)
+        assert "HINT:  turn TLS on in the client: sslmode=require" in str(e.value)
+        with psycopg.connect(p.url.replace("sslmode=disable", "sslmode=require")) as conn:
+            assert conn.execute(WHO).fetchone() == (db.user,)
+    with pytest.raises(rds_iam.InvalidArgument, match="`client_tls_required`"):
+        rds_iam.Proxy(signer, client_tls_required=True)
 
 
 def test_max_connections_refuses_past_the_limit_with_53300(db: Any, signer: rds_iam.Signer) -> None:
@@ -235,6 +248,7 @@ def test_mysql_a_client_logs_in_with_no_password(db: Any) -> None:
         with pytest.raises(pymysql.err.OperationalError) as e:
             pymysql.connect(host=p.host, port=p.port, user="someone_else")
         assert e.value.args[0] == 1045
-        assert f"allowed: {db.user}" in e.value.args[1]
+        assert 'user "someone_else" may not log in' in e.value.args[1]
+        assert "allowed" not in e.value.args[1]
     with pytest.raises(rds_iam.InvalidArgument, match=r"`engine`.*not an engine"):
         rds_iam.Proxy(signer, engine="oracle")  # type: ignore[arg-type]

@@ -8,7 +8,8 @@
 #   (make wheel-audit, CI's cheap part of dist-check, is in python/python.mk: it inspects the wheel
 #   the Python suites install, which on Linux is the manylinux2014 release wheel)
 #   make workflow-lint  actionlint on .github/workflows
-#   make cross-check  clippy on the core crate for Windows (x86_64-pc-windows-gnu, zig as C compiler)
+#   make cross-check  clippy -D warnings for Windows (x86_64-pc-windows-gnu, mingw) and cargo check for
+#                     both macOS targets (zig), of the core, the Python module and the Node addon
 DIST_SCRIPTS := scripts/dist
 
 # Each target's wheel, then its addon, then (musl) its static CLI are jobs of their own: the three
@@ -70,5 +71,5 @@ dist-check: dist-check-tools ## Check dist/: ELF/glibc/auditwheel/sizes, aarch64
 workflow-lint: ## actionlint on the GitHub workflows
 	$(DIST_SCRIPTS)/workflow-lint.sh
 
-cross-check: ## Windows compile gate: clippy -D warnings on rds-iam for x86_64-pc-windows-gnu
+cross-check: ## Compile gates: Windows clippy -D warnings (mingw), macOS cargo check (zig); core, Python module, Node addon
 	$(DIST_SCRIPTS)/cross-check.sh

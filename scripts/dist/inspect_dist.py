@@ -6,7 +6,9 @@ For every artifact in dist/python (wheels), dist/npm (platform packages) and dis
 binaries): each ELF file's machine, interpreter, libc and highest GLIBC_ symbol version (at
 most 2.17 for glibc builds), checked against what the artifact's name or package.json claims;
 every wheel's `auditwheel show` against its tag; each platform package's os/cpu/libc; sizes
-packed and unpacked (at most 4 MB packed). Prints one table; exits 1 listing every problem.
+packed and unpacked (at most 4 MB packed); the README each registry shows and a LICENSE in
+every wheel and npm package, and in the crate (registry_pages.py). Prints one table; exits 1
+listing every problem.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import registry_pages
 
 MAX_PACKED = 4 * 1024 * 1024
 GLIBC_FLOOR = (2, 17)
@@ -136,7 +141,9 @@ def wheel(path: Path, problems: list[str]) -> Artifact:
         problems.append(f"{path.name}: not a manylinux2014/musllinux_1_2 x86_64/aarch64 wheel")
         return Artifact(path, "?", "?")
     a = Artifact(path, m.group(2), "glibc" if m.group(1) == "manylinux2014" else "musl")
-    check_elfs(a, members(path), problems)
+    files = members(path)
+    check_elfs(a, files, problems)
+    a.notes.append(registry_pages.wheel(path.name, files, problems))
     show = subprocess.run(
         [str(Path(sys.executable).parent / "auditwheel"), "show", str(path)],
         capture_output=True,
@@ -162,6 +169,7 @@ def wheel(path: Path, problems: list[str]) -> Artifact:
 def npm_package(path: Path, problems: list[str]) -> Artifact | None:
     files = members(path)
     pkg = json.loads(dict(files)["package/package.json"])
+    pages = registry_pages.npm(path.name, files, problems)
     # the main package: JS only, optionalDependencies on every platform package
     if "cpu" not in pkg:
         if any(n.endswith(".node") for n, _ in files):
@@ -173,11 +181,11 @@ def npm_package(path: Path, problems: list[str]) -> Artifact | None:
                 f"do not list every target at {pkg['version']}"
             )
         a = Artifact(path, "-", "-", path.stat().st_size, sum(len(d) for _, d in files))
-        a.notes.append(f"main: {len(deps)} optionalDependencies at {pkg['version']}")
+        a.notes += [f"main: {len(deps)} optionalDependencies at {pkg['version']}", pages]
         return a
     cpu, libc = pkg["cpu"], pkg.get("libc")
     a = Artifact(path, NODE_CPU.get(cpu[0], cpu[0]), "glibc" if libc == ["glibc"] else "musl")
-    a.notes.append(f"os={pkg['os']} cpu={cpu} libc={libc}")
+    a.notes += [f"os={pkg['os']} cpu={cpu} libc={libc}", pages]
     if pkg["os"] != ["linux"] or len(cpu) != 1 or libc not in (["glibc"], ["musl"]):
         problems.append(
             f"{path.name}: os/cpu/libc {pkg['os']}/{cpu}/{libc} do not name one Linux platform"
@@ -251,7 +259,10 @@ def main() -> int:
     for a in artifacts:
         print(describe(a))
     for s in sdists:
-        print(f"python/{s.name:<62} {s.stat().st_size / 1e6:6.2f} MB  (sdist)")
+        pages = registry_pages.sdist(s, problems)
+        print(f"python/{s.name:<62} {s.stat().st_size / 1e6:6.2f} MB  (sdist)  {pages}")
+    if not ns.only:
+        print(registry_pages.crate(problems))
     for p in problems:
         print(f"inspect_dist.py: PROBLEM: {p}")
     return 1 if problems else 0

@@ -70,6 +70,7 @@ function packPlatform({ platform, file }, platforms, out) {
   const dir = fresh(path.join(STAGE, platform));
   for (const f of ['package.json', 'README.md'])
     fs.copyFileSync(path.join(ROOT, 'node', 'npm', platform, f), path.join(dir, f));
+  fs.copyFileSync(path.join(ROOT, 'LICENSE'), path.join(dir, 'LICENSE'));
   fs.copyFileSync(source, path.join(dir, meta.main));
   return pack(dir, out);
 }
@@ -91,6 +92,9 @@ function packMain(pkg, version, out) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
   }
+  // npm shows the package's README.md: the Node guide, not the repository's front page (npm
+  // packs the root README.md and LICENSE by itself).
+  fs.copyFileSync(path.join(ROOT, 'node', 'README.md'), path.join(dir, 'README.md'));
   // What `napi pre-publish` adds at publish time; not in the source package.json because
   // `npm ci` would then need them on the registry before the first release.
   const published = { ...pkg, optionalDependencies: {} };

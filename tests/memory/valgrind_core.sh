@@ -28,7 +28,7 @@ for entry in "${BINS[@]}"; do
   start=$(date +%s)
   # --test-threads=1: one test at a time, so a report points at one test; the tests spawn their
   # own threads (tokio runtime, blocking callers) anyway.
-  if valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+  if valgrind --suppressions=tests/memory/valgrind.supp --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
        --show-leak-kinds=definite --track-origins=yes --num-callers=40 --log-file="$OUT/$name.log" \
        "$exe" --test-threads=1 "${filter[@]}" > "$OUT/$name.out" 2>&1; then
     verdict=clean

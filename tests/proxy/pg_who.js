@@ -1,8 +1,8 @@
 'use strict';
 // node-postgres through `rds-iam proxy`: a plain connection string, no password.
 //   node pg_who.js postgresql://iam_user@127.0.0.1:PORT/iamdb
-// Prints {"user", "backendPid", "processID"} as JSON: processID is the key the client was given
-// (the proxy's), backendPid the server's own. On an error: "<SQLSTATE> <message>" on stderr, exit 1.
+// Prints {"user", "backendPid", "processID"} as JSON: processID is the pid in the key the client
+// was given (the server's own, with the proxy's secret), backendPid what pg_backend_pid() says. On an error: "<SQLSTATE> <message>" on stderr, exit 1.
 const { Client } = require('pg');
 
 async function main() {

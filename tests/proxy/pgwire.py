@@ -15,9 +15,13 @@ GSSENC_REQUEST = 80877104
 CANCEL_REQUEST = 80877102
 
 
-def startup_packet(params: dict[str, str], version: int = PROTOCOL_3_0) -> bytes:
+def startup_packet(
+    params: dict[str, str] | list[tuple[str, str]], version: int = PROTOCOL_3_0
+) -> bytes:
+    """A StartupMessage; a list of pairs may name a parameter twice."""
+    pairs = list(params.items()) if isinstance(params, dict) else params
     body = struct.pack("!I", version)
-    for name, value in params.items():
+    for name, value in pairs:
         body += name.encode() + b"\0" + value.encode() + b"\0"
     body += b"\0"
     return struct.pack("!I", len(body) + 4) + body

@@ -87,15 +87,20 @@ def test_psql_over_the_unix_socket(start_proxy: StartProxy, iamdb: Any, tmp_path
     assert not sock.exists(), "the socket is removed at exit"
 
 
-def test_a_socket_directory_others_can_write_to_is_refused(
-    start_proxy: StartProxy, tmp_path: Path
+@pytest.mark.parametrize("mode", [0o777, 0o755])
+def test_a_socket_directory_others_can_use_is_refused(
+    start_proxy: StartProxy, tmp_path: Path, mode: int
 ) -> None:
+    """0755 too (issue 32, defect 7): others may not even reach the socket to try a login."""
     folder = tmp_path / "open"
     folder.mkdir()
-    folder.chmod(0o777)
+    folder.chmod(mode)
     p = start_proxy("--unix-socket", str(folder), listen=False, wait=False)
     assert p.wait(30) != 0
-    assert "must be a directory this user owns that others cannot write to" in p.text()
+    said = (
+        f"must be a directory this user owns that nobody else may use (mode 0700; it is {mode:o})"
+    )
+    assert said in p.text()
     assert list(folder.iterdir()) == []
 
 
@@ -129,7 +134,7 @@ def test_node_postgres_with_a_plain_connection_string(proxy: Proxy) -> None:
     out = run(["node", str(HERE / "pg_who.js"), proxy.url()], cwd=REPO)
     got = json.loads(out.stdout)
     assert got["user"] == "iam_user"
-    assert got["processID"] != got["backendPid"], "the client holds the proxy's key"
+    assert got["processID"] == got["backendPid"], "the server's pid, the proxy's secret"
     refused = run(
         ["node", str(HERE / "pg_who.js"), proxy.url(user="postgres")], cwd=REPO, check=False
     )

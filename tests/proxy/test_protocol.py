@@ -81,6 +81,34 @@ def test_a_bad_opening_packet_gets_08p01(proxy: Proxy, opening: bytes, said: str
         assert c.closed_by_peer()
 
 
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("user", "iam_user"), ("database", "iamdb"), ("user", "postgres")],
+        [("user", "iam_user"), ("database", "iamdb"), ("database", "postgres")],
+        [("user", "iam_user"), ("options", "-c a=1"), ("database", "iamdb"), ("options", "")],
+    ],
+    ids=["user", "database", "options"],
+)
+def test_a_repeated_startup_parameter_gets_08p01(
+    proxy: Proxy, iamdb: Any, pairs: list[tuple[str, str]]
+) -> None:
+    """Issue 32, defect 2: the proxy checked the first `user` against --users and PostgreSQL
+    logs in as the last. A repeated key is refused before anything is signed or dialled."""
+    mark, db_mark = len(proxy.text()), iamdb.mark()
+    repeated = pairs[-1][0]
+    with pgwire.Conn(proxy.port) as c:
+        c.send(pgwire.startup_packet(pairs))
+        login = c.finish_login()
+        assert login.error is not None, "logged in with a repeated startup parameter"
+        assert login.error["C"] == "08P01", login.error
+        assert f'"{repeated}" more than once' in login.error["M"], login.error
+        assert c.closed_by_peer()
+    # The proxy's log lines are written by a thread of their own: they may follow the answer.
+    wait_for("the refusal's log line", lambda: "login refused (08P01)" in proxy.text()[mark:], 5)
+    assert iamdb.log_since(db_mark) == [], "the database was reached"
+
+
 def superuser(iamdb: Any) -> psycopg.Connection[Any]:
     return psycopg.connect(iamdb.pg_superuser_dsn, autocommit=True)
 
@@ -116,7 +144,7 @@ def test_a_query_is_cancelled_through_the_proxy(
         assert conn.pgconn.ssl_in_use is (sslmode == "require")
         server_pid = conn.execute("select pg_backend_pid()").fetchone()[0]
         given = conn.info.backend_pid
-        assert given != server_pid, "the client holds the proxy's BackendKeyData, not the server's"
+        assert given == server_pid, "the server's pid; only the secret is the proxy's"
         sent: list[float] = []
 
         def cancel() -> None:
@@ -134,7 +162,8 @@ def test_a_query_is_cancelled_through_the_proxy(
         print(f"cancelled {took:.3f} s after {how}()")
         assert took < 1.0, f"cancelled {took:.2f} s after the cancel request"
         assert conn.execute("select 'still here'").fetchone() == ("still here",)
-    assert f"forwarded a cancel request for conn {given}" in proxy.text()[mark:]
+    forwarded = f"forwarded a cancel request for backend pid {given} (conn "
+    wait_for("the forwarded cancel's log line", lambda: forwarded in proxy.text()[mark:], 5)
 
 
 def test_a_cancel_request_with_a_wrong_key_cancels_nothing(proxy: Proxy, iamdb: Any) -> None:
@@ -144,7 +173,8 @@ def test_a_cancel_request_with_a_wrong_key_cancels_nothing(proxy: Proxy, iamdb: 
         given = conn.info.backend_pid
 
         def wrong_key() -> None:
-            for pid in (given, server_pid):  # the proxy's id with a wrong secret; the server's id
+            # The session's pid with a wrong secret, and a pid no session has.
+            for pid in (given, server_pid + 1_000_000):
                 with pgwire.Conn(proxy.port) as c:
                     c.send(pgwire.cancel_request(pid, b"\0\0\0\0"))
                     assert c.closed_by_peer()

@@ -1,6 +1,6 @@
 //! `rds-iam explain "<error text>"`: maps driver, server and AWS errors to causes and fixes.
 //!
-//! The README's troubleshooting section is generated from [`ENTRIES`] (`rds-iam explain
+//! docs/troubleshooting.md's table is generated from [`ENTRIES`] (`rds-iam explain
 //! --markdown`), and a test keeps the two identical.
 
 /// One known error: the texts that identify it, its likely causes and the fix.
@@ -231,7 +231,7 @@ pub fn render(e: &Entry) -> String {
     format!("{}\n causes:\n{causes} fix: {}\n", e.title, e.fix)
 }
 
-/// The whole table as the README's troubleshooting section (Markdown).
+/// The whole table as Markdown (docs/troubleshooting.md holds it).
 pub fn markdown() -> String {
     let mut out = String::from("| error text contains | likely cause | fix |\n|---|---|---|\n");
     for e in ENTRIES {

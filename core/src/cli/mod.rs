@@ -122,7 +122,7 @@ struct ExplainArgs {
     /// The error text (quote it).
     #[arg(required_unless_present = "markdown")]
     text: Option<String>,
-    /// Print the whole table as Markdown (the README's troubleshooting section).
+    /// Print the whole table as Markdown (docs/troubleshooting.md's table).
     #[arg(long)]
     markdown: bool,
 }

@@ -50,6 +50,10 @@ pub(super) struct ProxyArgs {
     /// TLS towards clients: `auto` (a self-signed certificate made at start) or CERT:KEY.
     #[arg(long, value_name = "auto|CERT:KEY")]
     client_tls: Option<String>,
+    /// Refuse clients that do not turn TLS on (psql sslmode=require, mysql --ssl); needs
+    /// --client-tls.
+    #[arg(long)]
+    client_tls_required: bool,
     /// Client sessions open at once [default: 0, no limit].
     #[arg(long, default_value_t = 0)]
     max_connections: usize,
@@ -59,7 +63,8 @@ pub(super) struct ProxyArgs {
     /// A client must finish its startup within this.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     client_timeout: Duration,
-    /// Health and metrics on this address: /startup, /liveness, /readiness, /metrics.
+    /// Health and metrics on this address: /startup, /liveness, /readiness, /metrics; loopback
+    /// unless --allow-non-loopback.
     #[arg(long)]
     http_address: Option<SocketAddr>,
     /// One JSON object per log line.
@@ -69,8 +74,8 @@ pub(super) struct ProxyArgs {
     /// if that fails.
     #[arg(long)]
     run_connection_test: bool,
-    /// Allow --listen on an address other than loopback: anyone who reaches it logs in as this
-    /// machine's IAM identity.
+    /// Allow --listen and --http-address on an address other than loopback: anyone who reaches
+    /// the listener logs in as this machine's IAM identity, and /metrics names the databases.
     #[arg(long)]
     allow_non_loopback: bool,
     /// Check, from these settings, what stands between this machine and a login; then exit.
@@ -141,6 +146,12 @@ fn config(a: &ProxyArgs) -> Result<ProxyConfig, Error> {
     }
     let users = (!a.users.is_empty()).then(|| a.users.clone());
     let tls = a.client_tls.as_deref().map(client_tls).transpose()?;
+    if a.client_tls_required && tls.is_none() {
+        return Err(Error::invalid_argument(
+            "client_tls_required",
+            "--client-tls-required needs --client-tls (auto, or CERT:KEY) to offer the TLS it requires",
+        ));
+    }
     let engine = match a.engine.as_deref() {
         Some(name) => Some(Engine::from_name(name).ok_or_else(|| {
             Error::invalid_argument(
@@ -178,6 +189,7 @@ fn config(a: &ProxyArgs) -> Result<ProxyConfig, Error> {
             users: users.clone(),
             ca: a.ca.clone(),
             client_tls: tls.clone(),
+            client_tls_required: a.client_tls_required,
             allow_non_loopback: a.allow_non_loopback,
         });
     }
@@ -186,6 +198,7 @@ fn config(a: &ProxyArgs) -> Result<ProxyConfig, Error> {
     c.max_sigterm_delay = a.max_sigterm_delay;
     c.client_timeout = a.client_timeout;
     c.http_address = a.http_address;
+    c.allow_non_loopback_http = a.allow_non_loopback;
     c.log = if a.structured_logs {
         LogSink::Json
     } else {
@@ -194,8 +207,14 @@ fn config(a: &ProxyArgs) -> Result<ProxyConfig, Error> {
     Ok(c)
 }
 
-/// Runs the command; returns the exit status.
+/// Runs the command; returns the exit status. The log lines it queued are written first.
 pub(super) fn run(a: ProxyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Error> {
+    let status = serve(a, out, err);
+    proxy::flush_logs();
+    status
+}
+
+fn serve(a: ProxyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Error> {
     let c = config(&a)?;
     let log = c.log;
     for i in &c.instances {

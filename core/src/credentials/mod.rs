@@ -12,7 +12,10 @@
 
 mod default_chain;
 mod diagnosis;
+mod home;
 mod process;
+#[cfg(windows)]
+mod process_job;
 mod process_output;
 mod profile;
 mod providers;

@@ -11,7 +11,8 @@
 //! waiting, so every fetch timeout left one more process behind. Here the command starts in a
 //! process group of its own; when the fetch is dropped before the command exits (our fetch
 //! timeout, or a caller giving up), the whole group — the shell, the command and anything it
-//! started — gets SIGKILL, and the collecting thread reaps the command.
+//! started — gets SIGKILL, and the collecting thread reaps the command. On Windows the command
+//! runs in a job object instead, which is terminated the same way (process_job.rs).
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -103,6 +104,9 @@ struct Running {
     /// its pid, and so its process group id, cannot be reused by another process.
     exited: Arc<Mutex<bool>>,
     result: tokio::sync::oneshot::Receiver<std::io::Result<Output>>,
+    /// Windows: the job the command runs in (`None` when none could be made: `taskkill /T`).
+    #[cfg(windows)]
+    job: Option<super::process_job::Job>,
 }
 
 impl Running {
@@ -116,12 +120,18 @@ impl Running {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn()?;
         let pid = child.id();
+        #[cfg(windows)]
+        let job = super::process_job::Job::holding(&child)
+            .map_err(|e| log::debug!("credential_process runs outside a job object: {e}"))
+            .ok();
         let exited = Arc::new(Mutex::new(false));
         let (tx, result) = tokio::sync::oneshot::channel();
         let running = Running {
             pid,
             exited: exited.clone(),
             result,
+            #[cfg(windows)]
+            job,
         };
         // A thread of its own: reading the pipes and waiting block, and must go on (to reap the
         // command) after the fetch that started it was dropped.
@@ -151,7 +161,7 @@ impl Drop for Running {
         let killed = {
             let exited = lock(&self.exited);
             if !*exited {
-                kill_group(self.pid);
+                self.kill();
             }
             !*exited
         };
@@ -162,6 +172,18 @@ impl Drop for Running {
                 self.pid
             );
         }
+    }
+}
+
+impl Running {
+    /// Ends the command and everything it started.
+    fn kill(&self) {
+        #[cfg(windows)]
+        if let Some(job) = &self.job {
+            job.terminate();
+            return;
+        }
+        kill_group(self.pid);
     }
 }
 
@@ -258,13 +280,12 @@ fn kill_group(pid: u32) {
         .status();
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
     /// Dropping a fetch before the command exits kills its process group (the shell and the
     /// command it started) and reaps the shell.
-    #[cfg(target_os = "linux")]
     #[test]
     fn a_dropped_fetch_kills_the_process_group() {
         let dir = std::env::temp_dir().join(format!("rds-iam-drop-{}", std::process::id()));
@@ -317,7 +338,6 @@ mod tests {
     }
 
     /// Whether `pid` is a live process (not gone, not a zombie).
-    #[cfg(target_os = "linux")]
     fn running(pid: i32) -> bool {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()

@@ -293,7 +293,9 @@ mod tests {
 
     /// `process_chain` for a config file and an `AWS_PROFILE` (files read from memory).
     fn chain(config: &str, aws_profile: Option<&str>) -> Option<ProcessChain> {
-        let fs = Fs::from_slice(&[("/home/.aws/config", config)]);
+        // Joined as aws-config joins it: `/home\.aws\config` on Windows.
+        let path = std::path::Path::new("/home").join(".aws").join("config");
+        let fs = Fs::from_slice(&[(path.to_str().unwrap(), config)]);
         let mut vars = vec![("HOME", "/home")];
         vars.extend(aws_profile.map(|p| ("AWS_PROFILE", p)));
         let env = Env::from_slice(&vars);

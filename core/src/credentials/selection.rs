@@ -12,6 +12,8 @@ use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
+use super::home::{expand_home, home};
+
 /// A cause found before (or instead of) the chain's own error, carried inside a
 /// `CredentialsError` so `diagnosis` can lead the error with it.
 #[derive(Debug)]
@@ -67,13 +69,6 @@ pub(crate) fn env_profile() -> Option<(String, &'static str)> {
         .find_map(|var| env_var(var).map(|name| (name, var)))
 }
 
-/// `~` or the home directory, as the AWS SDKs find it.
-fn home() -> Option<PathBuf> {
-    env_var("HOME")
-        .or_else(|| env_var("USERPROFILE"))
-        .map(PathBuf::from)
-}
-
 /// The shared config file (`AWS_CONFIG_FILE`, else `~/.aws/config`).
 pub(crate) fn config_path() -> PathBuf {
     file_path("AWS_CONFIG_FILE", "config")
@@ -86,10 +81,7 @@ pub(crate) fn credentials_path() -> PathBuf {
 
 fn file_path(var: &str, name: &str) -> PathBuf {
     match env_var(var) {
-        Some(p) => match (p.strip_prefix("~/"), home()) {
-            (Some(rest), Some(h)) => h.join(rest),
-            _ => PathBuf::from(p),
-        },
+        Some(p) => expand_home(&p),
         None => home().unwrap_or_default().join(".aws").join(name),
     }
 }

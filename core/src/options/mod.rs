@@ -11,6 +11,7 @@ mod param;
 mod sign;
 mod signer;
 
+pub(crate) use dsql::token_kind;
 pub use message::Message;
 pub use param::{Argument, Param, Surface};
 pub use sign::SignOptions;

@@ -105,6 +105,8 @@ pub(crate) struct Checked {
     pub(crate) connect: Endpoint,
     pub(crate) login_user: Option<String>,
     pub(crate) spec: TokenSpec,
+    /// The kind was given (`kind`), not inferred from the endpoint and user.
+    pub(crate) kind_given: bool,
     pub(crate) source: CredentialSource,
     pub(crate) role: Option<AssumeRole>,
     pub(crate) policy: ReusePolicy,
@@ -222,6 +224,7 @@ impl SignerOptions {
             connect,
             login_user,
             spec,
+            kind_given: self.kind.is_some(),
             source,
             role,
             policy: ReusePolicy {
@@ -493,6 +496,36 @@ mod tests {
         assert_eq!(s.spec().kind(), TokenKind::DsqlConnect);
         o.sign_host = Some(dsql_host.into());
         assert_eq!(invalid_param(o), Param::ClusterId);
+    }
+
+    /// Issue 32, defect 6: the proxy makes one signer per user from its first user's.
+    #[test]
+    fn for_user_on_dsql_signs_the_users_kind_unless_the_kind_was_given() {
+        let kind = |s: &Signer, user: &str| {
+            let s = s.for_user(user).unwrap();
+            assert_eq!(s.user(), Some(user));
+            s.spec().kind()
+        };
+        let mut o = options();
+        o.host = "abc.dsql.us-east-1.on.aws".into();
+        o.user = Some("app".into());
+        let app = o.clone().build().unwrap();
+        assert_eq!(kind(&app, "admin"), TokenKind::DsqlAdmin);
+        assert_eq!(kind(&app, "other"), TokenKind::DsqlConnect);
+        let admin = app.for_user("admin").unwrap();
+        assert_eq!(kind(&admin, "app"), TokenKind::DsqlConnect);
+        o.user = Some("admin".into());
+        assert_eq!(
+            kind(&o.clone().build().unwrap(), "app"),
+            TokenKind::DsqlConnect
+        );
+        o.kind = Some(TokenKind::DsqlConnect);
+        assert_eq!(
+            kind(&o.clone().build().unwrap(), "admin"),
+            TokenKind::DsqlConnect
+        );
+        o.kind = Some(TokenKind::DsqlAdmin);
+        assert_eq!(kind(&o.build().unwrap(), "app"), TokenKind::DsqlAdmin);
     }
 
     #[test]

@@ -9,28 +9,50 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// Requests answered at once: probes and a scraper need a few; past this a connection is
+/// closed unread, so a flood of idle connections holds neither tasks nor descriptors.
+const MAX_REQUESTS: usize = 64;
 
 use super::metrics;
-use super::server::Shared;
+use super::shared::Shared;
 use crate::{Error, Result};
 
-/// Binds `addr` and serves until the runtime stops; returns the bound address.
-pub(crate) async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> Result<SocketAddr> {
+/// Binds `addr` (loopback unless `allow_non_loopback`) and serves until the runtime stops;
+/// returns the bound address.
+pub(crate) async fn serve(
+    addr: SocketAddr,
+    allow_non_loopback: bool,
+    shared: Arc<Shared>,
+) -> Result<SocketAddr> {
+    if !addr.ip().is_loopback() && !allow_non_loopback {
+        return Err(Error::invalid_argument(
+            "http_address",
+            format!("{addr} is not a loopback address: /metrics names every database behind this proxy; pass --allow-non-loopback to mean it (a Kubernetes probe reaches the pod's IP, not loopback)"),
+        ));
+    }
     let listener = TcpListener::bind(addr).await.map_err(|e| {
         Error::invalid_argument("http_address", format!("cannot listen on {addr}: {e}"))
     })?;
     let bound = listener
         .local_addr()
         .map_err(|e| Error::invalid_argument("http_address", e.to_string()))?;
+    let slots = Arc::new(Semaphore::new(MAX_REQUESTS));
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                drop(stream); // all slots taken: closed at once, unread
+                continue;
+            };
             let shared = shared.clone();
             tokio::spawn(async move {
                 let _ = tokio::time::timeout(Duration::from_secs(5), answer(stream, &shared)).await;
+                drop(slot);
             });
         }
     });

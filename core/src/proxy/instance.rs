@@ -10,13 +10,17 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+use super::config::InstanceConfig;
+use super::keepalive::keepalive;
+use super::log::shown;
 use super::metrics::InstanceMetrics;
-use super::{tls, Engine, InstanceConfig};
+use super::tls;
 use crate::sync::lock;
 use crate::{Error, Signer, Surface};
 
 /// Why a client is not logged in: each engine maps these to its own codes (PostgreSQL
-/// SQLSTATEs, MySQL error numbers) and sends the message, which is also logged.
+/// SQLSTATEs, MySQL error numbers) and sends the message; the log carries the message and the
+/// details no unauthenticated client is told ([`Refusal::detail`]).
 #[derive(Debug)]
 pub(crate) enum Refusal {
     /// The client named no user.
@@ -35,21 +39,24 @@ pub(crate) enum Refusal {
     TooManyConnections(usize),
     /// The peer broke the protocol.
     Protocol(String),
+    /// The client did not turn TLS on, and `--client-tls-required` says it must.
+    TlsRequired,
 }
 
 impl Refusal {
-    /// The message the client sees and the log carries (never a token or a secret).
+    /// The message the client sees and the log carries (never a token or a secret). Who may
+    /// log in and why the credentials failed (role ARNs, profiles, environment hints) are not
+    /// for a client that has not logged in: [`Refusal::detail`] says them, in the log only.
     pub(crate) fn message(&self, instance: &str) -> String {
         match self {
             Refusal::NoUser => "rds-iam proxy: the client named no user; pass one (psql -U NAME)".into(),
-            Refusal::UserNotAllowed { user, allowed } => format!(
-                "rds-iam proxy: user \"{user}\" may not log in through this proxy; allowed: {}",
-                allowed.join(", ")
+            Refusal::UserNotAllowed { user, .. } => format!(
+                "rds-iam proxy: user \"{}\" may not log in through this proxy",
+                shown(user)
             ),
             Refusal::Token(e) => format!(
-                "rds-iam proxy: no IAM token for {instance}: error[{}]: {}",
+                "rds-iam proxy: no IAM token for {instance}: error[{}]; the proxy's log says why",
                 e.code(),
-                e.render(Surface::Cli)
             ),
             Refusal::Unreachable(why) => {
                 format!("rds-iam proxy: cannot reach the database {instance}: {why}")
@@ -64,6 +71,21 @@ impl Refusal {
                 "rds-iam proxy: too many connections ({n} open, the --max-connections limit)"
             ),
             Refusal::Protocol(why) => format!("rds-iam proxy: protocol error: {why}"),
+            Refusal::TlsRequired => {
+                "rds-iam proxy: this proxy requires TLS from its clients (--client-tls-required)"
+                    .into()
+            }
+        }
+    }
+
+    /// What only the log says: the `--users` list, the credential chain's account of itself.
+    pub(crate) fn detail(&self) -> Option<String> {
+        match self {
+            Refusal::UserNotAllowed { allowed, .. } => {
+                Some(format!("allowed: {}", allowed.join(", ")))
+            }
+            Refusal::Token(e) => Some(e.render(Surface::Cli)),
+            _ => None,
         }
     }
 
@@ -77,6 +99,9 @@ impl Refusal {
                 "the certificate is checked against the signed host (--sign-host) with the system roots and the RDS bundle, or --ca".into(),
             ),
             Refusal::Token(_) => Some("run `rds-iam proxy --doctor` with the proxy's flags".into()),
+            Refusal::TlsRequired => Some(
+                "turn TLS on in the client: sslmode=require (libpq, psql), --ssl (mysql), ssl=true (JDBC)".into(),
+            ),
             _ => None,
         }
     }
@@ -86,24 +111,21 @@ impl Refusal {
 pub(crate) struct Instance {
     /// `host:port` of the database, as dialled: the label of its metrics and log lines.
     pub name: String,
-    pub engine: Engine,
     base: Signer,
     users: Option<Vec<String>>,
     signers: Mutex<HashMap<String, Signer>>,
     connector: TlsConnector,
     server_name: ServerName<'static>,
     pub acceptor: Option<TlsAcceptor>,
+    /// `--client-tls-required`: a client that does not turn TLS on is refused.
+    pub tls_required: bool,
     pub metrics: InstanceMetrics,
-    pub pg: super::pg::State,
 }
 
 impl Instance {
-    /// Checks what can be checked before listening: the TLS legs load.
-    pub(crate) fn new(c: &InstanceConfig) -> Result<Instance, Error> {
-        let alpn: &[&[u8]] = match c.engine {
-            Engine::Postgres => super::pg::ALPN,
-            Engine::Mysql => &[],
-        };
+    /// Checks what can be checked before listening: the TLS legs load. Client TLS offers the
+    /// engine's `alpn`.
+    pub(crate) fn new(c: &InstanceConfig, alpn: &[&[u8]]) -> Result<Instance, Error> {
         let upstream = tls::upstream_config(c.ca.as_deref(), &[])
             .map_err(|e| Error::invalid_argument("ca", e))?;
         let acceptor = match &c.client_tls {
@@ -113,20 +135,25 @@ impl Instance {
             )),
             None => None,
         };
+        if c.client_tls_required && acceptor.is_none() {
+            return Err(Error::invalid_argument(
+                "client_tls_required",
+                "requiring client TLS needs client_tls (auto, or a certificate and key) to offer it",
+            ));
+        }
         let signed = c.signer.spec().endpoint().host().to_owned();
         let server_name = tls::server_name(&signed)
             .map_err(|e| Error::invalid_argument(crate::Param::SignHost, e))?;
         Ok(Instance {
             name: format!("{}:{}", c.signer.host(), c.signer.port()),
-            engine: c.engine,
             base: c.signer.clone(),
             users: c.users.clone(),
             signers: Mutex::default(),
             connector: TlsConnector::from(upstream),
             server_name,
             acceptor,
+            tls_required: c.client_tls_required,
             metrics: InstanceMetrics::default(),
-            pg: Default::default(),
         })
     }
 
@@ -181,8 +208,7 @@ impl Instance {
             }
         };
         let _ = tcp.set_nodelay(true);
-        // Idle sessions live for hours: keepalives keep NAT and load-balancer state alive.
-        let _ = socket2::SockRef::from(&tcp).set_keepalive(true);
+        keepalive(&tcp);
         Ok(tcp)
     }
 

@@ -18,6 +18,8 @@ const LATENCY_BUCKETS: [f64; 12] = [
 pub(crate) struct InstanceMetrics {
     pub open: AtomicU64,
     pub total: AtomicU64,
+    /// Connections closed at once, unread: past `--max-connections` and its margin.
+    pub closed_at_cap: AtomicU64,
     pub logins_ok: AtomicU64,
     /// Failed logins by the code the client was sent (SQLSTATE, or a MySQL error number).
     failed: Mutex<Vec<(String, u64)>>,
@@ -60,7 +62,7 @@ pub(crate) fn render(instances: &[(String, &InstanceMetrics)]) -> String {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     };
     type Field = fn(&InstanceMetrics) -> &AtomicU64;
-    let simple: [(&str, &str, &str, Field); 5] = [
+    let simple: [(&str, &str, &str, Field); 6] = [
         (
             "rds_iam_proxy_connections_open",
             "gauge",
@@ -72,6 +74,12 @@ pub(crate) fn render(instances: &[(String, &InstanceMetrics)]) -> String {
             "counter",
             "Client connections accepted.",
             |m| &m.total,
+        ),
+        (
+            "rds_iam_proxy_connections_closed_at_cap_total",
+            "counter",
+            "Client connections closed at once: past --max-connections and its margin, or the open-file limit.",
+            |m| &m.closed_at_cap,
         ),
         (
             "rds_iam_proxy_logins_ok_total",
@@ -134,6 +142,17 @@ pub(crate) fn render(instances: &[(String, &InstanceMetrics)]) -> String {
         let _ = writeln!(out, "{name}_sum{{instance=\"{instance}\"}} {sum}");
         let _ = writeln!(out, "{name}_count{{instance=\"{instance}\"}} {count}");
     }
+    series(
+        &mut out,
+        "rds_iam_proxy_log_lines_dropped_total",
+        "counter",
+        "Log lines dropped because their output (stderr, the host's logger) stalled.",
+    );
+    let _ = writeln!(
+        out,
+        "rds_iam_proxy_log_lines_dropped_total {}",
+        super::log::dropped()
+    );
     let stats = crate::stats();
     series(
         &mut out,

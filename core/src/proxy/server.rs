@@ -2,103 +2,27 @@
 //! for, the drain on shutdown, and [`ProxyHandle`], the running proxy.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Notify};
-
+use super::config::{Engine, InstanceConfig, Listen, LocalProxyOptions, ProxyConfig};
+use super::http;
 use super::instance::{Instance, SharedInstance};
-use super::listen::ListenAddress;
-use super::listen::{bind, Listener};
+use super::limits;
+use super::listen::{bind, ListenAddress, Listener};
 use super::log::{line, Level, LogSink};
+use super::protocol::Protocol;
 use super::session::Session;
-use super::{http, mysql, pg, Engine, InstanceConfig, Listen, LocalProxyOptions, ProxyConfig};
+use super::shared::{OpenSession, Phase, Shared};
 use crate::{Error, Result, Signer};
 
-/// The proxy's phases: serving, draining (no new clients, open sessions go on), closing (the
-/// sessions left are cut).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Serving,
-    Draining,
-    Closing,
-}
-
-/// What every session and listener shares.
-pub(crate) struct Shared {
-    pub log: LogSink,
-    pub client_timeout: Duration,
-    pub upstream_timeout: Duration,
-    max_connections: usize,
-    open: AtomicUsize,
-    all_closed: Notify,
-    next_conn: AtomicU64,
-    phase: watch::Sender<Phase>,
-    started: AtomicBool,
-    credentials_ok: AtomicBool,
-    pub instances: Vec<SharedInstance>,
-}
-
-impl Shared {
-    pub(crate) fn note_credentials_ok(&self) {
-        self.credentials_ok.store(true, Ordering::Relaxed);
-    }
-
-    /// Resolves once the sessions left after a drain are to be cut.
-    pub(crate) async fn closing(&self) {
-        let mut phase = self.phase.subscribe();
-        let _ = phase.wait_for(|p| *p == Phase::Closing).await;
-    }
-
-    async fn draining(&self) {
-        let mut phase = self.phase.subscribe();
-        let _ = phase.wait_for(|p| *p != Phase::Serving).await;
-    }
-
-    /// `/startup`: the listeners are bound.
-    pub(crate) fn started(&self) -> bool {
-        self.started.load(Ordering::Relaxed)
-    }
-
-    /// `/readiness`: started, credentials fetched once, not draining, below the limit.
-    pub(crate) fn ready(&self) -> std::result::Result<(), &'static str> {
-        if !self.started() {
-            return Err("starting");
-        }
-        if !self.credentials_ok.load(Ordering::Relaxed) {
-            return Err("no credentials fetched yet");
-        }
-        if *self.phase.borrow() != Phase::Serving {
-            return Err("shutting down");
-        }
-        if self.max_connections > 0 && self.open.load(Ordering::Relaxed) >= self.max_connections {
-            return Err("at --max-connections");
-        }
-        Ok(())
-    }
-
-    fn say(&self, level: Level, msg: &str) {
-        line(self.log, level, None, "", msg);
-    }
-}
-
-/// Counts a session as open for as long as it lives.
-struct OpenSession {
-    shared: Arc<Shared>,
+async fn accept_loop(
+    listener: Listener,
     instance: SharedInstance,
-}
-
-impl Drop for OpenSession {
-    fn drop(&mut self) {
-        self.instance.metrics.open.fetch_sub(1, Ordering::Relaxed);
-        if self.shared.open.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.all_closed.notify_waiters();
-        }
-    }
-}
-
-async fn accept_loop(listener: Listener, instance: SharedInstance, shared: Arc<Shared>) {
+    protocol: Arc<dyn Protocol>,
+    shared: Arc<Shared>,
+) {
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -112,9 +36,15 @@ async fn accept_loop(listener: Listener, instance: SharedInstance, shared: Arc<S
             },
             () = shared.draining() => break,
         };
+        let m = &instance.metrics;
+        if shared.open.load(Ordering::Acquire) >= shared.hard_cap {
+            // Unread and unlogged: a flood must cost neither descriptors nor log lines.
+            m.closed_at_cap.fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        }
         let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let open = shared.open.fetch_add(1, Ordering::AcqRel) + 1;
-        let m = &instance.metrics;
         m.open.fetch_add(1, Ordering::Relaxed);
         m.total.fetch_add(1, Ordering::Relaxed);
         let guard = OpenSession {
@@ -129,12 +59,10 @@ async fn accept_loop(listener: Listener, instance: SharedInstance, shared: Arc<S
             shared: shared.clone(),
             over_limit,
         };
+        let protocol = protocol.clone();
         tokio::spawn(async move {
             let _open = guard;
-            match session.instance.engine {
-                Engine::Postgres => pg::serve(session, stream).await,
-                Engine::Mysql => mysql::serve(session, stream).await,
-            }
+            protocol.serve(session, stream).await;
         });
     }
     // Dropping the listener closes the port and removes a unix socket.
@@ -179,6 +107,8 @@ pub struct ProxyHandle {
     /// The user and database [`Self::url`] names (the in-process form).
     url_parts: Option<(String, Option<String>)>,
     shared: Arc<Shared>,
+    /// Each instance's engine, in the order of [`ProxyConfig::instances`].
+    protocols: Vec<Arc<dyn Protocol>>,
     addresses: Vec<ListenAddress>,
     http_address: Option<SocketAddr>,
     drain_delay: Duration,
@@ -206,11 +136,17 @@ impl ProxyHandle {
             .map_err(|e| {
                 Error::invalid_argument("proxy", format!("cannot start the proxy's runtime: {e}"))
             })?;
-        let (shared, addresses, http_address) = runtime.block_on(start(&config))?;
+        let Started {
+            shared,
+            protocols,
+            addresses,
+            http_address,
+        } = runtime.block_on(start(&config))?;
         Ok(ProxyHandle {
             runtime: Some(runtime),
             url_parts: None,
             shared,
+            protocols,
             addresses,
             http_address,
             drain_delay: config.max_sigterm_delay,
@@ -222,11 +158,9 @@ impl ProxyHandle {
     /// the `log` crate, a 5 s drain on close.
     pub fn start_local(signer: &Signer, options: LocalProxyOptions) -> Result<ProxyHandle> {
         let user = signer.user().unwrap_or_default().to_owned();
-        let engine = options.engine.unwrap_or(if signer.port() == 3306 {
-            Engine::Mysql
-        } else {
-            Engine::Postgres
-        });
+        let engine = options
+            .engine
+            .unwrap_or_else(|| Engine::for_port(signer.port()));
         let users = options
             .users
             .or_else(|| (!user.is_empty()).then(|| vec![user.clone()]));
@@ -241,6 +175,7 @@ impl ProxyHandle {
             users,
             ca: options.ca,
             client_tls: options.client_tls,
+            client_tls_required: options.client_tls_required,
             allow_non_loopback: false,
         };
         let mut config = ProxyConfig::new(vec![instance]);
@@ -273,10 +208,10 @@ impl ProxyHandle {
         let database = database
             .map(|d| utf8_percent_encode(&d, NON_ALPHANUMERIC).to_string())
             .unwrap_or_default();
-        match self.shared.instances.first().map(|i| i.engine) {
-            Some(Engine::Mysql) => format!("mysql://{user}@{host}/{database}"),
-            _ => format!("postgresql://{user}@{host}/{database}?sslmode=disable"),
-        }
+        // Never empty: a proxy starts with at least one instance.
+        self.protocols.first().map_or_else(String::new, |p| {
+            p.local_url(&user.to_string(), &host, &database)
+        })
     }
 
     /// Where each instance listens, in the order of [`ProxyConfig::instances`].
@@ -316,6 +251,7 @@ impl ProxyHandle {
             let delay = self.drain_delay;
             rt.block_on(drain(shared, delay, std::future::pending()));
             rt.shutdown_timeout(Duration::from_secs(1));
+            super::log::flush(Duration::from_secs(2));
         }
     }
 
@@ -341,6 +277,7 @@ impl ProxyHandle {
             drain(shared, delay, second).await;
         });
         rt.shutdown_timeout(Duration::from_secs(1));
+        super::log::flush(Duration::from_secs(2));
         0
     }
 }
@@ -392,44 +329,50 @@ async fn drain(
     shared.say(Level::Info, "stopped");
 }
 
-async fn start(
-    config: &ProxyConfig,
-) -> Result<(Arc<Shared>, Vec<ListenAddress>, Option<SocketAddr>)> {
+/// What [`start`] leaves running.
+struct Started {
+    shared: Arc<Shared>,
+    protocols: Vec<Arc<dyn Protocol>>,
+    addresses: Vec<ListenAddress>,
+    http_address: Option<SocketAddr>,
+}
+
+async fn start(config: &ProxyConfig) -> Result<Started> {
     if config.instances.is_empty() {
         return Err(Error::invalid_argument(
             "host",
             "give at least one database to proxy",
         ));
     }
+    let open_files = limits::raise_open_files();
+    let hard_cap = limits::hard_cap(config.max_connections, open_files);
     let mut instances = Vec::new();
+    let mut protocols = Vec::new();
     let mut listeners = Vec::new();
     let mut addresses = Vec::new();
     for c in &config.instances {
-        instances.push(Arc::new(Instance::new(c)?));
-        let (listener, address) = bind(c).await?;
+        let protocol: Arc<dyn Protocol> = Arc::from(c.engine.protocol());
+        instances.push(Arc::new(Instance::new(c, protocol.alpn())?));
+        let (listener, address) = bind(c, &protocol.socket_name(c.signer.port())).await?;
+        protocols.push(protocol);
         listeners.push(listener);
         addresses.push(address);
     }
-    let (phase, _) = watch::channel(Phase::Serving);
-    let shared = Arc::new(Shared {
-        log: config.log,
-        client_timeout: config.client_timeout,
-        upstream_timeout: config.upstream_timeout,
-        max_connections: config.max_connections,
-        open: AtomicUsize::new(0),
-        all_closed: Notify::new(),
-        next_conn: AtomicU64::new(0),
-        phase,
-        started: AtomicBool::new(false),
-        credentials_ok: AtomicBool::new(false),
-        instances,
-    });
+    let shared = Arc::new(Shared::new(config, hard_cap, instances));
     let http_address = match config.http_address {
-        Some(addr) => Some(http::serve(addr, shared.clone()).await?),
+        Some(addr) => {
+            Some(http::serve(addr, config.allow_non_loopback_http, shared.clone()).await?)
+        }
         None => None,
     };
-    let running = shared.instances.iter().zip(&config.instances);
-    for ((instance, c), (listener, address)) in running.zip(listeners.into_iter().zip(&addresses)) {
+    let running = shared
+        .instances
+        .iter()
+        .zip(&config.instances)
+        .zip(&protocols);
+    for (((instance, c), protocol), (listener, address)) in
+        running.zip(listeners.into_iter().zip(&addresses))
+    {
         shared.say(
             Level::Info,
             &format!(
@@ -438,11 +381,17 @@ async fn start(
                 describe(c)
             ),
         );
-        tokio::spawn(accept_loop(listener, instance.clone(), shared.clone()));
+        let serving = accept_loop(listener, instance.clone(), protocol.clone(), shared.clone());
+        tokio::spawn(serving);
     }
     warm_up(shared.clone()).await;
     shared.started.store(true, Ordering::Relaxed);
-    Ok((shared, addresses, http_address))
+    Ok(Started {
+        shared,
+        protocols,
+        addresses,
+        http_address,
+    })
 }
 
 fn describe(c: &InstanceConfig) -> String {
@@ -469,12 +418,10 @@ pub fn connection_test(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
-    let i = Instance::new(instance).map_err(|e| e.render(crate::Surface::Cli))?;
+    let protocol = instance.engine.protocol();
+    let i = Instance::new(instance, protocol.alpn()).map_err(|e| e.render(crate::Surface::Cli))?;
     runtime.block_on(async {
-        let tested = match i.engine {
-            Engine::Postgres => pg::login_test(&i, user, within).await,
-            Engine::Mysql => mysql::login_test(&i, user, within).await,
-        };
+        let tested = protocol.login_test(&i, user, within).await;
         tested.map_err(|r| r.message(&i.name))
     })
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::instance::{Refusal, SharedInstance};
-use super::log::{line, Level};
-use super::server::Shared;
+use super::log::{line, shown, Level};
+use super::shared::Shared;
 use super::splice::splice;
 
 /// A client stream: TCP, a unix socket, or either inside TLS.
@@ -63,6 +63,9 @@ impl Session {
             "login refused ({code}): {}",
             refusal.message(&self.instance.name)
         );
+        if let Some(detail) = refusal.detail() {
+            msg.push_str(&format!(" ({detail})"));
+        }
         if let Some(hint) = refusal.hint() {
             msg.push_str(&format!(" (hint: {hint})"));
         }
@@ -77,7 +80,11 @@ impl Session {
         self.shared.note_credentials_ok();
         self.log(
             Level::Info,
-            &format!("logged in as {user} ({} ms upstream)", took.as_millis()),
+            &format!(
+                "logged in as {} ({} ms upstream)",
+                shown(user),
+                took.as_millis()
+            ),
         );
     }
 

@@ -50,6 +50,9 @@ pytest_plugins = ["mysql_fixtures"]
 
 StartMysql = Callable[..., Proxy]
 
+#: The connection ids the proxy gives its clients start here, above any server thread id.
+PROXY_IDS = 1 << 30
+
 
 # ---- capabilities ----------------------------------------------------------------------------
 
@@ -279,12 +282,14 @@ def test_a_20_mb_blob_round_trip(mysql_proxy: Proxy, iamdb: Any, big_packets: in
 
 
 def test_kill_query_from_a_second_connection(mysql_proxy: Proxy) -> None:
-    """The connection id a client sees (the greeting's) is the server thread's: KILL QUERY with
-    it, sent through another proxy connection, stops that client's query."""
+    """The connection id a client sees (the greeting's) is the proxy's (it greets before it
+    dials); KILL QUERY with it, sent through another proxy connection, is rewritten to the
+    server thread's id and stops that client's query."""
     victim, killer = pymysql_connect(mysql_proxy.port), pymysql_connect(mysql_proxy.port)
     try:
         thread_id = victim.thread_id()
-        assert one(victim, "SELECT CONNECTION_ID()") == (thread_id,)
+        (server_id,) = one(victim, "SELECT CONNECTION_ID()")
+        assert thread_id >= PROXY_IDS and server_id < PROXY_IDS, (thread_id, server_id)
         outcome: dict[str, Any] = {}
 
         def sleep() -> None:
@@ -296,7 +301,7 @@ def test_kill_query_from_a_second_connection(mysql_proxy: Proxy) -> None:
 
         t = threading.Thread(target=sleep)
         t.start()
-        wait_sleeping(killer, thread_id)
+        wait_sleeping(killer, server_id)
         killed_at = time.monotonic()
         killer.cursor().execute(f"KILL QUERY {thread_id}")
         t.join(30)

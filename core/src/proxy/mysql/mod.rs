@@ -1,7 +1,9 @@
-//! MySQL / MariaDB / Aurora MySQL. The server speaks first, so the proxy dials the database
-//! before it greets the client: the client's greeting then carries the server's version, its
-//! connection id (so `KILL QUERY <the id the client saw>`, sent through the proxy, reaches the
-//! right thread) and only the capabilities the server has. The client logs in with
+//! MySQL / MariaDB / Aurora MySQL. The server speaks first, but the proxy greets the client
+//! itself and dials the database only once the client's HandshakeResponse has passed the
+//! `--users` check, so that port probes and refused users never leave aborted handshakes at
+//! the server ([`state`]: the greeting repeats the server's last one, with the proxy's own
+//! connection id; `KILL` with that id is rewritten to the server's thread, [`kill`]). The
+//! client logs in with
 //! `caching_sha2_password` and any password (none is checked, none is kept); upstream the proxy
 //! plays the client: SSLRequest, TLS verify-full, a HandshakeResponse41 with the client's user,
 //! database, collation and connect attributes, and the token when the server switches to
@@ -12,11 +14,17 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::instance::{Instance, Refusal};
-use super::log::Level;
+use super::log::{shown, Level};
 use super::session::{ClientIo, Session};
 use wire::{Greeting, Packet, Response};
 
+mod kill;
+mod protocol;
+mod state;
 mod wire;
+
+pub(crate) use protocol::Mysql;
+use state::State;
 
 /// The plugin the proxy offers clients: every client listed in DESIGN.md takes it, MySQL 9's
 /// included (which dropped `mysql_native_password`), and with it the proxy can answer "fast auth
@@ -41,7 +49,8 @@ pub(crate) fn error_code(r: &Refusal) -> (u16, &'static str) {
         Refusal::NoUser
         | Refusal::UserNotAllowed { .. }
         | Refusal::Token(_)
-        | Refusal::UpstreamRefused(_) => (1045, "28000"), // ER_ACCESS_DENIED_ERROR
+        | Refusal::UpstreamRefused(_)
+        | Refusal::TlsRequired => (1045, "28000"), // ER_ACCESS_DENIED_ERROR, as for REQUIRE SSL
         // ER_CONNECT_TO_FOREIGN_DATA_SOURCE, with the connection-exception SQLSTATE
         Refusal::Unreachable(_) | Refusal::UpstreamTls(_) => (1429, "08001"),
         Refusal::TooManyConnections(_) => (1040, "08004"), // ER_CON_COUNT_ERROR
@@ -77,28 +86,37 @@ impl From<Refusal> for Failed {
     }
 }
 
-/// Serves one client connection to the end.
-pub(crate) async fn serve(session: Session, mut client: ClientIo) {
+/// Serves one client connection to the end; `state` is the instance's.
+async fn serve(state: &State, session: Session, mut client: ClientIo) {
     if let Some(limit) = session.over_limit {
         return refuse(&session, &mut client, 0, Refusal::TooManyConnections(limit)).await;
     }
     let within = session.upstream_timeout();
     let started = std::time::Instant::now();
-    let (tcp, greeting) =
-        match tokio::time::timeout(within, connect(&session.instance, within)).await {
-            Ok(Ok(up)) => up,
-            Ok(Err(r)) => return refuse(&session, &mut client, 0, r).await,
-            Err(_) => {
-                let why = format!("no greeting within {} s", within.as_secs());
-                return refuse(&session, &mut client, 0, Refusal::Unreachable(why)).await;
+    let say = |msg: &str| session.log(Level::Warn, msg);
+    // The server's last greeting; only before the first one does the proxy dial first.
+    let (mut dialled, greeting) = match state.greeting() {
+        Some(g) => (None, g),
+        None => {
+            match tokio::time::timeout(within, connect(&session.instance, state, within, &say))
+                .await
+            {
+                Ok(Ok((tcp, g))) => (Some(tcp), g),
+                Ok(Err(r)) => return refuse(&session, &mut client, 0, r).await,
+                Err(_) => {
+                    let why = format!("no greeting within {} s", within.as_secs());
+                    return refuse(&session, &mut client, 0, Refusal::Unreachable(why)).await;
+                }
             }
-        };
+        }
+    };
+    let ours = state.next_id();
     let offered = offered_capabilities(greeting.capabilities, session.instance.acceptor.is_some());
     let mut scramble = [0u8; 20];
     let _ = getrandom::fill(&mut scramble);
     // Scramble bytes are printable and never NUL, as servers make them.
     scramble.iter_mut().for_each(|b| *b = 0x21 + *b % 0x5e);
-    let hello = wire::packet(0, &greeting.encode(offered, &scramble, CLIENT_PLUGIN));
+    let hello = wire::packet(0, &greeting.encode(ours, offered, &scramble, CLIENT_PLUGIN));
     if wire::send(&mut client, &hello).await.is_err() {
         return;
     }
@@ -122,10 +140,22 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
         Ok(Ok(Some(answer))) => answer,
     };
     let user = response.user.clone();
-    let attempt = login(&session.instance, tcp, &greeting, &response, within);
-    let (upstream, ok) = match tokio::time::timeout(within, attempt).await {
+    // The client's sequence id is its own choice: 255 wraps to 0.
+    let next = seq.wrapping_add(1);
+    let attempt = async {
+        // The --users check and the token before any dial: a refused user costs the server
+        // nothing.
+        let token = session.instance.token_for(&response.user).await?;
+        let (tcp, greeting) = match dialled.take() {
+            Some(tcp) => (tcp, greeting.clone()),
+            None => connect(&session.instance, state, within, &say).await?,
+        };
+        let (up, ok) = login(&session.instance, tcp, &greeting, &response, &token).await?;
+        Ok::<_, Failed>((up, ok, greeting.connection_id))
+    };
+    let (upstream, ok, thread) = match tokio::time::timeout(within, attempt).await {
         Ok(Ok(up)) => up,
-        Ok(Err(Failed::Refused(r))) => return refuse(&session, &mut client, seq + 1, r).await,
+        Ok(Err(Failed::Refused(r))) => return refuse(&session, &mut client, next, r).await,
         Ok(Err(Failed::Server { code, payload })) => {
             session.instance.metrics.login_failed(&code.to_string());
             let text = String::from_utf8_lossy(payload.get(9..).unwrap_or_default()).into_owned();
@@ -133,25 +163,28 @@ pub(crate) async fn serve(session: Session, mut client: ClientIo) {
                 Level::Warn,
                 &format!("the database answered {code}: {text}"),
             );
-            let _ = wire::send(&mut client, &wire::packet(seq + 1, &payload)).await;
+            let _ = wire::send(&mut client, &wire::packet(next, &payload)).await;
             return;
         }
         Err(_) => {
             let why = format!("no login within {} s", within.as_secs());
-            return refuse(&session, &mut client, seq + 1, Refusal::Unreachable(why)).await;
+            return refuse(&session, &mut client, next, Refusal::Unreachable(why)).await;
         }
     };
     let mut answer = Vec::new();
-    let mut next = seq + 1;
+    let mut next = next;
     if fast_auth_success(&response) {
         answer.extend(wire::packet(next, &[0x01, 0x03]));
-        next += 1;
+        next = next.wrapping_add(1);
     }
     answer.extend(wire::packet(next, &ok));
     if wire::send(&mut client, &answer).await.is_err() {
         return session.log(Level::Info, "the client left before its login finished");
     }
     session.logged_in(&user, started.elapsed());
+    let threads = state.threads();
+    let _mapped = threads.register(ours, thread);
+    let client = kill::KillRewrite::new(client, threads.clone());
     session.splice(client, upstream).await;
 }
 
@@ -175,21 +208,29 @@ fn offered_capabilities(server: u32, client_tls: bool) -> u32 {
     caps
 }
 
-/// Dials the database and reads its greeting.
+/// Dials the database and reads its greeting, which the instance then remembers. An ERR in
+/// its place came before TLS: anyone on the path can forge it (the CVE-2024-10977 pattern), so
+/// its text goes to the log (`say`), escaped, and never to the client.
 async fn connect(
     instance: &Instance,
+    state: &State,
     within: std::time::Duration,
+    say: &(dyn Fn(&str) + Sync),
 ) -> Result<(TcpStream, Greeting), Refusal> {
     let mut tcp = instance.dial(within).await?;
     let greeting = read(&mut tcp).await?;
     if greeting.payload.first() == Some(&0xff) {
-        let text =
-            String::from_utf8_lossy(greeting.payload.get(3..).unwrap_or_default()).into_owned();
-        return Err(Refusal::Unreachable(format!(
-            "the server refused the connection: {text}"
-        )));
+        let text = String::from_utf8_lossy(greeting.payload.get(3..).unwrap_or_default());
+        say(&format!(
+            "the database answered the connection with an error before TLS (unverified, not passed on): {}",
+            shown(&text)
+        ));
+        return Err(Refusal::Unreachable(
+            "the server answered with an error before TLS, which cannot be verified and is not passed on (the proxy's log has its text)".into(),
+        ));
     }
     let greeting = Greeting::parse(&greeting.payload).map_err(|m| Refusal::Protocol(m.0))?;
+    state.remember(&greeting);
     Ok((tcp, greeting))
 }
 
@@ -217,41 +258,61 @@ async fn response(
     };
     if Response::is_ssl_request(&packet.payload) {
         let Some(acceptor) = session.instance.acceptor.clone() else {
-            refuse(session, &mut client, packet.seq + 1, Refusal::Protocol("the client asked for TLS, which the proxy did not offer (start it with --client-tls)".into())).await;
+            refuse(session, &mut client, packet.seq.wrapping_add(1), Refusal::Protocol("the client asked for TLS, which the proxy did not offer (start it with --client-tls)".into())).await;
             return Ok(None);
         };
         client = Box::new(acceptor.accept(client).await?);
         packet = match wire::read_packet(&mut client, wire::MAX_HANDSHAKE_PACKET).await? {
             Ok(p) => p,
             Err(m) => {
-                refuse(session, &mut client, packet.seq + 1, Refusal::Protocol(m.0)).await;
+                refuse(
+                    session,
+                    &mut client,
+                    packet.seq.wrapping_add(1),
+                    Refusal::Protocol(m.0),
+                )
+                .await;
                 return Ok(None);
             }
         };
+    } else if session.instance.tls_required {
+        refuse(
+            session,
+            &mut client,
+            packet.seq.wrapping_add(1),
+            Refusal::TlsRequired,
+        )
+        .await;
+        return Ok(None);
     }
     match Response::parse(&packet.payload) {
         Ok(r) if r.capabilities & wire::CLIENT_COMPRESS != 0 => {
-            refuse(session, &mut client, packet.seq + 1, Refusal::Protocol("compression was not offered and is not supported through the proxy; turn it off".into())).await;
+            refuse(session, &mut client, packet.seq.wrapping_add(1), Refusal::Protocol("compression was not offered and is not supported through the proxy; turn it off".into())).await;
             Ok(None)
         }
         Ok(r) => Ok(Some((client, r, packet.seq))),
         Err(m) => {
-            refuse(session, &mut client, packet.seq + 1, Refusal::Protocol(m.0)).await;
+            refuse(
+                session,
+                &mut client,
+                packet.seq.wrapping_add(1),
+                Refusal::Protocol(m.0),
+            )
+            .await;
             Ok(None)
         }
     }
 }
 
-/// Logs in upstream as the client's user; the upstream stream and the server's OK payload.
+/// Logs in upstream as the client's user with `token`; the upstream stream and the server's
+/// OK payload.
 async fn login(
     instance: &Instance,
     mut tcp: TcpStream,
     greeting: &Greeting,
     client: &Response,
-    within: std::time::Duration,
+    token: &str,
 ) -> Result<(TlsStream<TcpStream>, Vec<u8>), Failed> {
-    let _ = within;
-    let token = instance.token_for(&client.user).await?;
     if greeting.capabilities & wire::CLIENT_SSL == 0 {
         return Err(Refusal::UpstreamTls(
             "the server does not offer TLS, and an IAM token is never sent in the clear".into(),
@@ -320,7 +381,7 @@ async fn login(
                         // Refused on the first answer, the token never asked for: the user's
                         // plugin took the handshake as is (a password user: mysql_native_password
                         // with an empty password), or there is no such user.
-                        let user = &client.user;
+                        let user = shown(&client.user);
                         return Err(Refusal::UpstreamRefused(format!(
                             "it refused the login before asking for a password ({text}): user \"{user}\" is not set up for IAM (IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'), or does not exist"
                         ))
@@ -339,21 +400,21 @@ async fn login(
                 let mut r = wire::Reader::new(&p.payload[1..]);
                 let plugin = r.nul_terminated().unwrap_or_default();
                 if plugin != CLEAR_PASSWORD && plugin != DIALOG {
-                    let user = &client.user;
+                    let user = shown(&client.user);
                     return Err(Refusal::UpstreamRefused(format!(
                         "it asked for `{}`, not a cleartext password: user \"{user}\" is not set up for IAM (IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS')",
                         String::from_utf8_lossy(plugin)
                     ))
                     .into());
                 }
-                send_token(&mut up, p.seq, &token, &mut sent_token).await?;
+                send_token(&mut up, p.seq, token, &mut sent_token).await?;
             }
             // More data: dialog's next question, or caching_sha2's "perform full auth".
             Some(0x01) if p.payload.get(1) == Some(&0x04) => {
-                return Err(Refusal::UpstreamRefused(format!("it asked for a caching_sha2_password password: user \"{}\" is not set up for IAM", client.user)).into());
+                return Err(Refusal::UpstreamRefused(format!("it asked for a caching_sha2_password password: user \"{}\" is not set up for IAM", shown(&client.user))).into());
             }
             Some(0x02 | 0x04) if !sent_token => {
-                send_token(&mut up, p.seq, &token, &mut sent_token).await?
+                send_token(&mut up, p.seq, token, &mut sent_token).await?
             }
             _ => {
                 return Err(
@@ -385,13 +446,15 @@ async fn send_token(
 }
 
 /// `--run-connection-test`: a login as `user`.
-pub(crate) async fn login_test(
+async fn login_test(
     instance: &Instance,
+    state: &State,
     user: &str,
     within: std::time::Duration,
 ) -> Result<(), Refusal> {
     let attempt = async {
-        let (tcp, greeting) = connect(instance, within).await?;
+        let token = instance.token_for(user).await?;
+        let (tcp, greeting) = connect(instance, state, within, &|_| ()).await?;
         let response = Response {
             capabilities: wire::CLIENT_PROTOCOL_41
                 | wire::CLIENT_SECURE_CONNECTION
@@ -402,7 +465,7 @@ pub(crate) async fn login_test(
             user: user.to_owned(),
             ..Response::default()
         };
-        match login(instance, tcp, &greeting, &response, within).await {
+        match login(instance, tcp, &greeting, &response, &token).await {
             Ok(_) => Ok(()),
             Err(Failed::Refused(r)) => Err(r),
             Err(Failed::Server { code, payload }) => Err(Refusal::UpstreamRefused(format!(

@@ -207,13 +207,20 @@ impl Greeting {
         })
     }
 
-    /// The greeting the proxy sends its client: the server's version, connection id, charset
-    /// and status; `capabilities`; a fresh scramble; `caching_sha2_password` (see DESIGN.md).
-    pub(crate) fn encode(&self, capabilities: u32, scramble: &[u8; 20], plugin: &str) -> Vec<u8> {
+    /// The greeting the proxy sends its client: the server's version, charset and status; the
+    /// proxy's `connection_id`; `capabilities`; a fresh scramble; `caching_sha2_password` (see
+    /// DESIGN.md).
+    pub(crate) fn encode(
+        &self,
+        connection_id: u32,
+        capabilities: u32,
+        scramble: &[u8; 20],
+        plugin: &str,
+    ) -> Vec<u8> {
         let mut out = vec![10];
         out.extend_from_slice(&self.server_version);
         out.push(0);
-        out.extend_from_slice(&self.connection_id.to_le_bytes());
+        out.extend_from_slice(&connection_id.to_le_bytes());
         out.extend_from_slice(&scramble[..8]);
         out.push(0);
         out.extend_from_slice(&(capabilities as u16).to_le_bytes());
@@ -403,9 +410,10 @@ mod tests {
             auth_plugin: b"mysql_native_password".to_vec(),
         };
         let caps = g.capabilities & !CLIENT_COMPRESS;
-        let ours = Greeting::parse(&g.encode(caps, &[7; 20], "caching_sha2_password")).unwrap();
+        let ours =
+            Greeting::parse(&g.encode(1 << 30, caps, &[7; 20], "caching_sha2_password")).unwrap();
         assert_eq!(ours.server_version, g.server_version);
-        assert_eq!(ours.connection_id, 77);
+        assert_eq!(ours.connection_id, 1 << 30);
         assert_eq!(ours.capabilities, caps);
         assert_eq!(ours.auth_plugin, b"caching_sha2_password");
     }

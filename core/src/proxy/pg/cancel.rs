@@ -1,7 +1,9 @@
-//! Cancel requests. Each client is given the proxy's own BackendKeyData (its connection id and
-//! a random secret as long as the server's: 4 bytes under protocol 3.0, longer under 3.2),
-//! mapped to the server's key and the address of the backend it came from. A CancelRequest
-//! arrives on a new connection; the proxy forwards it to that backend over TLS.
+//! Cancel requests. Each client is given the server's own process id with a secret of the
+//! proxy's (random, as long as the server's: 4 bytes under protocol 3.0, longer under 3.2), so
+//! that everything using the protocol's pid (PQbackendPID, pg_terminate_backend, a
+//! NotificationResponse's pid) agrees with pg_backend_pid(), while only the proxy can cancel.
+//! The pair maps to the server's key and the address of the backend it came from. A
+//! CancelRequest arrives on a new connection; the proxy forwards it to that backend over TLS.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,26 +37,31 @@ impl BackendKey {
 }
 
 struct Entry {
+    /// The session (its connection id): the entry's identity, and its log lines' `conn`.
+    conn: u64,
     ours: Vec<u8>,
     backend: SocketAddr,
     theirs: BackendKey,
 }
 
-/// The instance's cancel map: the proxy's process id → the backend's key and address.
+/// The instance's cancel map: the server's process id → the sessions holding it (more than one
+/// when the endpoint's name leads to several servers), each with its secret, the server's key
+/// and the backend's address.
 #[derive(Default)]
 pub(crate) struct State {
-    keys: Mutex<HashMap<u32, Entry>>,
+    keys: Mutex<HashMap<u32, Vec<Entry>>>,
 }
 
 /// A session's entry, removed when the session ends.
 pub(crate) struct Registered<'a> {
     state: &'a State,
+    conn: u64,
     process_id: u32,
     secret: Vec<u8>,
 }
 
 impl Registered<'_> {
-    /// The BackendKeyData message the client is given.
+    /// The BackendKeyData message the client is given: the server's pid, the proxy's secret.
     pub(crate) fn backend_key_data(&self) -> Vec<u8> {
         let mut body = self.process_id.to_be_bytes().to_vec();
         body.extend_from_slice(&self.secret);
@@ -64,12 +71,26 @@ impl Registered<'_> {
 
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
-        lock(&self.state.keys).remove(&self.process_id);
+        let mut keys = lock(&self.state.keys);
+        if let Some(entries) = keys.get_mut(&self.process_id) {
+            entries.retain(|e| e.conn != self.conn);
+            if entries.is_empty() {
+                keys.remove(&self.process_id);
+            }
+        }
     }
 }
 
+/// Where a matching cancel request goes, and which session it is for.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    conn: u64,
+    backend: SocketAddr,
+    theirs: BackendKey,
+}
+
 impl State {
-    /// Registers session `conn`'s backend; the proxy's process id is the connection id.
+    /// Registers session `conn`'s backend under the server's process id and a new secret.
     pub(crate) fn register(
         &self,
         conn: u64,
@@ -82,32 +103,35 @@ impl State {
         if getrandom::fill(&mut secret).is_err() {
             secret.clone_from(&theirs.secret);
         }
-        // Process ids are 32 bits: after 4 billion connections ids wrap, and an id still in use
-        // is passed over.
-        let mut keys = lock(&self.keys);
-        let mut process_id = conn as u32;
-        while keys.contains_key(&process_id) || process_id == 0 {
-            process_id = process_id.wrapping_add(1);
-        }
-        keys.insert(
-            process_id,
-            Entry {
-                ours: secret.clone(),
-                backend,
-                theirs,
-            },
-        );
+        let process_id = theirs.process_id;
+        lock(&self.keys).entry(process_id).or_default().push(Entry {
+            conn,
+            ours: secret.clone(),
+            backend,
+            theirs,
+        });
         Registered {
             state: self,
+            conn,
             process_id,
             secret,
         }
     }
 
-    fn look_up(&self, process_id: u32, secret: &[u8]) -> Option<(SocketAddr, BackendKey)> {
+    fn look_up(&self, process_id: u32, secret: &[u8]) -> Option<Target> {
         let keys = lock(&self.keys);
-        let e = keys.get(&process_id)?;
-        constant_time_eq(&e.ours, secret).then(|| (e.backend, e.theirs.clone()))
+        // Every entry is compared, so the time says nothing about which secret came close.
+        let mut found = None;
+        for e in keys.get(&process_id)? {
+            if constant_time_eq(&e.ours, secret) {
+                found = Some(Target {
+                    conn: e.conn,
+                    backend: e.backend,
+                    theirs: e.theirs.clone(),
+                });
+            }
+        }
+        found
     }
 }
 
@@ -116,10 +140,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Forwards a client's CancelRequest to its backend, over TLS. As with PostgreSQL, the client
-/// gets no answer either way.
-pub(crate) async fn forward(session: &Session, process_id: u32, secret: &[u8]) {
+/// gets no answer either way. `cancels` is the instance's map.
+pub(crate) async fn forward(cancels: &State, session: &Session, process_id: u32, secret: &[u8]) {
     let instance = &session.instance;
-    let Some((backend, theirs)) = instance.pg.look_up(process_id, secret) else {
+    let Some(Target {
+        conn,
+        backend,
+        theirs,
+    }) = cancels.look_up(process_id, secret)
+    else {
         session.log(
             Level::Warn,
             "a cancel request matched no open session; ignored",
@@ -140,19 +169,11 @@ pub(crate) async fn forward(session: &Session, process_id: u32, secret: &[u8]) {
         let _ = tls.shutdown().await;
         Ok::<(), String>(())
     };
+    let what = format!("a cancel request for backend pid {process_id} (conn {conn})");
     match tokio::time::timeout(session.upstream_timeout(), sent).await {
-        Ok(Ok(())) => session.log(
-            Level::Info,
-            &format!("forwarded a cancel request for conn {process_id}"),
-        ),
-        Ok(Err(e)) => session.log(
-            Level::Warn,
-            &format!("could not forward a cancel request for conn {process_id}: {e}"),
-        ),
-        Err(_) => session.log(
-            Level::Warn,
-            &format!("could not forward a cancel request for conn {process_id}: timed out"),
-        ),
+        Ok(Ok(())) => session.log(Level::Info, &format!("forwarded {what}")),
+        Ok(Err(e)) => session.log(Level::Warn, &format!("could not forward {what}: {e}")),
+        Err(_) => session.log(Level::Warn, &format!("could not forward {what}: timed out")),
     }
 }
 
@@ -161,7 +182,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_map_both_ways_and_leave_with_the_session() {
+    fn the_pid_is_the_servers_and_the_secret_ours_and_both_leave_with_the_session() {
         let state = State::default();
         let backend: SocketAddr = "127.0.0.1:5432".parse().unwrap();
         for secret_len in [4usize, 32] {
@@ -173,19 +194,49 @@ mod tests {
             let k = r.backend_key_data();
             assert_eq!(k.len(), 5 + 4 + secret_len, "ours is as long as theirs");
             let ours = BackendKey::parse(&k[5..]).unwrap();
-            assert_eq!(ours.process_id, 9);
-            assert_eq!(state.look_up(9, &ours.secret), Some((backend, theirs)));
+            assert_eq!(ours.process_id, 4242, "the server's pid");
+            assert_ne!(ours.secret, theirs.secret, "the proxy's secret");
+            let target = Target {
+                conn: 9,
+                backend,
+                theirs: theirs.clone(),
+            };
+            assert_eq!(state.look_up(4242, &ours.secret), Some(target));
             assert_eq!(
-                state.look_up(9, &vec![0; secret_len]),
+                state.look_up(4242, &theirs.secret),
                 None,
-                "a wrong secret finds nothing"
+                "the server's secret"
             );
+            assert_eq!(state.look_up(9, &ours.secret), None, "the connection id");
             drop(r);
             assert_eq!(
-                state.look_up(9, &ours.secret),
+                state.look_up(4242, &ours.secret),
                 None,
                 "gone with the session"
             );
+            assert!(lock(&state.keys).is_empty());
         }
+    }
+
+    #[test]
+    fn two_servers_behind_one_name_may_hand_out_the_same_pid() {
+        let state = State::default();
+        let key = |secret| BackendKey {
+            process_id: 77,
+            secret: vec![secret; 4],
+        };
+        let (one, two): (SocketAddr, SocketAddr) = (
+            "10.0.0.1:5432".parse().unwrap(),
+            "10.0.0.2:5432".parse().unwrap(),
+        );
+        let first = state.register(1, one, key(1));
+        let second = state.register(2, two, key(2));
+        let secret = |r: &Registered<'_>| r.backend_key_data()[9..].to_vec();
+        let (s1, s2) = (secret(&first), secret(&second));
+        assert_eq!(state.look_up(77, &s1).map(|t| t.backend), Some(one));
+        assert_eq!(state.look_up(77, &s2).map(|t| t.backend), Some(two));
+        drop(first);
+        assert_eq!(state.look_up(77, &s1), None);
+        assert_eq!(state.look_up(77, &s2).map(|t| t.conn), Some(2));
     }
 }

@@ -1,7 +1,7 @@
 //! The upstream login: TLS (verify-full against the signed host), the client's StartupMessage
 //! with every parameter as sent, the token on AuthenticationCleartextPassword, and the
-//! server's answers up to ReadyForQuery relayed to the client — with the proxy's own
-//! BackendKeyData in place of the server's, so that cancel requests come to the proxy.
+//! server's answers up to ReadyForQuery relayed to the client — with the proxy's own secret in
+//! the server's BackendKeyData (the pid stays the server's), so cancel requests come to the proxy.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::cancel::BackendKey;
+use super::cancel::{BackendKey, State};
 use super::refuse;
 use super::wire::{self, Message};
 use crate::proxy::instance::{Instance, Refusal};
@@ -47,8 +47,15 @@ struct LoggedIn {
     key: Option<BackendKey>,
 }
 
-/// Logs the client in upstream and splices, or sends it the reason it cannot be.
-pub(crate) async fn login(session: &Session, mut client: ClientIo, version: u32, params: Vec<u8>) {
+/// Logs the client in upstream and splices, or sends it the reason it cannot be; the server's
+/// key goes into the instance's `cancels` for the session's life.
+pub(crate) async fn login(
+    cancels: &State,
+    session: &Session,
+    mut client: ClientIo,
+    version: u32,
+    params: Vec<u8>,
+) {
     if let Some(limit) = session.over_limit {
         return refuse(session, &mut client, Refusal::TooManyConnections(limit)).await;
     }
@@ -81,7 +88,7 @@ pub(crate) async fn login(session: &Session, mut client: ClientIo, version: u32,
         key_at,
         key,
     } = up;
-    let registered = key.map(|key| session.instance.pg.register(session.conn, peer, key));
+    let registered = key.map(|key| cancels.register(session.conn, peer, key));
     if let (Some(at), Some(r)) = (key_at, &registered) {
         let ours = r.backend_key_data();
         to_client.splice(at..at, ours);
@@ -164,7 +171,8 @@ async fn upstream_login(
                 AUTH_MD5 | AUTH_SASL => {
                     return Err(Refusal::UpstreamRefused(format!(
                         "it asked for a {} password, not an IAM token: user \"{user}\" is not set up for IAM (GRANT rds_iam TO \"{user}\")",
-                        if auth_code(&message)? == AUTH_MD5 { "MD5" } else { "SCRAM" }
+                        if auth_code(&message)? == AUTH_MD5 { "MD5" } else { "SCRAM" },
+                        user = crate::proxy::log::shown(user),
                     ))
                     .into())
                 }

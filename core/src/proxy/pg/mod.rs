@@ -13,13 +13,13 @@ use super::session::{ClientIo, Session};
 
 mod cancel;
 mod login;
+mod protocol;
 mod wire;
 
-pub(crate) use cancel::State;
-pub(crate) use login::login_test;
+pub(crate) use protocol::Postgres;
 
 /// The ALPN protocol PostgreSQL 17's direct SSL requires.
-pub(crate) const ALPN: &[&[u8]] = &[b"postgresql"];
+const ALPN: &[&[u8]] = &[b"postgresql"];
 
 /// The SQLSTATE a refusal is sent with.
 pub(crate) fn sqlstate(r: &Refusal) -> &'static str {
@@ -27,7 +27,8 @@ pub(crate) fn sqlstate(r: &Refusal) -> &'static str {
         Refusal::NoUser
         | Refusal::UserNotAllowed { .. }
         | Refusal::Token(_)
-        | Refusal::UpstreamRefused(_) => "28000", // invalid_authorization_specification
+        | Refusal::UpstreamRefused(_)
+        | Refusal::TlsRequired => "28000", // invalid_authorization_specification
         Refusal::Unreachable(_) | Refusal::UpstreamTls(_) => "08001", // sqlclient_unable_to_establish_sqlconnection
         Refusal::TooManyConnections(_) => "53300",                    // too_many_connections
         Refusal::Protocol(_) => "08P01",                              // protocol_violation
@@ -63,8 +64,8 @@ enum Opened {
     Done,
 }
 
-/// Serves one client connection to the end.
-pub(crate) async fn serve(session: Session, stream: ClientIo) {
+/// Serves one client connection to the end; `cancels` is the instance's cancel map.
+async fn serve(cancels: &cancel::State, session: Session, stream: ClientIo) {
     let within = session.client_timeout();
     match tokio::time::timeout(within, startup(&session, stream)).await {
         Err(_) => {
@@ -87,7 +88,7 @@ pub(crate) async fn serve(session: Session, stream: ClientIo) {
             process_id,
             secret,
         })) => {
-            cancel::forward(&session, process_id, &secret).await;
+            cancel::forward(cancels, &session, process_id, &secret).await;
             // The client learns that its request was handled from the close; inside TLS that
             // close must be a close_notify: libpq 17's encrypted cancel (OpenSSL 3) takes a bare
             // EOF as "SSL error: unexpected eof while reading" and reports the cancel failed.
@@ -97,7 +98,7 @@ pub(crate) async fn serve(session: Session, stream: ClientIo) {
             client,
             version,
             params,
-        })) => login::login(&session, client, version, params).await,
+        })) => login::login(cancels, &session, client, version, params).await,
     }
 }
 
@@ -165,6 +166,11 @@ async fn startup(session: &Session, mut client: ClientIo) -> std::io::Result<Ope
                     process_id,
                     secret,
                 })
+            }
+            wire::Opening::Startup { .. } if !encrypted && session.instance.tls_required => {
+                // As PostgreSQL's `hostssl`-only pg_hba.conf answers a plaintext startup.
+                refuse(session, &mut client, Refusal::TlsRequired).await;
+                return Ok(Opened::Done);
             }
             wire::Opening::Startup { version, params } => {
                 return Ok(Opened::Startup {

@@ -69,6 +69,8 @@ pub(crate) async fn read_opening<R: AsyncRead + Unpin>(
                 Err(Malformed(
                     "the startup parameters are not terminated".into(),
                 ))
+            } else if let Some(why) = repeated_param(&rest) {
+                Err(why)
             } else {
                 Ok(Opening::Startup {
                     version: v,
@@ -82,6 +84,27 @@ pub(crate) async fn read_opening<R: AsyncRead + Unpin>(
             v & 0xffff
         ))),
     })
+}
+
+/// A parameter named twice: the proxy reads the first (`user` against `--users`) and PostgreSQL
+/// keeps the last, so a repeated key is refused like any malformed packet.
+fn repeated_param(params: &[u8]) -> Option<Malformed> {
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut fields = params.split(|b| *b == 0);
+    while let Some(key) = fields.next() {
+        if key.is_empty() {
+            break; // the terminator
+        }
+        if seen.contains(&key) {
+            return Some(Malformed(format!(
+                "the startup packet names \"{}\" more than once",
+                key.escape_ascii()
+            )));
+        }
+        seen.push(key);
+        fields.next();
+    }
+    None
 }
 
 /// The value of parameter `name` in a raw startup parameter block.
@@ -227,6 +250,31 @@ mod tests {
         assert_eq!(param(&got, "user"), Some("alice"));
         assert_eq!(param(&got, "application_name"), Some("psql"));
         assert_eq!(param(&got, "options"), None);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_startup_parameter_is_malformed() {
+        for (params, repeated) in [
+            (
+                &b"user\0a\0database\0d\0user\0postgres\0\0"[..],
+                Some("user"),
+            ),
+            (b"user\0a\0options\0\0options\0x\0\0", Some("options")),
+            (b"user\0a\0database\0a\0\0", None), // a value may equal another key's
+        ] {
+            let packet = startup_packet(196_608, params);
+            let mut r = &packet[4..];
+            let got = read_opening(&mut r, packet[..4].try_into().unwrap())
+                .await
+                .unwrap();
+            match (got, repeated) {
+                (Err(Malformed(why)), Some(key)) => {
+                    assert!(why.contains(&format!("\"{key}\" more than once")), "{why}")
+                }
+                (Ok(Opening::Startup { .. }), None) => {}
+                (got, _) => panic!("{params:?}: {got:?}"),
+            }
+        }
     }
 
     #[tokio::test]
