@@ -29,7 +29,7 @@ help: ## Show the targets
 
 # Every target names what it needs, so `make test` (-j2, as CI runs it) runs them side by side
 # safely; the longest chains (the release builds behind python-test and node-test) come first.
-test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan docs-test ## Run every test suite, two at a time (installs what it needs)
+test: python-test node-test rust-test iamdb-test proxy-test rust-lint lint workflow-lint wheel-audit py-tools-test parity-test memory-test valgrind-core secrets-scan docs-test node-types-check ## Run every test suite, two at a time (installs what it needs)
 	@echo "make test: all suites passed"
 
 rust-lint: ## cargo fmt --check, clippy -D warnings, and the bindings' shared crates built alike

@@ -59,7 +59,7 @@ test('this machine loads its platform package', () => {
 
 test('a platform without a build: the error names it and the platforms that have one', () => {
   const r = loadWith(PROJECT, { platform: 'freebsd', arch: 'riscv64' });
-  assert.strictEqual(r.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
+  assert.strictEqual(r.code, 'NoNativeBuild');
   assert.strictEqual(r.platform, 'freebsd-riscv64');
   assert.match(r.message, /no native build for freebsd-riscv64 \(Node .*, Node-API \d+\)/);
   assert.match(
@@ -78,7 +78,7 @@ test('a built platform whose package is not installed: the error names the packa
       { recursive: true },
     );
     const here = loadWith(project);
-    assert.strictEqual(here.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
+    assert.strictEqual(here.code, 'NoNativeBuild');
     assert.strictEqual(here.platform, `linux-${process.arch}-gnu`);
     assert.ok(
       here.message.includes(`npm install rds-iam-linux-${process.arch}-gnu@${pkg.version}`),
@@ -93,7 +93,7 @@ test('a built platform whose package is not installed: the error names the packa
     // Windows: node.exe is an MSVC build, so the loader asks for the msvc package; the error
     // names it as on Linux (make windows-check sees the same under wine's real node.exe).
     const win = loadWith(project, { platform: 'win32', arch: 'x64' });
-    assert.strictEqual(win.code, 'ERR_RDS_IAM_NO_NATIVE_BUILD');
+    assert.strictEqual(win.code, 'NoNativeBuild');
     assert.strictEqual(win.platform, 'win32-x64-msvc');
     assert.ok(
       win.message.includes(`npm install rds-iam-win32-x64-msvc@${pkg.version}`),

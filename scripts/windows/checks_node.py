@@ -80,11 +80,11 @@ def check(version: str):
         local = got["localAppData"] + "\\rds-iam\\"
         assert got["trustFile"].startswith(local) and got["trustHasBundle"], got
         assert not got["trustHasUnixRoots"], f"a Unix CA file was read on Windows: {got}"
-        assert got["caFileKept"], got
+        assert got["caKept"], got
         version_of_package = json.loads((w.ROOT / "package.json").read_text())["version"]
         missing = got["missingAddon"]
         assert (
-            missing["code"] == "ERR_RDS_IAM_NO_NATIVE_BUILD"
+            missing["code"] == "NoNativeBuild"
             and missing["platform"] == "win32-x64-msvc"
         ), missing
         assert f"npm install rds-iam-win32-x64-msvc@{version_of_package}" in missing["message"], (

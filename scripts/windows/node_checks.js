@@ -3,7 +3,7 @@
 // The package's Windows-only paths, printed as one JSON line for the Python side to judge:
 // - rdsIam.tls(): the default trust holds the RDS bundle;
 // - signer.url(): sslrootcert is the core's trust file under %LOCALAPPDATA%\rds-iam (a Windows
-//   path, percent-encoded), holding the bundle and no Unix system bundle; a caFile given as a
+//   path, percent-encoded), holding the bundle and no Unix system bundle; a `ca` given as a
 //   Windows path comes back as is;
 // - a Signer whose profile's credential_process hangs: the fetch gives up after fetchTimeout;
 // - BARE_PROJECT (the package without its addon): the loader's error names the package.
@@ -28,8 +28,8 @@ async function main() {
   out.trustHasBundle = text.includes(rdsIam.caBundle.trim());
   out.trustHasUnixRoots = text.includes('# System roots from');
   const given = 'C:\\rds iam check\\my ca.pem';
-  out.caFileKept =
-    new URL(await signer.url({ caFile: given })).searchParams.get('sslrootcert') === given;
+  out.caKept =
+    new URL(await signer.url({ ca: given })).searchParams.get('sslrootcert') === given;
 
   const hung = new rdsIam.Signer({
     host: 'db.abc123.us-east-1.rds.amazonaws.com',
