@@ -92,3 +92,4 @@ include tests/parity/parity.mk
 include scripts/dist/dist.mk
 include scripts/matrix/matrix.mk
 include tests/proxy/proxy.mk
+include fuzz/fuzz.mk

@@ -13,8 +13,8 @@
 mod default_chain;
 mod diagnosis;
 mod process;
-mod process_output;
-mod profile;
+pub(crate) mod process_output;
+pub(crate) mod profile;
 mod providers;
 mod selection;
 mod trust;

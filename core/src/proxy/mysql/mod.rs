@@ -16,7 +16,7 @@ use super::log::Level;
 use super::session::{ClientIo, Session};
 use wire::{Greeting, Packet, Response};
 
-mod wire;
+pub(crate) mod wire;
 
 /// The plugin the proxy offers clients: every client listed in DESIGN.md takes it, MySQL 9's
 /// included (which dropped `mysql_native_password`), and with it the proxy can answer "fast auth

@@ -11,9 +11,9 @@ use super::instance::Refusal;
 use super::log::Level;
 use super::session::{ClientIo, Session};
 
-mod cancel;
+pub(crate) mod cancel;
 mod login;
-mod wire;
+pub(crate) mod wire;
 
 pub(crate) use cancel::State;
 pub(crate) use login::login_test;
