@@ -116,7 +116,9 @@ def pg_clients() -> None:
     put("pg_client_opening", pgwire.gssenc_request() + pgwire.startup_packet({"user": "u"}))
     put("pg_client_opening", pgwire.cancel_request(1234, b"\x01\x02\x03\x04"))
     put("pg_client_opening", pgwire.cancel_request(1234, bytes(range(32))))  # protocol 3.2
-    put("pg_client_opening", pgwire.startup_packet({"user": "a", "user": "b"}, 3 << 16 | 2))
+    # A repeated key (PostgreSQL keeps the last one), protocol 3.2.
+    body = struct.pack("!I", 3 << 16 | 2) + b"user\0a\0user\0b\0\0"
+    put("pg_client_opening", struct.pack("!I", len(body) + 4) + body)
 
 
 def mysql() -> None:
@@ -124,7 +126,7 @@ def mysql() -> None:
     HandshakeResponse41 (plain, with a database and connect attributes) through a tap."""
     s = socket.create_connection(("127.0.0.1", int(ENV["IAMDB_MYSQL_PORT"])))
     greeting = recv_all(s)
-    seq, payload = mywire.split_packets(greeting)[0]
+    seq, _ = mywire.split_packets(greeting)[0]
     response = mywire.encode_response(
         0,
         "no_such_user",
@@ -138,7 +140,16 @@ def mysql() -> None:
     t = mywire.Tap(int(ENV["IAMDB_MYSQL_PORT"]))
     for extra in (["--skip-ssl"], ["--skip-ssl", "-D", "iamdb"], ["--ssl"]):
         subprocess.run(
-            ["mariadb", "-h127.0.0.1", f"-P{t.port}", "-uiam_user", "-px", *extra, "-e", "select 1"],
+            [
+                "mariadb",
+                "-h127.0.0.1",
+                f"-P{t.port}",
+                "-uiam_user",
+                "-px",
+                *extra,
+                "-e",
+                "select 1",
+            ],
             capture_output=True,
             timeout=10,
         )
@@ -156,7 +167,13 @@ def text_seeds() -> None:
             put("endpoint", b"\x01" + f"https://{host}:{case.get('port', 5432)}/".encode())
             user = case.get("user") or "admin"
             put("connection_url", f"{host}\0{user}\0app db\0{case['token']}".encode())
-    for h in ("[::1]:5432", "localhost", "user:pw@db:5432", "postgres://u:p@h/db?x=1", "10.0.0.1:3306"):
+    for h in (
+        "[::1]:5432",
+        "localhost",
+        "user:pw@db:5432",
+        "postgres://u:p@h/db?x=1",
+        "10.0.0.1:3306",
+    ):
         put("endpoint", b"\x03" + h.encode())
     tests = (ROOT / "core/tests").glob("*.rs")
     sources = [p.read_text() for p in tests] + [

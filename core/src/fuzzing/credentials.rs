@@ -16,7 +16,10 @@ use crate::credentials::profile::process_chain;
 pub fn credential_process(data: &[u8]) {
     match parse_output(data, Some("123456789012")) {
         Err(why) => {
-            assert!(why.len() <= 64 && why.is_ascii(), "an error echoes input: {why}");
+            assert!(
+                why.len() <= 64 && why.is_ascii(),
+                "an error echoes input: {why}"
+            );
         }
         Ok(creds) => {
             let mut twin = Credentials::builder()
@@ -50,8 +53,7 @@ pub fn profile_files(data: &[u8]) {
     vars.extend(profile.map(|p| ("AWS_PROFILE", p)));
     let env = Env::from_slice(&vars);
     let files = EnvConfigFiles::default();
-    let loaded: Result<ProfileSet, _> =
-        ready(aws_config::profile::load(&fs, &env, &files, None));
+    let loaded: Result<ProfileSet, _> = ready(aws_config::profile::load(&fs, &env, &files, None));
     if let Ok(set) = loaded {
         let _ = process_chain(&set);
     }

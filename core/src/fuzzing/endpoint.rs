@@ -93,5 +93,8 @@ pub fn connection_url(data: &[u8]) {
 }
 
 fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8().expect("UTF-8").into_owned()
+    percent_decode_str(s)
+        .decode_utf8()
+        .expect("UTF-8")
+        .into_owned()
 }

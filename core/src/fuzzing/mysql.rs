@@ -33,9 +33,7 @@ pub fn mysql_server_greeting(data: &[u8]) {
         return;
     };
     // What the proxy's own greeting always carries: a 20-byte scramble and a plugin name.
-    let caps = server.capabilities
-        & !wire::CLIENT_COMPRESS
-        & !wire::CLIENT_SSL_VERIFY_SERVER_CERT
+    let caps = server.capabilities & !wire::CLIENT_COMPRESS & !wire::CLIENT_SSL_VERIFY_SERVER_CERT
         | wire::CLIENT_SECURE_CONNECTION
         | wire::CLIENT_PLUGIN_AUTH;
     let scramble = [0x5a; 20];
@@ -82,7 +80,8 @@ pub fn mysql_client_response(data: &[u8]) {
     };
     // The server's side of the choice (login.rs): whether it reads length-encoded auth data.
     let lenenc = client.max_packet & 1 != 0;
-    let needed = wire::CLIENT_PROTOCOL_41 | wire::CLIENT_SECURE_CONNECTION | wire::CLIENT_PLUGIN_AUTH;
+    let needed =
+        wire::CLIENT_PROTOCOL_41 | wire::CLIENT_SECURE_CONNECTION | wire::CLIENT_PLUGIN_AUTH;
     let mut caps = (client.capabilities
         & !wire::CLIENT_COMPRESS
         & !wire::CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA)
@@ -105,7 +104,10 @@ pub fn mysql_client_response(data: &[u8]) {
     let encoded = ours.encode();
     let back = Response::parse(&encoded).expect("the proxy's own response parses");
     assert_eq!(back.capabilities, ours.capabilities);
-    assert_eq!((back.max_packet, back.charset), (ours.max_packet, ours.charset));
+    assert_eq!(
+        (back.max_packet, back.charset),
+        (ours.max_packet, ours.charset)
+    );
     assert_eq!(back.user, ours.user);
     assert_eq!(back.auth, ours.auth);
     assert_eq!(back.database, ours.database);

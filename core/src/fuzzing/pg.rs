@@ -93,12 +93,19 @@ pub fn pg_server_login(data: &[u8]) {
             Ok(Ok(m)) => m,
         };
         let used = start.len() - r.len();
-        assert_eq!(message.encode(), start[..used], "a message re-encoded differently");
+        assert_eq!(
+            message.encode(),
+            start[..used],
+            "a message re-encoded differently"
+        );
         match message.tag {
             b'R' => {
                 // The authentication code (login.rs: auth_code): a body shorter than 4 bytes
                 // is refused as malformed, never indexed.
-                let _ = message.body.first_chunk::<4>().map(|c| u32::from_be_bytes(*c));
+                let _ = message
+                    .body
+                    .first_chunk::<4>()
+                    .map(|c| u32::from_be_bytes(*c));
             }
             b'K' => {
                 if let Some(key) = BackendKey::parse(&message.body) {
