@@ -94,3 +94,4 @@ include scripts/matrix/matrix.mk
 include tests/proxy/proxy.mk
 include tests/docs/docs.mk
 include scripts/windows/windows.mk
+include fuzz/fuzz.mk

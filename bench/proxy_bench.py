@@ -26,6 +26,14 @@ its median and its range are reported. Prints one JSON object (the last line).
   memory             the proxy's VmRSS / VmHWM idle and with N idle sessions (raw protocol
                      clients, logged in 8 at a time; checked in pg_stat_activity)
 
+The peer a user would pick instead (bench/pgbouncer_peer.py): pgbouncer in session mode, TLS
+to iamdb checked against its CA, a token as the server password, runs in the same alternating
+rounds (direct, proxy, pgbouncer; then backwards), with its CPU per query in place of the
+proxy's. For new connections a second pgbouncer with `server_lifetime = 0` (a login upstream
+per client connection, as the proxy does) runs too: the default pgbouncer pools the server
+connections, so its -C figure has no upstream login in it. Ratios proxy/pgbouncer per round:
+the keys ending in `_vs_pgbouncer`.
+
 Usage: python bench/proxy_bench.py [--quick] [--rds-iam PATH]
 (--quick: a smoke run: pgbench -S -t 1000 per client (its tps then still leaves the logins
 out), -C for 2 s, 2 rounds, 2000 round trips, and 100 sessions instead of 1000)
@@ -35,16 +43,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
 
+from pgbouncer_peer import Pgbouncer
 from proxy_common import (
     ROOT,
     DatabaseOnItsOwnCore,
@@ -127,7 +138,8 @@ class Proxy(ProxyProcess):
 
 
 class Paths:
-    """libpq settings for each side: `direct` (verify-full, a fresh token) or `proxy`."""
+    """libpq settings for each side: `direct` (verify-full, a fresh token), `proxy`, or a peer
+    (pgbouncer: a loopback port with no password and no TLS, as the proxy)."""
 
     def __init__(self, binary: str, db: Iamdb, proxy: Proxy, aws_env: dict[str, str]) -> None:
         s = db.s
@@ -151,14 +163,23 @@ class Paths:
         self.token_cmd += ["--user", s["IAMDB_USER"], "--region", s["IAMDB_REGION"]]
         self.token_cmd += ["--sign-host", f"{s['IAMDB_RDS_HOST']}:{s['IAMDB_PG_PORT']}"]
         self.aws_env = aws_env
+        #: The process between client and server on each side (none on the direct one).
+        self.middle: dict[str, Proxy | Pgbouncer] = {"proxy": proxy}
+
+    def token(self) -> str:
+        return subprocess.run(
+            self.token_cmd, env=self.aws_env, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     def env(self, side: str) -> dict[str, str]:
         if side == "proxy":
             return self.proxy_env
-        token = subprocess.run(
-            self.token_cmd, env=self.aws_env, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return {**self.direct_base, "PGPASSWORD": token}
+        if side != "direct":
+            peer = self.middle[side]
+            assert isinstance(peer, Pgbouncer)
+            peer.refresh()  # a token for the server logins of this run
+            return {**self.proxy_env, "PGPORT": str(peer.port)}
+        return {**self.direct_base, "PGPASSWORD": self.token()}
 
     def conninfo(self, side: str) -> str:
         env = self.env(side)
@@ -173,23 +194,34 @@ def children(pid: int) -> set[str]:
         return set(f.read().split())
 
 
+def server_cpu_s(pm: int) -> float:
+    """The postmaster's CPU with its reaped children's, and its live children's with theirs:
+    pgbouncer keeps its backends open across runs, so they are counted live."""
+    total = proc_cpu_s(pm, True)
+    for child in children(pm):
+        # One that exited meanwhile is in the postmaster's reaped total once reaped.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += proc_cpu_s(int(child), True)
+    return total
+
+
 def pgbench(
     env: dict[str, str],
     args: list[str],
     db: Iamdb,
-    proxy: Proxy,
+    proxy: Proxy | Pgbouncer | None,
     layout: DatabaseOnItsOwnCore | None = None,
 ) -> dict[str, float]:
     """One pgbench run: its tps, its transactions, and the CPU seconds spent by pgbench, by the
-    server (the postmaster with its backends and their PAM validators, counted once reaped) and
-    by the proxy. With a `layout`, pgbench runs on the client's CPUs."""
+    server (the postmaster with its backends and their PAM validators) and by `proxy` (ours or
+    pgbouncer; none on the direct path). With a `layout`, pgbench runs on the client's CPUs."""
     cmd = ["pgbench", "-n", "-c", CLIENTS, "-j", THREADS, *args]
     pm = db.postmaster()
     before = children(pm)
     server, own, proxy_cpu = (
-        proc_cpu_s(pm, True),
+        server_cpu_s(pm),
         resource.getrusage(resource.RUSAGE_CHILDREN),
-        proxy.cpu_s(),
+        proxy.cpu_s() if proxy else 0.0,
     )
     done = subprocess.run(
         cmd,
@@ -199,7 +231,8 @@ def pgbench(
         preexec_fn=layout.preexec if layout else None,
     )
     ran = resource.getrusage(resource.RUSAGE_CHILDREN)
-    deadline = time.monotonic() + 5  # until the run's backends are gone and counted
+    # Until the run's backends are gone (a pooling pgbouncer keeps its own open).
+    deadline = time.monotonic() + (0 if getattr(proxy, "pools", False) else 5)
     while children(pm) - before and time.monotonic() < deadline:
         time.sleep(0.02)
     tps = re.search(r"^tps = ([\d.]+)", done.stdout, re.M)
@@ -211,8 +244,8 @@ def pgbench(
         "tps": float(tps.group(1)),
         "txns": int(txns.group(1)),
         "client": ran.ru_utime + ran.ru_stime - own.ru_utime - own.ru_stime,
-        "server": proc_cpu_s(pm, True) - server,
-        "proxy": proxy.cpu_s() - proxy_cpu,
+        "server": server_cpu_s(pm) - server,
+        "proxy": proxy.cpu_s() - proxy_cpu if proxy else 0.0,
     }
 
 
@@ -226,7 +259,7 @@ def pgbench_figures(
     args: list[str],
     paths: Paths,
     db: Iamdb,
-    proxy: Proxy,
+    sides: tuple[str, ...],
     rounds: int,
     res: dict,
     layout: DatabaseOnItsOwnCore | None = None,
@@ -235,35 +268,42 @@ def pgbench_figures(
     server + proxy) with its parts. On a shared machine the CPU figure is the steadier one: a
     CPU-bound run's tps is the machine's CPU over it, and extra processes (the proxy's threads)
     get a larger share of a busy machine than they would of a dedicated one."""
-    per_cpu_s: dict[str, list[float]] = {"direct": [], "proxy": []}
-    parts: dict[str, list[dict[str, float]]] = {"direct": [], "proxy": []}
+    per_cpu_s: dict[str, list[float]] = {side: [] for side in sides}
+    parts: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
 
     def run(side: str) -> float:
-        r = pgbench(paths.env(side), args, db, proxy, layout)
-        if side == "direct":
-            r["proxy"] = 0.0  # idle then
+        env = paths.env(side)
+        r = pgbench(env, args, db, paths.middle.get(side), layout)
         parts[side].append(r)
         per_cpu_s[side].append(r["txns"] / (r["client"] + r["server"] + r["proxy"]))
         return r["tps"]
 
-    summary(rate, paired(rounds, run), res)
+    summary(rate, paired(rounds, run, sides), res)
     summary(f"{name}_per_cpu_s", per_cpu_s, res)
     for side, runs in parts.items():
-        for part in ("client", "server", "proxy") if side == "proxy" else ("client", "server"):
+        for part in ("client", "server", "proxy") if side != "direct" else ("client", "server"):
             us = [r[part] / r["txns"] * 1e6 for r in runs]
             res[f"{side}_{name}_cpu_{part}_us"] = statistics.median(us)
+    # The middle process's CPU per transaction, ours over the peer's, per round.
+    for peer in sides[2:]:
+        ratios = [
+            a["proxy"] / a["txns"] / (b["proxy"] / b["txns"])
+            for a, b in zip(parts["proxy"], parts[peer])
+            if b["proxy"]
+        ]
+        if ratios:
+            res[f"proxy_{name}_cpu_proxy_vs_{peer}"] = statistics.median(ratios)
 
 
-def latency(paths: Paths, iterations: int, rounds: int, res: dict) -> None:
+def latency(paths: Paths, iterations: int, rounds: int, res: dict, sides: tuple[str, ...]) -> None:
     """SELECT 1 round trips on one connection per side, timed one by one (libpq via psycopg)."""
     import psycopg
     from psycopg import pq
 
     per_round: dict[str, dict[str, list[float]]] = {
-        "p50": {"direct": [], "proxy": []},
-        "p99": {"direct": [], "proxy": []},
+        "p50": {side: [] for side in sides},
+        "p99": {side: [] for side in sides},
     }
-    sides = ("direct", "proxy")
     conns = {side: psycopg.connect(paths.conninfo(side), autocommit=True) for side in sides}
     try:
         for i in range(rounds):
@@ -341,6 +381,19 @@ def main() -> int:
         log = os.path.join(s["IAMDB_DIR"], "proxy.log")
         proxy = stack.enter_context(Proxy(binary, db, aws_env, log))
         paths = Paths(binary, db, proxy, aws_env)
+        sides: tuple[str, ...] = ("direct", "proxy")
+        connect_sides = sides
+        if shutil.which("pgbouncer"):
+            bouncer_log = os.path.join(s["IAMDB_DIR"], "pgbouncer.log")
+            bouncer = stack.enter_context(Pgbouncer(s, paths.token, bouncer_log))
+            once_log = os.path.join(s["IAMDB_DIR"], "pgbouncer-once.log")
+            once = stack.enter_context(Pgbouncer(s, paths.token, once_log, use_once=True))
+            paths.middle.update(pgbouncer=bouncer, pgbouncer_once=once)
+            sides = ("direct", "proxy", "pgbouncer")
+            connect_sides = (*sides, "pgbouncer_once")
+            say(f"peer: {bouncer.version()}, session mode, verify-ca, a token as its password")
+        else:
+            say("pgbouncer is not installed (make system-packages): no peer in this run")
         memory(db, proxy, sessions, res)
         init = subprocess.run(
             ["pgbench", "-i", "-q", "-s", "1"], env=paths.proxy_env, capture_output=True, text=True
@@ -350,27 +403,28 @@ def main() -> int:
         # -T counts the clients' logins too (seconds on a loaded machine): a smoke run asks for
         # transactions instead, and pgbench's tps leaves the logins out.
         length = ["-t", "1000"] if quick else ["-T", "10"]
-        pgbench_figures("select", "select_tps", ["-S", *length], paths, db, proxy, rounds, res)
+        pgbench_figures("select", "select_tps", ["-S", *length], paths, db, sides, rounds, res)
         if DatabaseOnItsOwnCore.possible():
-            # As deployed: the database on a machine of its own, pgbench and the proxy on
-            # another (the direct side: pgbench alone there, with its TLS).
-            with DatabaseOnItsOwnCore(db.postmaster(), proxy.p.pid) as layout:
+            # As deployed: the database on a machine of its own, pgbench and the proxy (or
+            # pgbouncer) on another (the direct side: pgbench alone there, with its TLS).
+            middle = [m.p.pid for m in paths.middle.values()]
+            with DatabaseOnItsOwnCore(db.postmaster(), *middle) as layout:
                 pgbench_figures(
                     "select_own_core",
                     "select_own_core_tps",
                     ["-S", *length],
                     paths,
                     db,
-                    proxy,
+                    sides,
                     rounds,
                     res,
                     layout,
                 )
         length = ["-T", "2" if quick else "10"]
         pgbench_figures(
-            "connect", "connect_per_s", ["-C", "-S", *length], paths, db, proxy, rounds, res
+            "connect", "connect_per_s", ["-C", "-S", *length], paths, db, connect_sides, rounds, res
         )
-        latency(paths, 2000 if quick else 10000, rounds, res)
+        latency(paths, 2000 if quick else 10000, rounds, res, sides)
         res["proxy_rss_end_mb"] = proxy.status_mb("VmRSS")
         res["proxy_hwm_end_mb"] = proxy.status_mb("VmHWM")
     print(json.dumps(res, sort_keys=True))

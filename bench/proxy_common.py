@@ -113,12 +113,15 @@ class ProxyProcess:
         return proc_cpu_s(self.p.pid)
 
 
-def paired(rounds: int, measure: Callable[[str], float]) -> dict[str, list[float]]:
-    """`measure(side)` for both sides, `rounds` times, in ABBA order, so that load from other
-    work on the machine falls on both alike."""
-    out: dict[str, list[float]] = {"direct": [], "proxy": []}
+def paired(
+    rounds: int, measure: Callable[[str], float], sides: tuple[str, ...] = ("direct", "proxy")
+) -> dict[str, list[float]]:
+    """`measure(side)` for every side, `rounds` times, in alternating order (AB BA, or ABC CBA
+    with a peer such as pgbouncer), so that load from other work on the machine falls on all
+    sides alike."""
+    out: dict[str, list[float]] = {side: [] for side in sides}
     for i in range(rounds):
-        for side in ("direct", "proxy") if i % 2 == 0 else ("proxy", "direct"):
+        for side in sides if i % 2 == 0 else sides[::-1]:
             out[side].append(measure(side))
     return out
 
@@ -126,21 +129,29 @@ def paired(rounds: int, measure: Callable[[str], float]) -> dict[str, list[float
 def summary(
     prefix: str, name: str, sides: dict[str, list[float]], res: dict[str, float], say: Callable
 ) -> None:
-    """Medians and ranges of each side ({prefix}direct_NAME, {prefix}proxy_NAME), and of the
-    per-round ratio proxy/direct ({prefix}proxy_NAME_ratio)."""
-    ratios = [p / d for p, d in zip(sides["proxy"], sides["direct"]) if d]
-    for key, values in (("direct", sides["direct"]), ("proxy", sides["proxy"])):
+    """Medians and ranges of each side ({prefix}direct_NAME, {prefix}proxy_NAME, and any peer's
+    {prefix}PEER_NAME), and of the per-round ratios: proxy/direct ({prefix}proxy_NAME_ratio),
+    PEER/direct ({prefix}PEER_NAME_ratio) and proxy/PEER ({prefix}proxy_NAME_vs_PEER)."""
+
+    def ratio(key: str, num: list[float], den: list[float]) -> str:
+        ratios = [a / b for a, b in zip(num, den) if b]
+        res[key] = statistics.median(ratios)
+        res[f"{key}_min"] = min(ratios)
+        res[f"{key}_max"] = max(ratios)
+        return f"{res[key]:.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
+
+    for key, values in sides.items():
         res[f"{prefix}{key}_{name}"] = statistics.median(values)
         res[f"{prefix}{key}_{name}_min"] = min(values)
         res[f"{prefix}{key}_{name}_max"] = max(values)
-    res[f"{prefix}proxy_{name}_ratio"] = statistics.median(ratios)
-    res[f"{prefix}proxy_{name}_ratio_min"] = min(ratios)
-    res[f"{prefix}proxy_{name}_ratio_max"] = max(ratios)
-    say(
-        f"{name}: direct {[round(v, 1) for v in sides['direct']]}, "
-        f"proxy {[round(v, 1) for v in sides['proxy']]}, "
-        f"ratio {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
-    )
+    text = ", ".join(f"{k} {[round(v, 1) for v in vs]}" for k, vs in sides.items())
+    text += ", ratio " + ratio(f"{prefix}proxy_{name}_ratio", sides["proxy"], sides["direct"])
+    for peer in [k for k in sides if k not in ("direct", "proxy")]:
+        ratio(f"{prefix}{peer}_{name}_ratio", sides[peer], sides["direct"])
+        text += f", vs {peer} " + ratio(
+            f"{prefix}proxy_{name}_vs_{peer}", sides["proxy"], sides[peer]
+        )
+    say(f"{name}: {text}")
 
 
 def process_tree(pid: int) -> list[int]:
@@ -171,13 +182,14 @@ def pin(pids: Iterable[int], cpus: set[int]) -> None:
 class DatabaseOnItsOwnCore:
     """The layout the proxy is deployed in: the database on a machine of its own, the client
     and the proxy on another. Here: the server's processes and threads pinned to the last CPU,
-    the proxy (and, through `client_cpus`, the client) to the others. None on a 1-CPU machine."""
+    the proxies (ours and a peer such as pgbouncer; through `client_cpus`, the client) to the
+    others. None on a 1-CPU machine."""
 
-    def __init__(self, server_pid: int, proxy_pid: int) -> None:
+    def __init__(self, server_pid: int, *proxy_pids: int) -> None:
         self.all = os.sched_getaffinity(0)
         self.server_cpus = {max(self.all)}
         self.client_cpus = self.all - self.server_cpus
-        self.server_pid, self.proxy_pid = server_pid, proxy_pid
+        self.server_pid, self.proxy_pids = server_pid, list(proxy_pids)
 
     @staticmethod
     def possible() -> bool:
@@ -185,12 +197,12 @@ class DatabaseOnItsOwnCore:
 
     def __enter__(self) -> DatabaseOnItsOwnCore:
         pin(process_tree(self.server_pid), self.server_cpus)
-        pin([self.proxy_pid], self.client_cpus)
+        pin(self.proxy_pids, self.client_cpus)
         return self
 
     def __exit__(self, *exc: object) -> None:
         pin(process_tree(self.server_pid), self.all)
-        pin([self.proxy_pid], self.all)
+        pin(self.proxy_pids, self.all)
 
     def preexec(self) -> None:
         """For a client's Popen: run it on the client's CPUs."""

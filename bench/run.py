@@ -162,6 +162,44 @@ PROXY_ROWS = [
 ]
 
 
+# The proxy next to the peer a user would pick (pgbouncer in session mode, verify-ca TLS, a token
+# as its server password; bench/pgbouncer_peer.py), in the same alternating rounds. The ratio is
+# proxy / pgbouncer per round (the keys ending in _vs_pgbouncer); "use once" is pgbouncer with
+# server_lifetime = 0, a login upstream per client connection as the proxy does.
+B, BO = "pgbouncer_", "pgbouncer_once_"
+PGBOUNCER_ROWS = [
+    ("Queries/s, pgbench -S, side by side", P + "select_tps", B + "select_tps", "/s", "≥ 1.0×"),
+    ("  per CPU second", P + "select_per_cpu_s", B + "select_per_cpu_s", "/s", None),
+    ("  proxy CPU per query", P + "select_cpu_proxy_us", B + "select_cpu_proxy_us", "µs", None),
+    ("Queries/s, as deployed", P + "select_own_core_tps", B + "select_own_core_tps", "/s", None),
+    (
+        "  proxy CPU per query",
+        P + "select_own_core_cpu_proxy_us",
+        B + "select_own_core_cpu_proxy_us",
+        "µs",
+        None,
+    ),
+    ("New connections/s (pooled)", P + "connect_per_s", B + "connect_per_s", "/s", "≥ 1.0×"),
+    (
+        "  proxy CPU per connection",
+        P + "connect_cpu_proxy_us",
+        B + "connect_cpu_proxy_us",
+        "µs",
+        None,
+    ),
+    ("New connections/s (use once)", P + "connect_per_s", BO + "connect_per_s", "/s", None),
+    (
+        "  proxy CPU per connection",
+        P + "connect_cpu_proxy_us",
+        BO + "connect_cpu_proxy_us",
+        "µs",
+        None,
+    ),
+    ("SELECT 1 round trip p50", P + "latency_p50_us", B + "latency_p50_us", "µs", None),
+    ("SELECT 1 round trip p99", P + "latency_p99_us", B + "latency_p99_us", "µs", None),
+]
+
+
 # The same for `--engine mysql` against iamdb's MariaDB (bench/proxy_mysql_bench.py; clients:
 # bench/mysql_loop.c, libmariadb threads).
 MP, MD = "mysql_proxy_", "mysql_direct_"
@@ -265,17 +303,25 @@ def proxy_bench(quick: bool, python: str, script: str = "bench/proxy_bench.py") 
 
 
 def print_proxy(
-    res: dict[str, float], rows: list = PROXY_ROWS, title: str = "proxy vs direct"
+    res: dict[str, float],
+    rows: list = PROXY_ROWS,
+    title: str = "proxy vs direct",
+    peer_name: str = "direct",
 ) -> None:
-    print(f"\n{title:40} {'proxy':>12} {'direct':>12} {'proxy/direct':>21}  target")
+    """A table of proxy figures next to a peer's; the ratio is the paired runs' (proxy/direct:
+    KEY_ratio; proxy/pgbouncer: KEY_vs_pgbouncer) where they ran in alternating rounds."""
+    print(f"\n{title:40} {'proxy':>12} {peer_name:>12} {'proxy/' + peer_name:>21}  target")
     for label, ours, peer, unit, target in rows:
-        if ours not in res:
+        if ours not in res or (peer_name != "direct" and peer not in res):
             continue
         o, p = res[ours], res.get(peer) if peer else None
         ratio = ""
-        if f"{ours}_ratio" in res:  # the paired runs' median ratio and its range
-            lo, hi = res[f"{ours}_ratio_min"], res[f"{ours}_ratio_max"]
-            ratio = f"{res[f'{ours}_ratio']:.2f}× [{lo:.2f}-{hi:.2f}]"
+        suffix = "_ratio" if peer_name == "direct" else "_vs_" + peer.split("_")[0]
+        if peer_name != "direct" and peer.startswith("pgbouncer_once_"):
+            suffix = "_vs_pgbouncer_once"
+        if f"{ours}{suffix}" in res:  # the paired runs' median ratio and its range
+            lo, hi = res[f"{ours}{suffix}_min"], res[f"{ours}{suffix}_max"]
+            ratio = f"{res[f'{ours}{suffix}']:.2f}× [{lo:.2f}-{hi:.2f}]"
         elif p:
             ratio = f"{o / p:.2f}×"
         ps = f"{p:10.1f} {unit}" if p is not None else ""
@@ -314,6 +360,7 @@ def main() -> int:
         ps = f"{p:10.2f} {unit}" if p is not None else ""
         print(f"{label:40} {o:10.2f} {unit:2} {ps:>12} {ratio:>10}  {target or ''}")
     print_proxy(res)
+    print_proxy(res, PGBOUNCER_ROWS, "proxy vs pgbouncer (session mode)", "pgbouncer")
     print_proxy(res, MYSQL_PROXY_ROWS, "proxy vs direct, MySQL (MariaDB)")
     with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)

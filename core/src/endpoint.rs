@@ -140,8 +140,11 @@ fn bare_host_port(input: &str) -> Result<&str> {
         return Ok(trimmed);
     }
     let host_port = after_user.split('/').next().unwrap_or_default();
+    // Only a real scheme is named: text before `://` that is not one may be user info
+    // (`user:password@postgres://…`, found by fuzzing), and its password is never echoed.
     let given = match scheme {
-        Some(scheme) => format!("a `{}://` URL", scheme.escape_debug()),
+        Some(scheme) if is_scheme(scheme) => format!("a `{scheme}://` URL"),
+        Some(_) => "a URL".to_owned(),
         None => "`user@host`".to_owned(),
     };
     Err(Error::endpoint(format!(
@@ -149,6 +152,13 @@ fn bare_host_port(input: &str) -> Result<&str> {
          password and database have options of their own",
         host_port.escape_debug()
     )))
+}
+
+/// RFC 3986's `scheme`: a letter, then letters, digits, `+`, `-` and `.`.
+fn is_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 fn split_host_port(s: &str) -> Result<(&str, Option<u16>)> {
@@ -336,6 +346,16 @@ mod tests {
                 None => assert!(text.contains("`user@host`"), "{text}"),
             }
         }
+    }
+
+    #[test]
+    fn user_info_before_a_scheme_is_not_echoed_as_the_scheme() {
+        // Found by the endpoint fuzz target: the text before `://` was named as the scheme.
+        let err = Endpoint::parse("user:TOKEN-SECRET@postgres://u:p@h/db?x=1", None).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("TOKEN-SECRET"), "{text}");
+        assert!(text.contains("a URL was given"), "{text}");
+        assert!(text.contains("(`h`)"), "{text}");
     }
 
     #[test]

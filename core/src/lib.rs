@@ -35,6 +35,10 @@ mod credentials;
 mod endpoint;
 mod error;
 mod fork;
+/// Entry points for the fuzz targets in fuzz/ (the `fuzzing` feature); not a stable API.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod identity;
 #[cfg(feature = "cli")]
 mod json_text;

@@ -16,8 +16,8 @@ mod home;
 mod process;
 #[cfg(windows)]
 mod process_job;
-mod process_output;
-mod profile;
+pub(crate) mod process_output;
+pub(crate) mod profile;
 mod providers;
 mod selection;
 mod trust;

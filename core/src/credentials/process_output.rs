@@ -10,7 +10,7 @@ use aws_smithy_json::deserialize::{json_token_iter, token::skip_to_end, Token};
 use aws_smithy_types::Number;
 
 /// The credentials in the command's stdout. Errors name fields, never values.
-pub(super) fn parse_output(
+pub(crate) fn parse_output(
     stdout: &[u8],
     profile_account_id: Option<&str>,
 ) -> Result<Credentials, String> {

@@ -112,7 +112,7 @@ impl ProcessProfile {
 /// A profile chain we serve ourselves: its base is a `credential_process`, or static keys under
 /// roles with a `duration_seconds` (aws-config ignores that setting; botocore asks STS for it).
 #[derive(Debug, PartialEq)]
-struct ProcessChain {
+pub(crate) struct ProcessChain {
     base: Base,
     /// Roles to assume in order, the first with the base's credentials.
     roles: Vec<RoleHop>,
@@ -141,7 +141,7 @@ struct RoleHop {
 /// rules: `role_arn` + `source_profile` hops, static keys winning in any source profile, and
 /// `credential_source`, web identity, SSO and login sessions before `credential_process` in a
 /// profile. Anything else (including every malformed chain) is `None`, for aws-config to handle.
-fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
+pub(crate) fn process_chain(set: &ProfileSet) -> Option<ProcessChain> {
     if set.is_empty() {
         return None;
     }

@@ -30,8 +30,8 @@ mod stop_signal;
 mod tls;
 
 // The engines: each a folder implementing `protocol::Protocol`, listed in `engines.rs`.
-mod mysql;
-mod pg;
+pub(crate) mod mysql;
+pub(crate) mod pg;
 
 pub use config::{Engine, InstanceConfig, Listen, LocalProxyOptions, ProxyConfig};
 pub use listen::ListenAddress;

@@ -21,7 +21,7 @@ use wire::{Greeting, Packet, Response};
 mod kill;
 mod protocol;
 mod state;
-mod wire;
+pub(crate) mod wire;
 
 pub(crate) use protocol::Mysql;
 use state::State;

@@ -11,10 +11,10 @@ use super::instance::Refusal;
 use super::log::Level;
 use super::session::{ClientIo, Session};
 
-mod cancel;
+pub(crate) mod cancel;
 mod login;
 mod protocol;
-mod wire;
+pub(crate) mod wire;
 
 pub(crate) use protocol::Postgres;
 
