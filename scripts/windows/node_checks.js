@@ -28,8 +28,7 @@ async function main() {
   out.trustHasBundle = text.includes(rdsIam.caBundle.trim());
   out.trustHasUnixRoots = text.includes('# System roots from');
   const given = 'C:\\rds iam check\\my ca.pem';
-  out.caKept =
-    new URL(await signer.url({ ca: given })).searchParams.get('sslrootcert') === given;
+  out.caKept = new URL(await signer.url({ ca: given })).searchParams.get('sslrootcert') === given;
 
   const hung = new rdsIam.Signer({
     host: 'db.abc123.us-east-1.rds.amazonaws.com',
