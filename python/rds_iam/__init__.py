@@ -10,8 +10,9 @@ good (process-wide), so calling it for every new connection is cheap. Driver hel
 ``rds_iam.psycopg``, ``rds_iam.asyncpg``, ``rds_iam.sqlalchemy``, ``rds_iam.psycopg2``,
 ``rds_iam.pymysql``, ``rds_iam.aiomysql``, ``rds_iam.asyncmy``, ``rds_iam.mysql_connector`` and
 ``rds_iam.mysqlclient``, Django backends in ``rds_iam.django``, cache hooks in
-``rds_iam.redis`` and ``rds_iam.glide``. Each loads on first access (``import rds_iam`` is
-enough to write ``rds_iam.psycopg.connect(...)``), so a program pays only for the ones it uses.
+``rds_iam.redis`` and ``rds_iam.glide``, boto3's token calls in ``rds_iam.boto3``. Each loads
+on first access (``import rds_iam`` is enough to write ``rds_iam.psycopg.connect(...)``), so a
+program pays only for the ones it uses.
 They verify the server's certificate by default against the system roots plus the Amazon RDS CA
 bundle shipped in the package (``ca_bundle_path()``, ``ssl_context()``).
 ``rds_iam.Proxy(signer)`` runs a local PostgreSQL proxy in the process for clients that take
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     )
     from rds_iam import (
         asyncpg as asyncpg,
+    )
+    from rds_iam import (
+        boto3 as boto3,
     )
     from rds_iam import (
         django as django,
@@ -113,6 +117,7 @@ _SUBMODULES = frozenset(
         "aiomysql",
         "asyncmy",
         "asyncpg",
+        "boto3",
         "django",
         "glide",
         "mysql_connector",

@@ -128,7 +128,10 @@ class Signer:
         """The signing region."""
     @property
     def sign_host(self) -> str:
-        """The host the tokens are signed for (differs from `host` behind a tunnel)."""
+        """What the tokens are signed for, as the `sign_host` option takes it: `host:port` when
+        `sign_host` named a port or the signed port differs from `port`, else the host alone
+        (differs from `host` behind a tunnel). Passing it back as `sign_host` signs the same.
+        """
     @property
     def sign_port(self) -> int:
         """The port the tokens are signed for."""
@@ -271,7 +274,8 @@ def clear_caches() -> None:
     """
 
 def stats() -> Stats:
-    """Process-wide counters: `{"signatures": tokens signed so far}`."""
+    """Process-wide counters: `{"signatures": tokens signed so far, "credential_fetches":
+    credential fetches that returned credentials}`."""
 
 def cli_main(args: list[str]) -> int:
     """Runs the `rds-iam` command line with `args` (without the program name); returns the exit
