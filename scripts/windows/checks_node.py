@@ -83,10 +83,9 @@ def check(version: str):
         assert got["caKept"], got
         version_of_package = json.loads((w.ROOT / "package.json").read_text())["version"]
         missing = got["missingAddon"]
-        assert (
-            missing["code"] == "NoNativeBuild"
-            and missing["platform"] == "win32-x64-msvc"
-        ), missing
+        assert missing["code"] == "NoNativeBuild" and missing["platform"] == "win32-x64-msvc", (
+            missing
+        )
         assert f"npm install rds-iam-win32-x64-msvc@{version_of_package}" in missing["message"], (
             missing
         )
