@@ -143,7 +143,7 @@ def _cancel(db: dict[str, str], conninfo: str, log: Path) -> float:
     assert took < 5, f"cancelled only {took:.1f} s after the request"
     # The proxy's log thread writes the line after the cancel went out: wait for it a moment.
     deadline = time.monotonic() + 5
-    forwarded = re.compile(r"forwarded a cancel request for conn \d+")
+    forwarded = re.compile(r"forwarded a cancel request for backend pid \d+ \(conn \d+\)")
     while not forwarded.search(log.read_text(errors="replace")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert forwarded.search(log.read_text(errors="replace")), log.read_text()[-2000:]
