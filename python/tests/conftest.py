@@ -3,6 +3,7 @@ source tree: see the check below."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -84,3 +85,17 @@ def short_max_age(iamdb: Any) -> Iterator[int]:
 
 def signatures() -> int:
     return rds_iam.stats()["signatures"]
+
+
+@pytest.fixture
+def quiet_botocore() -> Iterator[None]:
+    """For the tests that drive botocore itself: it logs whole STS responses and presigned URLs
+    at DEBUG (the peer's logging, not ours), and the secrets scan records every logger at DEBUG.
+    Keep it to warnings there."""
+    logger = logging.getLogger("botocore")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -6,10 +6,8 @@ the expiry it returned, and its errors named."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,17 +21,7 @@ import rds_iam
 HOST = "db.abc123.us-east-1.rds.amazonaws.com"
 
 
-@pytest.fixture(autouse=True)
-def _quiet_botocore() -> Iterator[None]:
-    """botocore logs whole STS responses and presigned URLs at DEBUG: the peer's logging, not
-    ours, but the secrets scan records every logger at DEBUG. Keep it to warnings here."""
-    logger = logging.getLogger("botocore")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_botocore")
 
 
 class Counting:

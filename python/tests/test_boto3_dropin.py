@@ -3,8 +3,6 @@ credentials give boto3's token byte for byte (signed in the same second), and it
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any, Callable
 
 import psycopg
@@ -20,17 +18,7 @@ from rds_iam.boto3 import (
 boto3 = pytest.importorskip("boto3")
 
 
-@pytest.fixture(autouse=True)
-def _quiet_botocore() -> Iterator[None]:
-    """botocore logs whole STS responses and presigned URLs at DEBUG: the peer's logging, not
-    ours, but the secrets scan records every logger at DEBUG. Keep it to warnings here."""
-    logger = logging.getLogger("botocore")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_botocore")
 
 
 HOST = "mydb.abc123.eu-west-1.rds.amazonaws.com"
